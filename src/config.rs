@@ -1,0 +1,61 @@
+//! What a run is asked to do, as plain values: [`Config::from_cli`] is where clap's types stop.
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+
+use crate::cli::{Cli, Color, Command, DiagnosticFormat};
+use crate::diagnostic::Format;
+
+/// The command to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Build,
+    Check,
+    Validate,
+    Schema,
+}
+
+/// Everything a run needs to know.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub mode: Mode,
+    pub profiles: PathBuf,
+    /// `None` when the folder does not exist: built-in templates only.
+    pub templates: Option<PathBuf>,
+    pub out: PathBuf,
+    pub format: Format,
+    pub color: bool,
+    pub deny_warnings: bool,
+}
+
+impl Config {
+    pub fn from_cli(cli: Cli) -> Config {
+        let terminal = std::io::stderr().is_terminal();
+        let color = match cli.color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        };
+        let format = match cli.format {
+            Some(DiagnosticFormat::Full) => Format::Full,
+            Some(DiagnosticFormat::Concise) => Format::Concise,
+            Some(DiagnosticFormat::Github) => Format::Github,
+            None if terminal => Format::Full,
+            None => Format::Concise,
+        };
+        Config {
+            mode: match cli.command {
+                Command::Build => Mode::Build,
+                Command::Check => Mode::Check,
+                Command::Validate => Mode::Validate,
+                Command::Schema => Mode::Schema,
+            },
+            templates: cli.templates.is_dir().then_some(cli.templates),
+            profiles: cli.profiles,
+            out: cli.out,
+            format,
+            color,
+            deny_warnings: cli.deny_warnings,
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! Diagnostics: one type for every problem the tool reports, and its renderers.
+//!
+//! Every stage returns `Vec<Diagnostic>` and keeps going, so a user sees every problem in one
+//! run. A diagnostic is rendered as a snippet with a caret (`full`), one line
+//! (`concise`: `path:line:col: error[code]: message`), or a GitHub Actions annotation (`github`).
+
+use std::fmt::Write as _;
+
+use crate::span::Span;
+
+/// How bad a diagnostic is. Errors stop the build (exit 2); warnings do not, unless denied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+    Note,
+}
+
+impl Severity {
+    fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+/// A secondary position with its own message ("first defined here").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// One problem found in the input, the templates, or the output folder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable kebab-case code, e.g. `unknown-group`.
+    pub code: &'static str,
+    /// Lowercase, no trailing period, names in backticks.
+    pub message: String,
+    /// Where the offending token is; `None` for problems not tied to an input position.
+    pub span: Option<Span>,
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// An error with `code` and `message`.
+    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { severity: Severity::Error, code, message: message.into(), span: None, labels: vec![], help: None }
+    }
+
+    /// A warning with `code` and `message`.
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
+    }
+
+    /// A note with `code` and `message`.
+    pub fn note(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { severity: Severity::Note, ..Diagnostic::error(code, message) }
+    }
+
+    /// Points the diagnostic at `span`.
+    pub fn at(mut self, span: Span) -> Diagnostic {
+        self.span = Some(span);
+        self
+    }
+
+    /// Adds a secondary label.
+    pub fn label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.labels.push(Label { span, message: message.into() });
+        self
+    }
+
+    /// Adds a `help:` line.
+    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// How diagnostics are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Full,
+    Concise,
+    Github,
+}
+
+/// What a renderer needs to know of the input files: a display path and the source text.
+pub trait Sources {
+    fn path(&self, file: usize) -> &str;
+    fn text(&self, file: usize) -> &str;
+}
+
+/// Renders diagnostics, sorted by file, position and code so that output is deterministic.
+pub fn render(diagnostics: &[Diagnostic], sources: &dyn Sources, format: Format, color: bool) -> String {
+    let mut sorted: Vec<&Diagnostic> = diagnostics.iter().collect();
+    sorted.sort_by(|a, b| (a.span, a.severity, a.code, &a.message).cmp(&(b.span, b.severity, b.code, &b.message)));
+    let mut out = String::new();
+    for d in sorted {
+        match format {
+            Format::Full => full(&mut out, d, sources, color),
+            Format::Concise => concise(&mut out, d, sources),
+            Format::Github => github(&mut out, d, sources),
+        }
+    }
+    out
+}
+
+/// The one-line summary printed after the diagnostics, e.g. `2 errors, 1 warning`.
+pub fn summary(diagnostics: &[Diagnostic]) -> Option<String> {
+    let count = |s| diagnostics.iter().filter(|d| d.severity == s).count();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+    match (errors, warnings) {
+        (0, 0) => None,
+        (0, w) => Some(plural(w, "warning")),
+        (e, 0) => Some(plural(e, "error")),
+        (e, w) => Some(format!("{}, {}", plural(e, "error"), plural(w, "warning"))),
+    }
+}
+
+fn concise(out: &mut String, d: &Diagnostic, sources: &dyn Sources) {
+    if let Some(s) = d.span {
+        let _ = write!(out, "{}:{}:{}: ", sources.path(s.file), s.line, s.col);
+    }
+    let _ = writeln!(out, "{}[{}]: {}", d.severity.name(), d.code, d.message);
+}
+
+fn github(out: &mut String, d: &Diagnostic, sources: &dyn Sources) {
+    let kind = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "notice",
+    };
+    let _ = write!(out, "::{kind} ");
+    if let Some(s) = d.span {
+        let _ = write!(
+            out,
+            "file={},line={},col={},endLine={},endColumn={},",
+            gh_property(sources.path(s.file)),
+            s.line,
+            s.col,
+            s.end_line,
+            s.end_col
+        );
+    }
+    let mut message = d.message.clone();
+    for l in &d.labels {
+        let _ = write!(message, "\n{}:{}:{}: {}", sources.path(l.span.file), l.span.line, l.span.col, l.message);
+    }
+    if let Some(h) = &d.help {
+        let _ = write!(message, "\nhelp: {h}");
+    }
+    let _ = writeln!(out, "title={}::{}", gh_property(&format!("kfprofiles {}", d.code)), gh_data(&message));
+}
+
+/// Escaping of GitHub workflow command data (the message).
+fn gh_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Escaping of GitHub workflow command properties (file, title).
+fn gh_property(s: &str) -> String {
+    gh_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+fn full(out: &mut String, d: &Diagnostic, sources: &dyn Sources, color: bool) {
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    };
+    let sev_color = match d.severity {
+        Severity::Error => "1;31",
+        Severity::Warning => "1;33",
+        Severity::Note => "1;36",
+    };
+    let _ = writeln!(
+        out,
+        "{}{}",
+        paint(sev_color, &format!("{}[{}]", d.severity.name(), d.code)),
+        paint("1", &format!(": {}", d.message))
+    );
+    let mut spans: Vec<(Span, &str, bool)> = Vec::new();
+    if let Some(s) = d.span {
+        spans.push((s, "", true));
+    }
+    spans.extend(d.labels.iter().map(|l| (l.span, l.message.as_str(), false)));
+    let width = spans.iter().map(|(s, ..)| s.line.to_string().len()).max().unwrap_or(1);
+    let gutter = " ".repeat(width);
+    for (i, (span, message, primary)) in spans.iter().enumerate() {
+        let arrow = if i == 0 { "-->" } else { ":::" };
+        let _ =
+            writeln!(out, "{gutter}{} {}:{}:{}", paint("1;34", arrow), sources.path(span.file), span.line, span.col);
+        let Some(line) = sources.text(span.file).lines().nth(span.line - 1) else {
+            continue;
+        };
+        let line = line.trim_end_matches('\r');
+        let pad: String = line.chars().take(span.col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+        let avail = line.chars().count().saturating_sub(span.col - 1).max(1);
+        let len = if span.end_line == span.line { (span.end_col - span.col).clamp(1, avail) } else { avail };
+        let mark = if *primary { "^" } else { "-" }.repeat(len);
+        let mark_color = if *primary { sev_color } else { "1;34" };
+        let _ = writeln!(out, "{gutter} {}", paint("1;34", "|"));
+        let _ = writeln!(out, "{} {} {line}", paint("1;34", &format!("{:>width$}", span.line)), paint("1;34", "|"));
+        let text = if message.is_empty() { mark } else { format!("{mark} {message}") };
+        let _ = writeln!(out, "{gutter} {} {pad}{}", paint("1;34", "|"), paint(mark_color, &text));
+    }
+    if let Some(h) = &d.help {
+        if !spans.is_empty() {
+            let _ = writeln!(out, "{gutter} {}", paint("1;34", "|"));
+        }
+        let _ = writeln!(out, "{gutter} {} {}", paint("1;34", "="), paint("1", &format!("help: {h}")));
+    }
+    out.push('\n');
+}
+
+/// The closest candidate to `word`, for "did you mean" hints: edit distance at most a third of
+/// the word's length (and at least 1).
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    candidates.into_iter().map(|c| (edit_distance(word, c), c)).filter(|(d, _)| *d <= limit).min().map(|(_, c)| c)
+}
+
+/// Edit distance counting a swap of two adjacent characters as one edit (optimal string
+/// alignment), so that `emial` is one edit from `email`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j - 1] + cost).min(d[i - 1][j] + 1).min(d[i][j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn did_you_mean_picks_the_closest_within_a_third() {
+        assert_eq!(did_you_mean("platfrom", ["platform", "research"]), Some("platform"));
+        assert_eq!(did_you_mean("xyz", ["platform"]), None);
+        assert_eq!(did_you_mean("emial", ["id", "email"]), Some("email"));
+    }
+}

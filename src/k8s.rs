@@ -1,0 +1,217 @@
+//! Kubernetes and Kubeflow naming rules, shared by `validate` and `resolve`.
+//!
+//! Pure functions on strings: DNS-1123 names, label keys and values, resource quantities,
+//! emails, and KFAM's contributor object name.
+
+/// KFAM's name for a contributor's RoleBinding and AuthorizationPolicy.
+///
+/// Upstream (kubeflow/kubeflow `components/access-management/kfam/bindings.go`,
+/// `getBindingName`): `"User-" + email + "-ClusterRole-" + role`, every run of characters
+/// outside `[A-Za-z0-9]` replaced by one `-`, then lowercased.
+pub fn binding_name(email: &str, role: &str) -> String {
+    let raw = format!("User-{email}-ClusterRole-{role}");
+    let mut out = String::with_capacity(raw.len());
+    let mut in_run = false;
+    for c in raw.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+            in_run = false;
+        } else if !in_run {
+            out.push('-');
+            in_run = true;
+        }
+    }
+    out
+}
+
+/// A DNS-1123 label: at most 63 characters of `[a-z0-9]([-a-z0-9]*[a-z0-9])?` (namespace names).
+pub fn is_dns1123_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+}
+
+/// A DNS-1123 subdomain: dot-separated DNS-1123 labels, at most 253 characters.
+pub fn is_dns1123_subdomain(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns1123_label)
+}
+
+/// The name part of a label key, and a label value when non-empty: at most 63 characters of
+/// `[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?`.
+fn is_qualified_name_part(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+}
+
+/// Why `key` is not a valid label or annotation key (`[prefix/]name`), if it is not.
+pub fn label_key_problem(key: &str) -> Option<String> {
+    let (prefix, name) = match key.split_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    if let Some(p) = prefix {
+        if !is_dns1123_subdomain(p) {
+            return Some(format!("the prefix `{p}` must be a DNS-1123 subdomain (lowercase letters, digits, `-` and `.`, at most 253 characters)"));
+        }
+    }
+    if !is_qualified_name_part(name) {
+        return Some("the name part must be at most 63 characters of letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit".into());
+    }
+    None
+}
+
+/// Why `value` is not a valid label value, if it is not. The empty value is valid.
+pub fn label_value_problem(value: &str) -> Option<String> {
+    if value.is_empty() || is_qualified_name_part(value) {
+        None
+    } else {
+        Some("a label value must be at most 63 characters of letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit".into())
+    }
+}
+
+/// A Kubernetes resource quantity, per apimachinery's `resource.ParseQuantity` grammar:
+/// sign, digits with an optional fraction, then a binary (`Ki`…`Ei`), decimal (`n u m k M G T P E`)
+/// or exponent (`e3`, `E-2`) suffix.
+pub fn is_quantity(s: &str) -> bool {
+    let s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (number, suffix) = split_number(s);
+    if !is_decimal(number) {
+        return false;
+    }
+    match suffix {
+        "" | "n" | "u" | "m" | "k" | "M" | "G" | "T" | "P" | "E" => true,
+        "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei" => true,
+        _ => match suffix.strip_prefix(['e', 'E']) {
+            Some(exp) => {
+                let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
+                is_decimal(exp)
+            }
+            None => false,
+        },
+    }
+}
+
+fn split_number(s: &str) -> (&str, &str) {
+    let end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    s.split_at(end)
+}
+
+/// `123`, `1.5`, `1.`, `.5`, but not `.` or `1.2.3`.
+fn is_decimal(s: &str) -> bool {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    (!int.is_empty() || !frac.is_empty())
+        && int.bytes().all(|c| c.is_ascii_digit())
+        && frac.bytes().all(|c| c.is_ascii_digit())
+}
+
+/// Why `email` is not a valid email, if it is not: `local@domain`, the local part dot-separated
+/// runs of RFC 5322 atext, the domain dot-separated DNS labels (any case).
+pub fn email_problem(email: &str) -> Option<&'static str> {
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return Some("it has no `@`");
+    };
+    if email.len() > 254 {
+        return Some("it is longer than 254 characters");
+    }
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    if local.is_empty() || local.split('.').any(|run| run.is_empty() || !run.chars().all(atext)) {
+        return Some("the part before `@` must be dot-separated runs of letters, digits and ``!#$%&'*+-/=?^_`{|}~``");
+    }
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if !domain.split('.').all(label) {
+        return Some("the domain must be dot-separated DNS labels");
+    }
+    None
+}
+
+/// An HTTP header name (RFC 9110 token), as Istio matches it.
+pub fn is_header_name(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))
+}
+
+/// Namespaces no profile may take: Kubernetes' own and those of the Kubeflow platform.
+pub const RESERVED_NAMESPACES: &[&str] = &[
+    "default",
+    "kube-system",
+    "kube-public",
+    "kube-node-lease",
+    "kubeflow",
+    "istio-system",
+    "cert-manager",
+    "auth",
+    "knative-serving",
+    "knative-eventing",
+    "oauth2-proxy",
+    "argocd",
+    "flux-system",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kfam_binding_names_match_upstream_test_vectors() {
+        assert_eq!(
+            binding_name("lalith.vaka@zq.msds.kp.org", "edit"),
+            "user-lalith-vaka-zq-msds-kp-org-clusterrole-edit"
+        );
+        assert_eq!(binding_name("397401@zq.msds.kp.org", "edit"), "user-397401-zq-msds-kp-org-clusterrole-edit");
+        assert_eq!(
+            binding_name("Alice.O'Neil+ml@Example.COM", "edit"),
+            "user-alice-o-neil-ml-example-com-clusterrole-edit"
+        );
+        assert_eq!(binding_name("_bob__x@y.com_", "edit"), "user-bob-x-y-com-clusterrole-edit");
+    }
+
+    #[test]
+    fn quantities() {
+        for ok in ["16", "500m", "64Gi", "1.5", ".5", "1e3", "2E-2", "+1", "0", "100Mi", "1k"] {
+            assert!(is_quantity(ok), "{ok}");
+        }
+        for bad in ["", "16 cores", "16GB", "Gi", "1.2.3", ".", "1e", "1ki", "-", "1 "] {
+            assert!(!is_quantity(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails() {
+        for ok in ["a@b.c", "Alice.O'Neil+ml@Example.COM", "_bob__x@y.com_".trim_end_matches('_'), "x@localhost"] {
+            assert_eq!(email_problem(ok), None, "{ok}");
+        }
+        for bad in ["", "a", "@b.c", "a@", "a..b@c.d", ".a@c.d", "a@-c.d", "a b@c.d", "a@c..d", "a@c_d.e"] {
+            assert!(email_problem(bad).is_some(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_and_labels() {
+        assert!(
+            is_dns1123_label("ml-eng")
+                && !is_dns1123_label("ML")
+                && !is_dns1123_label("-a")
+                && !is_dns1123_label(&"a".repeat(64))
+        );
+        assert_eq!(label_key_problem("app.kubernetes.io/part-of"), None);
+        assert!(
+            label_key_problem("Bad_Prefix/x").is_some()
+                && label_key_problem("-x").is_some()
+                && label_key_problem("a/").is_some()
+        );
+        assert_eq!(label_value_problem(""), None);
+        assert!(label_value_problem("has space").is_some());
+    }
+}

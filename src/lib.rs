@@ -1,0 +1,271 @@
+//! kfprofiles: Kubeflow multi-user isolation, compiled for GitOps.
+//!
+//! One pipeline, pure between its ends: `load → validate → resolve → render → emit`. Only
+//! [`load`] and [`emit`] touch the filesystem. [`run`] parses the command line and drives it.
+
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod emit;
+pub mod k8s;
+pub mod load;
+pub mod model;
+pub mod plan;
+pub mod render;
+pub mod resolve;
+pub mod span;
+pub mod templates;
+pub mod tree;
+pub mod validate;
+
+use std::ffi::OsString;
+use std::io::Write as _;
+
+use clap::Parser as _;
+
+use crate::config::{Config, Mode};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::load::{Input, SourceFile};
+use crate::plan::Plan;
+use crate::render::{RenderError, Rendered};
+use crate::span::{Span, SpanIndex};
+
+/// Exit code: success, nothing differs.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: the rendered output differs from the output folder.
+pub const EXIT_DIFFERS: i32 = 1;
+/// Exit code: invalid input or any other error.
+pub const EXIT_ERROR: i32 = 2;
+
+/// Runs kfprofiles with `args` (program name first) and returns the exit code.
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+        }
+    };
+    let config = Config::from_cli(cli);
+    match config.mode {
+        Mode::Schema => schema(),
+        Mode::Validate => validate(&config),
+        Mode::Build => build(&config),
+        Mode::Check => check(&config),
+    }
+}
+
+/// The JSON Schema of an input file.
+pub fn input_schema() -> String {
+    let schema = schemars::schema_for!(model::InputFile);
+    serde_json::to_string_pretty(&schema).expect("a schema serialises") + "\n"
+}
+
+fn schema() -> i32 {
+    print!("{}", input_schema());
+    EXIT_OK
+}
+
+/// The result of loading, checking and resolving the input.
+pub struct Compiled {
+    pub input: Input,
+    pub plan: Plan,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compiled {
+    pub fn has_errors(&self, deny_warnings: bool) -> bool {
+        self.diagnostics.iter().any(|d| d.is_error() || (deny_warnings && d.severity == Severity::Warning))
+    }
+}
+
+/// Load, validate and resolve the profiles folder: every diagnostic of the input at once.
+pub fn compile(profiles: &std::path::Path) -> Compiled {
+    let (input, mut diagnostics) = load::load_dir(profiles);
+    diagnostics.extend(validate::validate(&input));
+    let (plan, more) = resolve::resolve(&input);
+    diagnostics.extend(more);
+    Compiled { input, plan, diagnostics }
+}
+
+/// Renders a compiled input with the configured templates. Template and output problems become
+/// diagnostics (their template sources are added to `compiled.input` so snippets can show them).
+pub fn render_compiled(compiled: &mut Compiled, config: &Config) -> Option<Rendered> {
+    let templates = match templates::Templates::load(config.templates.as_deref()) {
+        Ok((t, unknown)) => {
+            for path in unknown {
+                compiled.diagnostics.push(
+                    Diagnostic::warning(
+                        "unknown-template",
+                        format!(
+                            "template `{}` overrides no built-in template and is ignored",
+                            load::display_path(&path)
+                        ),
+                    )
+                    .help(format!(
+                        "the built-in templates are {}",
+                        templates::BUILTIN.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                    )),
+                );
+            }
+            t
+        }
+        Err(errors) => {
+            for (source, e) in errors {
+                let d = template_diagnostic(&mut compiled.input, &source, &e);
+                compiled.diagnostics.push(d);
+            }
+            return None;
+        }
+    };
+    let input_name = format!("{}/", load::display_path(&config.profiles).trim_end_matches('/'));
+    match render::render(&compiled.plan, &templates, &input_name) {
+        Ok(r) => Some(r),
+        Err(errors) => {
+            for e in errors {
+                let d = match e {
+                    RenderError::Template(e) => {
+                        template_diagnostic(&mut compiled.input, templates.source(template_name(&e.template)), &e)
+                    }
+                    RenderError::Output { path, message } => {
+                        Diagnostic::error("invalid-output", format!("rendered `{path}` is refused: {message}")).help(
+                            "an input value or an override template produced objects other than the ones expected",
+                        )
+                    }
+                };
+                compiled.diagnostics.push(d);
+            }
+            None
+        }
+    }
+}
+
+fn template_name(name: &str) -> &'static str {
+    templates::BUILTIN.iter().map(|(n, _)| *n).find(|n| *n == name).unwrap_or("namespace.yaml.j2")
+}
+
+/// A template error as a diagnostic pointing into the template file.
+fn template_diagnostic(
+    input: &mut Input,
+    source: &templates::TemplateSource,
+    e: &templates::TemplateError,
+) -> Diagnostic {
+    let file = input.files.len();
+    input.files.push(SourceFile {
+        display: source.display.clone(),
+        text: source.text.clone(),
+        spans: SpanIndex::default(),
+    });
+    let mut d = Diagnostic::error("template", format!("template `{}` failed: {}", source.name, e.message));
+    if let Some(line) = e.line {
+        let width = source.text.lines().nth(line.saturating_sub(1)).map_or(1, |l| l.chars().count());
+        let indent =
+            source.text.lines().nth(line.saturating_sub(1)).map_or(0, |l| l.chars().take_while(|c| *c == ' ').count());
+        d = d.at(Span::at(file, line, indent + 1, width.saturating_sub(indent)));
+    }
+    d
+}
+
+/// Prints diagnostics (notes only when `notes`) and their summary to stderr.
+fn report(compiled: &Compiled, config: &Config, notes: bool) {
+    let shown: Vec<Diagnostic> =
+        compiled.diagnostics.iter().filter(|d| notes || d.severity != Severity::Note).cloned().collect();
+    if shown.is_empty() {
+        return;
+    }
+    let mut text = diagnostic::render(&shown, &compiled.input, config.format, config.color);
+    if config.format != diagnostic::Format::Github {
+        if let Some(summary) = diagnostic::summary(&shown) {
+            text.push_str(&format!("kfprofiles: {summary}\n"));
+        }
+    }
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
+fn validate(config: &Config) -> i32 {
+    let compiled = compile(&config.profiles);
+    report(&compiled, config, true);
+    if compiled.has_errors(config.deny_warnings) {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    }
+}
+
+/// Compiles and renders; reports the diagnostics; `None` when there were errors.
+fn compile_and_render(config: &Config) -> Option<(Compiled, Rendered)> {
+    let mut compiled = compile(&config.profiles);
+    let rendered =
+        if compiled.has_errors(config.deny_warnings) { None } else { render_compiled(&mut compiled, config) };
+    if rendered.as_ref().is_some_and(|r| r.tree.len() > 1 && compiled.plan.profiles.len() > 50) {
+        compiled.diagnostics.push(
+            Diagnostic::warning("root-scale", format!("`{}/kustomization.yaml` lists {} profiles; kustomize slows down sharply past about 50", config.out.display(), compiled.plan.profiles.len()))
+                .help("apply each profile folder as its own unit: an Argo CD ApplicationSet with a git directory generator over the folders, or one Flux Kustomization per folder"),
+        );
+    }
+    report(&compiled, config, false);
+    if compiled.has_errors(config.deny_warnings) {
+        return None;
+    }
+    rendered.map(|r| (compiled, r))
+}
+
+fn build(config: &Config) -> i32 {
+    let Some((compiled, rendered)) = compile_and_render(config) else {
+        return EXIT_ERROR;
+    };
+    match emit::write(&rendered.tree, &config.out) {
+        Ok(w) => {
+            println!(
+                "kfprofiles: {} profiles, {} objects -> {}: {} files written, {} unchanged, {} removed",
+                compiled.plan.profiles.len(),
+                rendered.objects,
+                config.out.display(),
+                w.written,
+                w.unchanged,
+                w.removed
+            );
+            EXIT_OK
+        }
+        Err(diagnostics) => {
+            let text = diagnostic::render(&diagnostics, &compiled.input, config.format, config.color);
+            let _ = std::io::stderr().write_all(text.as_bytes());
+            EXIT_ERROR
+        }
+    }
+}
+
+fn check(config: &Config) -> i32 {
+    let Some((_, rendered)) = compile_and_render(config) else {
+        return EXIT_ERROR;
+    };
+    let changes = match emit::compare(&rendered.tree, &config.out) {
+        Ok(c) => c,
+        Err(e) => {
+            let d = Diagnostic::error("io", format!("cannot read `{}`: {e}", config.out.display()));
+            eprint!("{}", diagnostic::render(&[d], &Input::default(), config.format, config.color));
+            return EXIT_ERROR;
+        }
+    };
+    if changes.is_empty() {
+        println!("kfprofiles: {} is current ({} files)", config.out.display(), rendered.tree.len());
+        return EXIT_OK;
+    }
+    let out = config.out.display().to_string();
+    let show = |label: &str, paths: &[String]| {
+        for p in paths {
+            println!("{label:<9} {}/{p}", out.trim_end_matches('/'));
+        }
+    };
+    show("added", &changes.added);
+    show("modified", &changes.modified);
+    show("removed", &changes.removed);
+    show("foreign", &changes.foreign);
+    let n = changes.added.len() + changes.modified.len() + changes.removed.len() + changes.foreign.len();
+    println!("kfprofiles: {out} is out of date ({n} files differ); run `kfprofiles build` and commit the result");
+    EXIT_DIFFERS
+}

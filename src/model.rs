@@ -1,0 +1,361 @@
+//! The input as users write it: stage `load`'s output types.
+//!
+//! The shape follows deployKF's `deploykf_profiles_generator` values (`profileDefaults`, `users`,
+//! `groups`, `profiles`, `members[].access`), so deployKF values move over unchanged; fields marked
+//! *extension* go beyond it. Every struct denies unknown keys, and the JSON Schema printed by
+//! `kfprofiles schema` is derived from these types.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// One input file. Every section is optional; the files of the profiles folder are merged.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(title = "kfprofiles input file")]
+pub struct InputFile {
+    /// Cluster-wide facts. At most one file may set it.
+    pub settings: Option<Settings>,
+    /// Defaults for every profile (deployKF-compatible). At most one file may set it.
+    pub profile_defaults: Option<ProfileDefaults>,
+    /// People, by id and email.
+    #[serde(default)]
+    pub users: Vec<User>,
+    /// Named sets of users and (extension) of other groups.
+    #[serde(default)]
+    pub groups: Vec<Group>,
+    /// Profiles: one namespace each.
+    #[serde(default)]
+    pub profiles: Vec<Profile>,
+}
+
+/// Cluster-wide settings. Every key is optional and defaults to Kubeflow's own value.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct Settings {
+    /// The header Istio matches to identify a user (Kubeflow manifests: `kubeflow-userid`).
+    pub user_id_header: String,
+    /// Prefix before the email in that header.
+    pub user_id_prefix: String,
+    /// Lowercase every email before use (deployKF knob).
+    pub email_to_lowercase: bool,
+    /// Kubeflow Pipelines is installed: member policies also admit the KFP UI.
+    pub kubeflow_pipelines: bool,
+    /// Istio principals and API version.
+    pub istio: IstioSettings,
+    /// Merged over the Kubeflow namespace labels; a value `""` removes a default label.
+    pub namespace_labels: BTreeMap<String, String>,
+    /// Emit `kubeflow.org/v1` Profile objects (the dashboard lists only namespaces that have one).
+    pub profile_resources: bool,
+    /// Argo CD / Flux annotations so that a profile namespace is never pruned or deleted.
+    pub protect_namespaces: bool,
+    /// Extension: more names no profile may take (the built-in list always applies).
+    pub reserved_namespaces: Vec<String>,
+    /// Extension: when non-empty, every email must be in one of these domains.
+    pub allowed_email_domains: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            user_id_header: "kubeflow-userid".into(),
+            user_id_prefix: String::new(),
+            email_to_lowercase: false,
+            kubeflow_pipelines: true,
+            istio: IstioSettings::default(),
+            namespace_labels: BTreeMap::new(),
+            profile_resources: true,
+            protect_namespaces: true,
+            reserved_namespaces: vec![],
+            allowed_email_domains: vec![],
+        }
+    }
+}
+
+/// Istio facts of the cluster.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct IstioSettings {
+    /// apiVersion of the AuthorizationPolicies.
+    pub authorization_policy_api_version: IstioApiVersion,
+    /// Principal of the ingress gateway.
+    pub ingress_gateway_principal: String,
+    /// Principal of the Kubeflow Pipelines UI.
+    pub kfp_ui_principal: String,
+    /// Principal of the notebook controller.
+    pub notebook_controller_principal: String,
+}
+
+impl Default for IstioSettings {
+    fn default() -> IstioSettings {
+        IstioSettings {
+            authorization_policy_api_version: IstioApiVersion::V1beta1,
+            ingress_gateway_principal: "cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account".into(),
+            kfp_ui_principal: "cluster.local/ns/kubeflow/sa/ml-pipeline-ui".into(),
+            notebook_controller_principal: "cluster.local/ns/kubeflow/sa/notebook-controller-service-account".into(),
+        }
+    }
+}
+
+/// The AuthorizationPolicy apiVersions Istio serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum IstioApiVersion {
+    #[serde(rename = "security.istio.io/v1beta1")]
+    V1beta1,
+    #[serde(rename = "security.istio.io/v1")]
+    V1,
+}
+
+impl IstioApiVersion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IstioApiVersion::V1beta1 => "security.istio.io/v1beta1",
+            IstioApiVersion::V1 => "security.istio.io/v1",
+        }
+    }
+}
+
+/// Defaults for every profile, as in deployKF's `profileDefaults`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct ProfileDefaults {
+    /// Prepended to every profile name (= namespace name).
+    pub profile_name_prefix: String,
+    /// Owner of a profile that names none.
+    pub owner_email: Option<String>,
+    /// Access of a member that does not say.
+    pub member_access: DefaultAccess,
+    /// Default plugins; a profile's own list replaces it.
+    pub plugins: Vec<Plugin>,
+    /// Default ResourceQuotaSpec; a profile's own replaces it (`{}` = none).
+    pub resource_quota_spec: ResourceQuotaSpec,
+    /// Extension: default LimitRangeSpec; a profile's own replaces it (`{}` = none).
+    pub limit_range: LimitRangeSpec,
+}
+
+/// Default member access.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct DefaultAccess {
+    pub role: Role,
+    pub notebooks_access: bool,
+}
+
+impl Default for DefaultAccess {
+    fn default() -> DefaultAccess {
+        DefaultAccess { role: Role::View, notebooks_access: false }
+    }
+}
+
+/// A person.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    /// Unique; referenced by groups, members and `owner`.
+    pub id: String,
+    /// Unique; exactly what the identity provider puts in the user-id header.
+    pub email: String,
+}
+
+/// A named set of users.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    /// Unique.
+    pub id: String,
+    /// User ids.
+    #[serde(default)]
+    pub users: Vec<String>,
+    /// Extension: nested group ids, expanded transitively (a cycle is an error).
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// A profile: a namespace, its owner, its members.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Profile {
+    /// Unique; the namespace name after `profileDefaults.profileNamePrefix`.
+    pub name: String,
+    /// Extension: owner by user id.
+    pub owner: Option<String>,
+    /// deployKF: owner by email. Neither `owner` nor `ownerEmail` = `profileDefaults.ownerEmail`.
+    pub owner_email: Option<String>,
+    /// Who else has access.
+    #[serde(default)]
+    pub members: Vec<Member>,
+    /// A Kubernetes ResourceQuotaSpec; replaces the default (`{}` = none).
+    pub resource_quota_spec: Option<ResourceQuotaSpec>,
+    /// Extension: a Kubernetes LimitRangeSpec; replaces the default (`{}` = none).
+    pub limit_range: Option<LimitRangeSpec>,
+    /// Kubeflow Profile plugins; replaces the default list (`[]` = none).
+    pub plugins: Option<Vec<Plugin>>,
+    /// Extension: extra Namespace labels (a value `""` removes a default label).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Extension: extra Namespace annotations.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// A member of a profile: exactly one of `user` and `group`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    /// A user id.
+    pub user: Option<String>,
+    /// A group id.
+    pub group: Option<String>,
+    /// Unset fields come from `profileDefaults.memberAccess`.
+    #[serde(default)]
+    pub access: Access,
+}
+
+/// A member's access.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Access {
+    pub role: Option<Role>,
+    /// May the member connect to notebooks and other web apps through the gateway.
+    pub notebooks_access: Option<bool>,
+}
+
+/// A member role. `admin` is an extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    View,
+    Edit,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::View => "view",
+            Role::Edit => "edit",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// A Kubeflow Profile plugin, as in the Profile CRD.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", content = "spec", deny_unknown_fields)]
+pub enum Plugin {
+    /// GKE Workload Identity: annotates `default-editor` with the GCP service account.
+    WorkloadIdentity(WorkloadIdentitySpec),
+    /// EKS IAM roles for service accounts: annotates `default-editor` with the role ARN.
+    AwsIamForServiceAccount(AwsIamSpec),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct WorkloadIdentitySpec {
+    pub gcp_service_account: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AwsIamSpec {
+    pub aws_iam_role: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotate_only: Option<bool>,
+}
+
+/// A Kubernetes ResourceQuotaSpec.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResourceQuotaSpec {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hard: BTreeMap<String, Quantity>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope_selector: Option<ScopeSelector>,
+}
+
+impl ResourceQuotaSpec {
+    pub fn is_empty(&self) -> bool {
+        self.hard.is_empty() && self.scopes.is_empty() && self.scope_selector.is_none()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScopeSelector {
+    #[serde(default)]
+    pub match_expressions: Vec<ScopedResourceSelectorRequirement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ScopedResourceSelectorRequirement {
+    pub scope_name: String,
+    pub operator: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+}
+
+/// A Kubernetes LimitRangeSpec.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LimitRangeSpec {
+    #[serde(default)]
+    pub limits: Vec<LimitRangeItem>,
+}
+
+impl LimitRangeSpec {
+    pub fn is_empty(&self) -> bool {
+        self.limits.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LimitRangeItem {
+    #[serde(rename = "type")]
+    pub type_: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub default: BTreeMap<String, Quantity>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub default_request: BTreeMap<String, Quantity>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub max: BTreeMap<String, Quantity>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub min: BTreeMap<String, Quantity>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub max_limit_request_ratio: BTreeMap<String, Quantity>,
+}
+
+/// A Kubernetes resource quantity (`16`, `500m`, `64Gi`), kept as written. Numbers are accepted
+/// and kept as their decimal text; the syntax is checked by `validate`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(with = "QuantitySchema")]
+pub struct Quantity(pub String);
+
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum QuantitySchema {
+    Text(String),
+    Number(f64),
+}
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Quantity, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged, expecting = "a Kubernetes quantity such as `16`, `500m` or `64Gi`")]
+        enum Raw {
+            Text(String),
+            Int(i64),
+            Float(f64),
+        }
+        Ok(Quantity(match Raw::deserialize(d)? {
+            Raw::Text(s) => s,
+            Raw::Int(i) => i.to_string(),
+            Raw::Float(f) => f.to_string(),
+        }))
+    }
+}

@@ -1,0 +1,76 @@
+//! The resolved organisation: stage `resolve`'s output and the templates' context.
+//!
+//! Everything a template needs is computed here (groups expanded, access merged, labels and
+//! annotations final, object names final), so that the templates only lay values out. The field
+//! names below are the template context contract, documented in `templates/README.md`.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::model::{LimitRangeSpec, Plugin, ResourceQuotaSpec, Role};
+
+/// The whole rendering, in namespace order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub settings: SettingsPlan,
+    pub profiles: Vec<ProfilePlan>,
+}
+
+/// Cluster-wide values the templates use.
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingsPlan {
+    pub user_id_header: String,
+    pub user_id_prefix: String,
+    pub authorization_policy_api_version: String,
+    pub ingress_gateway_principal: String,
+    pub kfp_ui_principal: String,
+    pub notebook_controller_principal: String,
+    pub kubeflow_pipelines: bool,
+    pub profile_resources: bool,
+}
+
+/// One profile, ready to render.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfilePlan {
+    /// Namespace name (= profileNamePrefix + name); also the Profile's name and the folder name.
+    pub namespace: String,
+    /// The owner's email (after lowercasing when `emailToLowercase`).
+    pub owner: String,
+    /// The owner's user id when the owner is a declared user.
+    pub owner_id: Option<String>,
+    /// Labels of every object: `app.kubernetes.io/managed-by: kfprofiles`.
+    pub common_labels: BTreeMap<String, String>,
+    /// Final Namespace labels (Kubeflow's, settings', the profile's, and the common labels).
+    pub namespace_labels: BTreeMap<String, String>,
+    /// Final Namespace annotations (`owner`, protection, the profile's).
+    pub namespace_annotations: BTreeMap<String, String>,
+    /// Profile object annotations (protection), empty without `protectNamespaces`.
+    pub profile_annotations: BTreeMap<String, String>,
+    /// `default-editor` ServiceAccount annotations from the plugins.
+    pub editor_annotations: BTreeMap<String, String>,
+    pub plugins: Vec<Plugin>,
+    /// `None` when empty: no `spec.resourceQuotaSpec` on the Profile.
+    pub resource_quota_spec: Option<ResourceQuotaSpec>,
+    /// Whether a ResourceQuota object is emitted (`hard` non-empty).
+    pub resource_quota: bool,
+    /// `None` when empty: no LimitRange object.
+    pub limit_range: Option<LimitRangeSpec>,
+    /// Every member except the owner, sorted by object name.
+    pub members: Vec<MemberPlan>,
+}
+
+/// One member's effective access to one profile.
+#[derive(Debug, Clone, Serialize)]
+pub struct MemberPlan {
+    /// KFAM's object name for the RoleBinding and AuthorizationPolicy.
+    pub name: String,
+    pub email: String,
+    pub user_id: String,
+    pub role: Role,
+    pub notebooks_access: bool,
+    /// Principals of the AuthorizationPolicy's `from`; empty means no policy (deployKF's rule).
+    pub principals: Vec<String>,
+    /// Why the member has access: `direct`, or the group chain (`ml-eng via data-platform`).
+    pub via: Vec<String>,
+}

@@ -1,0 +1,316 @@
+//! Stage `resolve`: [`Input`] → [`Plan`]: groups expanded, access merged, owners settled.
+//!
+//! Resolution never fails: references `validate` rejects (unknown users or groups, cycles) are
+//! skipped here, so that it can run beside validation and add the problems only it can see
+//! (contributor object names that collide after KFAM's sanitising) to the same report.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::diagnostic::Diagnostic;
+use crate::k8s::binding_name;
+use crate::load::{Input, Item};
+use crate::model::{Group, Plugin, Profile, Role, Settings};
+use crate::plan::{MemberPlan, Plan, ProfilePlan, SettingsPlan};
+use crate::span::Path;
+
+/// Label put on every generated object.
+pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kfprofiles");
+
+/// Namespace labels the profile controller sets (kubeflow/kubeflow
+/// `components/profile-controller/controllers/profile_controller.go` and its default
+/// `namespace-labels.yaml`), plus `istio-injection`.
+const KUBEFLOW_NAMESPACE_LABELS: &[(&str, &str)] = &[
+    ("app.kubernetes.io/part-of", "kubeflow-profile"),
+    ("istio-injection", "enabled"),
+    ("katib.kubeflow.org/metrics-collector-injection", "enabled"),
+    ("pipelines.kubeflow.org/enabled", "true"),
+    ("serving.kubeflow.org/inferenceservice", "enabled"),
+];
+
+/// Annotations that keep Argo CD and Flux from pruning or deleting a profile namespace.
+const PROTECTION_ANNOTATIONS: &[(&str, &str)] = &[
+    ("argocd.argoproj.io/sync-options", "Delete=false,Prune=false"),
+    ("kustomize.toolkit.fluxcd.io/prune", "disabled"),
+];
+
+/// Resolves the input into the plan the templates render, and reports colliding object names.
+pub fn resolve(input: &Input) -> (Plan, Vec<Diagnostic>) {
+    let settings = input.settings();
+    let mut diagnostics = Vec::new();
+    let resolver = Resolver::new(input, &settings);
+    let mut profiles: BTreeMap<String, ProfilePlan> = BTreeMap::new();
+    for item in &input.profiles {
+        let plan = resolver.profile(item, &mut diagnostics);
+        // A duplicate namespace is reported by `validate`; the first profile keeps it.
+        profiles.entry(plan.namespace.clone()).or_insert(plan);
+    }
+    let istio = &settings.istio;
+    let plan = Plan {
+        settings: SettingsPlan {
+            user_id_header: settings.user_id_header.clone(),
+            user_id_prefix: settings.user_id_prefix.clone(),
+            authorization_policy_api_version: istio.authorization_policy_api_version.as_str().to_string(),
+            ingress_gateway_principal: istio.ingress_gateway_principal.clone(),
+            kfp_ui_principal: istio.kfp_ui_principal.clone(),
+            notebook_controller_principal: istio.notebook_controller_principal.clone(),
+            kubeflow_pipelines: settings.kubeflow_pipelines,
+            profile_resources: settings.profile_resources,
+        },
+        profiles: profiles.into_values().collect(),
+    };
+    (plan, diagnostics)
+}
+
+/// Effective access of one user to one profile while members are merged.
+struct Access {
+    role: Role,
+    notebooks_access: bool,
+    via: Vec<String>,
+    /// Path of the member entry that first brought the user in.
+    member: Path,
+}
+
+struct Resolver<'a> {
+    input: &'a Input,
+    settings: &'a Settings,
+    user_ids: HashMap<&'a str, usize>,
+    group_ids: HashMap<&'a str, usize>,
+    /// For each group: every user it contains, with the chain of groups that leads there.
+    expanded: Vec<BTreeMap<usize, Vec<usize>>>,
+    /// Normalised emails of the users, by user index.
+    emails: Vec<String>,
+}
+
+impl<'a> Resolver<'a> {
+    fn new(input: &'a Input, settings: &'a Settings) -> Resolver<'a> {
+        let mut user_ids = HashMap::new();
+        for (i, u) in input.users.iter().enumerate() {
+            user_ids.entry(u.value.id.as_str()).or_insert(i);
+        }
+        let mut group_ids = HashMap::new();
+        for (i, g) in input.groups.iter().enumerate() {
+            group_ids.entry(g.value.id.as_str()).or_insert(i);
+        }
+        let emails = input.users.iter().map(|u| normalise_email(settings, &u.value.email)).collect();
+        let groups: Vec<&Group> = input.groups.iter().map(|g| &g.value).collect();
+        let expanded = expand_groups(&groups, &user_ids, &group_ids);
+        Resolver { input, settings, user_ids, group_ids, expanded, emails }
+    }
+
+    fn profile(&self, item: &Item<Profile>, diagnostics: &mut Vec<Diagnostic>) -> ProfilePlan {
+        let p = &item.value;
+        let defaults = self.input.profile_defaults();
+        let namespace = format!("{}{}", defaults.profile_name_prefix, p.name);
+        let owner = match (&p.owner, &p.owner_email, &defaults.owner_email) {
+            (Some(id), ..) => self.user_ids.get(id.as_str()).map(|&u| self.emails[u].clone()).unwrap_or_default(),
+            (None, Some(email), _) | (None, None, Some(email)) => normalise_email(self.settings, email),
+            (None, None, None) => String::new(),
+        };
+        let owner_id = self.emails.iter().position(|e| *e == owner).map(|u| self.input.users[u].value.id.clone());
+
+        let mut access: BTreeMap<usize, Access> = BTreeMap::new();
+        for (mi, m) in p.members.iter().enumerate() {
+            let member_path = item.path.key("members").index(mi);
+            let reference = member_path.key(if m.user.is_some() { "user" } else { "group" });
+            let role = m.access.role.unwrap_or(defaults.member_access.role);
+            let notebooks = m.access.notebooks_access.unwrap_or(defaults.member_access.notebooks_access);
+            let reached: Vec<(usize, String)> = match (&m.user, &m.group) {
+                (Some(u), None) => {
+                    self.user_ids.get(u.as_str()).map(|&u| vec![(u, "direct".to_string())]).unwrap_or_default()
+                }
+                (None, Some(g)) => match self.group_ids.get(g.as_str()) {
+                    Some(&g) => self.expanded[g].iter().map(|(&u, chain)| (u, self.chain_text(chain))).collect(),
+                    None => vec![],
+                },
+                _ => vec![],
+            };
+            for (u, via) in reached {
+                if self.emails[u] == owner {
+                    if m.group.is_some() {
+                        diagnostics.push(
+                            Diagnostic::note(
+                                "owner-in-group",
+                                format!("profile `{}` owner `{}` is also reached through group `{via}`; the owner keeps the owner objects", p.name, owner),
+                            )
+                            .at(self.input.value_span(item.file, &member_path.key("group"))),
+                        );
+                    }
+                    continue;
+                }
+                let entry = access.entry(u).or_insert_with(|| Access {
+                    role,
+                    notebooks_access: false,
+                    via: vec![],
+                    member: reference.clone(),
+                });
+                entry.role = entry.role.max(role);
+                entry.notebooks_access |= notebooks;
+                if !entry.via.contains(&via) {
+                    entry.via.push(via);
+                }
+            }
+        }
+
+        let mut members: Vec<MemberPlan> = Vec::with_capacity(access.len());
+        let mut names: HashMap<String, (usize, Path)> = HashMap::new();
+        for (u, a) in access {
+            let email = self.emails[u].clone();
+            let name = binding_name(&email, a.role.as_str());
+            if let Some((other, first)) = names.get(&name) {
+                if self.emails[*other] != email {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "name-collision",
+                            format!("profile `{}`: members `{}` and `{email}` get the same object name `{name}`", p.name, self.emails[*other]),
+                        )
+                        .at(self.input.value_span(item.file, &a.member))
+                        .label(self.input.value_span(item.file, first), format!("`{}` comes from here", self.emails[*other]))
+                        .help("KFAM names a member's objects `user-<email>-clusterrole-<role>`, every run of characters other than letters and digits replaced by `-`; these two emails cannot both be members of one profile with the same role"),
+                    );
+                }
+                continue;
+            }
+            names.insert(name.clone(), (u, a.member.clone()));
+            let mut principals = Vec::new();
+            if a.notebooks_access {
+                principals.push(self.settings.istio.ingress_gateway_principal.clone());
+            }
+            if self.settings.kubeflow_pipelines {
+                principals.push(self.settings.istio.kfp_ui_principal.clone());
+            }
+            let mut via = a.via;
+            via.sort();
+            members.push(MemberPlan {
+                name,
+                email,
+                user_id: self.input.users[u].value.id.clone(),
+                role: a.role,
+                notebooks_access: a.notebooks_access,
+                principals,
+                via,
+            });
+        }
+        members.sort_by(|a, b| a.name.cmp(&b.name));
+
+        let common_labels: BTreeMap<String, String> = [(MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string())].into();
+        let mut namespace_labels: BTreeMap<String, String> =
+            KUBEFLOW_NAMESPACE_LABELS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        for (k, v) in self.settings.namespace_labels.iter().chain(&p.labels) {
+            if v.is_empty() {
+                namespace_labels.remove(k);
+            } else {
+                namespace_labels.insert(k.clone(), v.clone());
+            }
+        }
+        namespace_labels.extend(common_labels.clone());
+        let protection: BTreeMap<String, String> = if self.settings.protect_namespaces {
+            PROTECTION_ANNOTATIONS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        } else {
+            BTreeMap::new()
+        };
+        let mut namespace_annotations = p.annotations.clone();
+        namespace_annotations.extend(protection.clone());
+        namespace_annotations.insert("owner".into(), owner.clone());
+
+        let plugins = p.plugins.clone().unwrap_or_else(|| defaults.plugins.clone());
+        let editor_annotations = plugins
+            .iter()
+            .map(|plugin| match plugin {
+                Plugin::WorkloadIdentity(s) => {
+                    ("iam.gke.io/gcp-service-account".to_string(), s.gcp_service_account.clone())
+                }
+                Plugin::AwsIamForServiceAccount(s) => {
+                    ("eks.amazonaws.com/role-arn".to_string(), s.aws_iam_role.clone())
+                }
+            })
+            .collect();
+        let quota = p.resource_quota_spec.clone().unwrap_or_else(|| defaults.resource_quota_spec.clone());
+        let limit_range = p.limit_range.clone().unwrap_or_else(|| defaults.limit_range.clone());
+
+        ProfilePlan {
+            namespace,
+            owner,
+            owner_id,
+            common_labels,
+            namespace_labels,
+            namespace_annotations,
+            profile_annotations: protection,
+            editor_annotations,
+            plugins,
+            resource_quota: !quota.hard.is_empty(),
+            resource_quota_spec: (!quota.is_empty()).then_some(quota),
+            limit_range: (!limit_range.is_empty()).then_some(limit_range),
+            members,
+        }
+    }
+
+    /// `ml-eng`, or `ml-eng via data-platform` for a user reached through a nested group.
+    fn chain_text(&self, chain: &[usize]) -> String {
+        let ids: Vec<&str> = chain.iter().map(|&g| self.input.groups[g].value.id.as_str()).collect();
+        ids.join(" via ")
+    }
+}
+
+/// The email as used everywhere after loading: lowercased when `emailToLowercase` is on.
+pub fn normalise_email(settings: &Settings, email: &str) -> String {
+    if settings.email_to_lowercase {
+        email.to_lowercase()
+    } else {
+        email.to_string()
+    }
+}
+
+/// Expands every group to its users, transitively, with the chain of groups that leads to each
+/// user (the shortest, then the first in id order). Uses an explicit stack, so deep nesting
+/// cannot overflow; edges that close a cycle or name an unknown group are skipped.
+pub fn expand_groups(
+    groups: &[&Group],
+    user_ids: &HashMap<&str, usize>,
+    group_ids: &HashMap<&str, usize>,
+) -> Vec<BTreeMap<usize, Vec<usize>>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        New,
+        Open,
+        Done,
+    }
+    let mut state = vec![State::New; groups.len()];
+    let mut expanded: Vec<BTreeMap<usize, Vec<usize>>> = vec![BTreeMap::new(); groups.len()];
+    let children = |g: usize| groups[g].groups.iter().filter_map(|c| group_ids.get(c.as_str()).copied());
+    for start in 0..groups.len() {
+        let mut stack = vec![(start, false)];
+        while let Some((g, children_done)) = stack.pop() {
+            if children_done {
+                let mut users: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+                for u in groups[g].users.iter().filter_map(|u| user_ids.get(u.as_str())) {
+                    users.insert(*u, vec![g]);
+                }
+                for c in children(g) {
+                    if state[c] != State::Done {
+                        continue; // a cycle: reported by `validate`
+                    }
+                    for (&u, chain) in &expanded[c] {
+                        let candidate: Vec<usize> = std::iter::once(g).chain(chain.iter().copied()).collect();
+                        let better = |old: &Vec<usize>| {
+                            let ids = |c: &[usize]| c.iter().map(|&g| groups[g].id.as_str()).collect::<Vec<_>>();
+                            (candidate.len(), ids(&candidate)) < (old.len(), ids(old))
+                        };
+                        match users.get(&u) {
+                            Some(old) if !better(old) => {}
+                            _ => {
+                                users.insert(u, candidate);
+                            }
+                        }
+                    }
+                }
+                expanded[g] = users;
+                state[g] = State::Done;
+            } else if state[g] == State::New {
+                state[g] = State::Open;
+                stack.push((g, true));
+                stack.extend(children(g).filter(|&c| state[c] == State::New).map(|c| (c, false)));
+            }
+        }
+    }
+    expanded
+}

@@ -1,0 +1,264 @@
+//! Positions in the input: stage helper for `load` and `validate`.
+//!
+//! serde_yaml keeps no positions after deserialising, and reports value errors only roughly. So
+//! every input file is also walked once with an event parser, which records where each node sits:
+//! a [`SpanIndex`] maps a [`Path`] (`profiles.3.members.1.group`) to the position of the node's
+//! key and value. Every diagnostic asks this module for its position; no other module knows which
+//! YAML parser is used for it.
+
+use std::collections::HashMap;
+
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::Marker;
+
+/// Index of a loaded file in [`crate::load::Input::files`].
+pub type FileId = usize;
+
+/// A region of one input file. Lines and columns are 1-based; `end_col` is exclusive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub line: usize,
+    pub col: usize,
+    pub end_line: usize,
+    pub end_col: usize,
+}
+
+impl Span {
+    /// A span of `len` characters starting at `line:col`.
+    pub fn at(file: FileId, line: usize, col: usize, len: usize) -> Span {
+        Span { file, line, col, end_line: line, end_col: col + len.max(1) }
+    }
+}
+
+/// A location in the document tree: map keys and sequence indexes from the root.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Path(String);
+
+/// Separates segments inside a [`Path`]; it cannot occur in a YAML key a user can type.
+const SEP: char = '\u{1f}';
+
+impl Path {
+    /// The document root.
+    pub fn root() -> Path {
+        Path(String::new())
+    }
+
+    /// This path extended by a map key.
+    pub fn key(&self, key: &str) -> Path {
+        let mut s = String::with_capacity(self.0.len() + key.len() + 1);
+        s.push_str(&self.0);
+        s.push(SEP);
+        s.push_str(key);
+        Path(s)
+    }
+
+    /// This path extended by a sequence index.
+    pub fn index(&self, index: usize) -> Path {
+        self.key(&index.to_string())
+    }
+
+    fn parent(&self) -> Option<Path> {
+        self.0.rfind(SEP).map(|i| Path(self.0[..i].to_string()))
+    }
+}
+
+/// Where one node is: its key (for map entries) and its value.
+#[derive(Clone, Copy, Debug)]
+struct NodeSpan {
+    key: Option<(usize, usize, usize)>,
+    value: (usize, usize, usize),
+}
+
+/// Positions of every node of one file, by path.
+#[derive(Debug, Default)]
+pub struct SpanIndex {
+    file: FileId,
+    nodes: HashMap<Path, NodeSpan>,
+}
+
+impl SpanIndex {
+    /// Walk `text` and record the position of every node. Returns an empty index when the text
+    /// does not parse (serde_yaml reports the syntax error itself).
+    pub fn build(file: FileId, text: &str) -> SpanIndex {
+        let mut index = SpanIndex { file, nodes: HashMap::new() };
+        let _ = Walker { text, parser: Parser::new_from_str(text), index: &mut index }.document();
+        index
+    }
+
+    /// The span of the value at `path`, or of its nearest recorded ancestor.
+    pub fn value(&self, path: &Path) -> Span {
+        self.find(path, false)
+    }
+
+    /// The span of the key of the map entry at `path` (its value's span for sequence items),
+    /// or of its nearest recorded ancestor.
+    pub fn key(&self, path: &Path) -> Span {
+        self.find(path, true)
+    }
+
+    /// Whether `path` exists in the file.
+    pub fn contains(&self, path: &Path) -> bool {
+        self.nodes.contains_key(path)
+    }
+
+    fn find(&self, path: &Path, want_key: bool) -> Span {
+        let mut at = Some(path.clone());
+        while let Some(p) = at {
+            if let Some(node) = self.nodes.get(&p) {
+                let (line, col, len) = if want_key { node.key.unwrap_or(node.value) } else { node.value };
+                return Span::at(self.file, line, col, len);
+            }
+            at = p.parent();
+        }
+        Span::at(self.file, 1, 1, 1)
+    }
+}
+
+struct Walker<'a, 'i> {
+    text: &'a str,
+    parser: Parser<std::str::Chars<'a>>,
+    index: &'i mut SpanIndex,
+}
+
+type Walk<T> = Result<T, ()>;
+
+impl Walker<'_, '_> {
+    fn next(&mut self) -> Walk<(Event, Marker)> {
+        self.parser.next_token().map_err(|_| ())
+    }
+
+    fn document(&mut self) -> Walk<()> {
+        loop {
+            let (event, mark) = self.next()?;
+            match event {
+                Event::StreamEnd => return Ok(()),
+                Event::DocumentStart => {
+                    let (event, mark) = self.next()?;
+                    if !matches!(event, Event::DocumentEnd) {
+                        self.node(event, mark, Path::root(), None)?;
+                    }
+                    // Only the first document is indexed: a second one is an error anyway.
+                    return Ok(());
+                }
+                Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+                _ => return self.node(event, mark, Path::root(), None),
+            }
+        }
+    }
+
+    /// Record the node starting with `event` at `path`, and everything below it.
+    fn node(&mut self, event: Event, mark: Marker, path: Path, key: Option<(usize, usize, usize)>) -> Walk<()> {
+        let value = self.position(mark, &event);
+        self.index.nodes.insert(path.clone(), NodeSpan { key, value });
+        match event {
+            Event::SequenceStart(..) => {
+                let mut i = 0;
+                loop {
+                    let (event, mark) = self.next()?;
+                    if matches!(event, Event::SequenceEnd) {
+                        return Ok(());
+                    }
+                    self.node(event, mark, path.index(i), None)?;
+                    i += 1;
+                }
+            }
+            Event::MappingStart(..) => loop {
+                let (event, mark) = self.next()?;
+                if matches!(event, Event::MappingEnd) {
+                    return Ok(());
+                }
+                let key_pos = self.position(mark, &event);
+                // A block mapping's start marker is not where it visibly starts: its first key is.
+                let node = self.index.nodes.get_mut(&path).expect("inserted above");
+                if node.value.0 > key_pos.0 || (node.value.0 == key_pos.0 && node.value.1 > key_pos.1) {
+                    node.value = (key_pos.0, key_pos.1, 1);
+                }
+                let name = match &event {
+                    Event::Scalar(s, ..) => s.clone(),
+                    _ => {
+                        // A complex key: skip it, then index its value under a placeholder.
+                        self.skip(event)?;
+                        String::from("?")
+                    }
+                };
+                let (event, mark) = self.next()?;
+                self.node(event, mark, path.key(&name), Some(key_pos))?;
+            },
+            _ => Ok(()),
+        }
+    }
+
+    fn skip(&mut self, event: Event) -> Walk<()> {
+        let mut depth = match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => 1,
+            _ => 0,
+        };
+        while depth > 0 {
+            match self.next()?.0 {
+                Event::SequenceStart(..) | Event::MappingStart(..) => depth += 1,
+                Event::SequenceEnd | Event::MappingEnd => depth -= 1,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Line, column and width in characters of the token starting at `mark`.
+    fn position(&self, mark: Marker, event: &Event) -> (usize, usize, usize) {
+        let len = match event {
+            Event::Scalar(value, ..) => token_width(self.text, mark.index(), value),
+            _ => 1,
+        };
+        (mark.line(), mark.col() + 1, len)
+    }
+}
+
+/// Width of the scalar token at byte `start`: up to its closing quote for quoted scalars, the
+/// value's length for plain ones; stops at the end of the line.
+fn token_width(text: &str, start: usize, value: &str) -> usize {
+    let rest = text.get(start..).unwrap_or("");
+    let line = rest.split(['\n', '\r']).next().unwrap_or("");
+    let mut chars = line.char_indices();
+    match chars.next() {
+        Some((_, q @ ('"' | '\''))) => {
+            let mut escaped = false;
+            for (i, c) in chars {
+                if q == '"' && c == '\\' && !escaped {
+                    escaped = true;
+                    continue;
+                }
+                if c == q && !escaped {
+                    return line[..=i].chars().count();
+                }
+                escaped = false;
+            }
+            line.chars().count()
+        }
+        _ => value.chars().count().min(line.chars().count()).max(1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_in_block_and_flow_lists_and_nested_maps() {
+        let text = "users: [alice, bbo]\nprofiles:\n  - name: ml\n    members:\n      - group: \"platfrom\"\n";
+        let idx = SpanIndex::build(0, text);
+        let root = Path::root();
+        assert_eq!(idx.value(&root.key("users").index(1)), Span::at(0, 1, 16, 3));
+        assert_eq!(idx.value(&root.key("profiles").index(0).key("name")), Span::at(0, 3, 11, 2));
+        let group = root.key("profiles").index(0).key("members").index(0).key("group");
+        assert_eq!(idx.value(&group), Span::at(0, 5, 16, 10));
+        assert_eq!(idx.key(&group), Span::at(0, 5, 9, 5));
+    }
+
+    #[test]
+    fn missing_paths_fall_back_to_the_nearest_ancestor() {
+        let idx = SpanIndex::build(3, "profiles:\n  - name: a\n");
+        let p = Path::root().key("profiles").index(0).key("members").index(2);
+        assert_eq!(idx.value(&p), Span::at(3, 2, 5, 1));
+    }
+}

@@ -1,0 +1,41 @@
+//! In-memory file trees: what `render` produces and what `emit` compares with the disk.
+//!
+//! A [`Tree`] maps a `/`-separated path relative to the output folder to the file's text. A
+//! `BTreeMap`, so that every walk over it is in the same order on every machine.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Relative path → file content.
+pub type Tree = BTreeMap<String, String>;
+
+/// The generated files under `root` (those that start with `mark`), without following symlinks.
+/// Returns the tree and the paths of files that exist but were not generated.
+pub fn read_generated(root: &Path, mark: &str) -> std::io::Result<(Tree, Vec<String>)> {
+    let mut tree = Tree::new();
+    let mut foreign = Vec::new();
+    if !root.exists() {
+        return Ok((tree, foreign));
+    }
+    for entry in walkdir::WalkDir::new(root).follow_links(false).sort_by_file_name() {
+        let entry = entry.map_err(std::io::Error::other)?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = relative(root, entry.path());
+        let bytes = std::fs::read(entry.path())?;
+        match String::from_utf8(bytes) {
+            Ok(text) if text.starts_with(mark) => {
+                tree.insert(rel, text);
+            }
+            _ => foreign.push(rel),
+        }
+    }
+    Ok((tree, foreign))
+}
+
+/// `path` below `root`, `/`-separated.
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}

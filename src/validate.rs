@@ -1,0 +1,637 @@
+//! Stage `validate`: cross-reference and syntax checks on the merged [`Input`].
+//!
+//! Returns every problem found as a located [`Diagnostic`], never stopping at the first one
+//! (errors and warnings of INPUT.md). Checks that need the expanded groups (colliding object
+//! names) live in `resolve`.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::k8s;
+use crate::load::{Input, Item};
+use crate::model::{LimitRangeSpec, Plugin, ResourceQuotaSpec, Role, Settings};
+use crate::resolve::{normalise_email, MANAGED_BY};
+use crate::span::{FileId, Path};
+
+/// Runs every check on `input`.
+pub fn validate(input: &Input) -> Vec<Diagnostic> {
+    let settings = input.settings();
+    let mut v = Validator { input, settings: &settings, out: Vec::new() };
+    v.single_blocks();
+    v.settings();
+    v.profile_defaults();
+    v.users();
+    v.groups();
+    v.profiles();
+    v.out
+}
+
+struct Validator<'a> {
+    input: &'a Input,
+    settings: &'a Settings,
+    out: Vec<Diagnostic>,
+}
+
+impl Validator<'_> {
+    fn value(&self, file: FileId, path: &Path) -> crate::span::Span {
+        self.input.value_span(file, path)
+    }
+
+    fn key(&self, file: FileId, path: &Path) -> crate::span::Span {
+        self.input.key_span(file, path)
+    }
+
+    /// `settings` and `profileDefaults` may each be set in one file only.
+    fn single_blocks(&mut self) {
+        let blocks = [
+            ("settings", self.input.settings.iter().map(|i| (i.file, i.path.clone())).collect::<Vec<_>>()),
+            ("profileDefaults", self.input.profile_defaults.iter().map(|i| (i.file, i.path.clone())).collect()),
+        ];
+        for (name, items) in blocks {
+            if let Some(((first_file, first_path), rest)) = items.split_first() {
+                for (file, path) in rest {
+                    let d = Diagnostic::error("duplicate-block", format!("`{name}` is set in more than one file"))
+                        .at(self.key(*file, path))
+                        .label(self.key(*first_file, first_path), "first set here")
+                        .help(format!("keep a single `{name}` block, in one file"));
+                    self.out.push(d);
+                }
+            }
+        }
+    }
+
+    fn settings(&mut self) {
+        let Some(item) = self.input.settings.first() else {
+            return;
+        };
+        let (file, path, s) = (item.file, &item.path, &item.value);
+        if !k8s::is_header_name(&s.user_id_header) {
+            let d = Diagnostic::error(
+                "invalid-header",
+                format!("`userIdHeader` `{}` is not an HTTP header name", s.user_id_header),
+            )
+            .at(self.value(file, &path.key("userIdHeader")));
+            self.out.push(d);
+        }
+        let istio = path.key("istio");
+        for (key, value) in [
+            ("ingressGatewayPrincipal", &s.istio.ingress_gateway_principal),
+            ("kfpUiPrincipal", &s.istio.kfp_ui_principal),
+            ("notebookControllerPrincipal", &s.istio.notebook_controller_principal),
+        ] {
+            if value.trim().is_empty() || value.chars().any(char::is_whitespace) {
+                let d = Diagnostic::error(
+                    "invalid-principal",
+                    format!("`istio.{key}` must be a SPIFFE principal such as `cluster.local/ns/NAMESPACE/sa/ACCOUNT`"),
+                )
+                .at(self.value(file, &istio.key(key)));
+                self.out.push(d);
+            }
+        }
+        self.labels(file, &path.key("namespaceLabels"), s.namespace_labels.iter(), "settings.namespaceLabels");
+        for (i, domain) in s.allowed_email_domains.iter().enumerate() {
+            if k8s::email_problem(&format!("x@{domain}")).is_some() {
+                let d = Diagnostic::error("invalid-domain", format!("`{domain}` is not a domain name"))
+                    .at(self.value(file, &path.key("allowedEmailDomains").index(i)));
+                self.out.push(d);
+            }
+        }
+    }
+
+    fn profile_defaults(&mut self) {
+        let Some(item) = self.input.profile_defaults.first() else {
+            return;
+        };
+        let (file, path, d) = (item.file, item.path.clone(), item.value.clone());
+        if let Some(email) = &d.owner_email {
+            self.email(file, &path.key("ownerEmail"), email);
+        }
+        self.notebooks_for_viewers(
+            file,
+            &path.key("memberAccess"),
+            Some(d.member_access.role),
+            Some(d.member_access.notebooks_access),
+        );
+        self.quota(file, &path.key("resourceQuotaSpec"), &d.resource_quota_spec);
+        self.limit_range(file, &path.key("limitRange"), &d.limit_range);
+        self.plugins(file, &path.key("plugins"), &d.plugins);
+    }
+
+    /// An email's syntax and domain.
+    fn email(&mut self, file: FileId, path: &Path, email: &str) {
+        let span = self.value(file, path);
+        if let Some(problem) = k8s::email_problem(email) {
+            self.out.push(
+                Diagnostic::error("invalid-email", format!("`{email}` is not a valid email: {problem}")).at(span),
+            );
+            return;
+        }
+        let domains = &self.settings.allowed_email_domains;
+        let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+        if !domains.is_empty() && !domains.iter().any(|d| d.eq_ignore_ascii_case(domain)) {
+            let list = domains.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", ");
+            self.out.push(
+                Diagnostic::error("email-domain", format!("`{email}` is outside the allowed email domains"))
+                    .at(span)
+                    .help(format!("`settings.allowedEmailDomains` allows {list}")),
+            );
+        }
+    }
+
+    fn users(&mut self) {
+        let mut ids: HashMap<&str, &Item<crate::model::User>> = HashMap::new();
+        let mut emails: HashMap<String, &Item<crate::model::User>> = HashMap::new();
+        let mut folded: HashMap<String, &Item<crate::model::User>> = HashMap::new();
+        let input = self.input;
+        for u in &input.users {
+            let (file, path) = (u.file, &u.path);
+            if u.value.id.trim().is_empty() {
+                self.out.push(
+                    Diagnostic::error("invalid-id", "a user id must not be empty")
+                        .at(self.value(file, &path.key("id"))),
+                );
+            }
+            if let Some(first) = ids.get(u.value.id.as_str()) {
+                let d = Diagnostic::error("duplicate-user", format!("user id `{}` is declared twice", u.value.id))
+                    .at(self.value(file, &path.key("id")))
+                    .label(self.value(first.file, &first.path.key("id")), "first declared here");
+                self.out.push(d);
+            } else {
+                ids.insert(&u.value.id, u);
+            }
+            self.email(file, &path.key("email"), &u.value.email);
+            let email = normalise_email(self.settings, &u.value.email);
+            if let Some(first) = emails.get(&email) {
+                let d = Diagnostic::error(
+                    "duplicate-email",
+                    format!("email `{}` belongs to users `{}` and `{}`", u.value.email, first.value.id, u.value.id),
+                )
+                .at(self.value(file, &path.key("email")))
+                .label(self.value(first.file, &first.path.key("email")), "first used here");
+                self.out.push(d);
+                continue;
+            }
+            emails.insert(email.clone(), u);
+            if !self.settings.email_to_lowercase {
+                let lower = email.to_lowercase();
+                if let Some(first) = folded.get(&lower) {
+                    let d = Diagnostic::warning("email-case", format!("emails `{}` and `{}` differ only in case", first.value.email, u.value.email))
+                        .at(self.value(file, &path.key("email")))
+                        .label(self.value(first.file, &first.path.key("email")), "the other one")
+                        .help("identity providers usually treat these as one person; set `settings.emailToLowercase: true` or fix the case");
+                    self.out.push(d);
+                } else {
+                    folded.insert(lower, u);
+                }
+            }
+        }
+        // Users reachable from nowhere.
+        let mut used: BTreeSet<&str> = BTreeSet::new();
+        for g in &input.groups {
+            used.extend(g.value.users.iter().map(String::as_str));
+        }
+        for p in &input.profiles {
+            used.extend(p.value.owner.iter().map(String::as_str));
+            used.extend(p.value.members.iter().filter_map(|m| m.user.as_deref()));
+        }
+        let owner_emails: BTreeSet<String> = input
+            .profiles
+            .iter()
+            .filter_map(|p| p.value.owner_email.as_deref())
+            .chain(input.profile_defaults.first().and_then(|d| d.value.owner_email.as_deref()))
+            .map(|e| normalise_email(self.settings, e))
+            .collect();
+        for u in &input.users {
+            if !used.contains(u.value.id.as_str())
+                && !owner_emails.contains(&normalise_email(self.settings, &u.value.email))
+            {
+                let d =
+                    Diagnostic::warning("unused-user", format!("user `{}` is in no group and no profile", u.value.id))
+                        .at(self.value(u.file, &u.path.key("id")));
+                self.out.push(d);
+            }
+        }
+    }
+
+    fn groups(&mut self) {
+        let input = self.input;
+        let user_ids: BTreeSet<&str> = input.users.iter().map(|u| u.value.id.as_str()).collect();
+        let mut ids: HashMap<&str, usize> = HashMap::new();
+        for (i, g) in input.groups.iter().enumerate() {
+            if let Some(&first) = ids.get(g.value.id.as_str()) {
+                let f = &input.groups[first];
+                let d = Diagnostic::error("duplicate-group", format!("group id `{}` is declared twice", g.value.id))
+                    .at(self.value(g.file, &g.path.key("id")))
+                    .label(self.value(f.file, &f.path.key("id")), "first declared here");
+                self.out.push(d);
+            } else {
+                ids.insert(&g.value.id, i);
+            }
+        }
+        for g in &input.groups {
+            for (i, u) in g.value.users.iter().enumerate() {
+                if !user_ids.contains(u.as_str()) {
+                    self.unknown(
+                        "user",
+                        &format!("group `{}` includes unknown user `{u}`", g.value.id),
+                        u,
+                        g.file,
+                        &g.path.key("users").index(i),
+                        user_ids.iter().copied(),
+                    );
+                }
+            }
+            for (i, c) in g.value.groups.iter().enumerate() {
+                if !ids.contains_key(c.as_str()) {
+                    self.unknown(
+                        "group",
+                        &format!("group `{}` includes unknown group `{c}`", g.value.id),
+                        c,
+                        g.file,
+                        &g.path.key("groups").index(i),
+                        ids.keys().copied(),
+                    );
+                }
+            }
+        }
+        self.cycles(&ids);
+        // Groups that no profile reaches.
+        let mut reached: BTreeSet<usize> = BTreeSet::new();
+        let mut stack: Vec<usize> = input
+            .profiles
+            .iter()
+            .flat_map(|p| p.value.members.iter().filter_map(|m| m.group.as_deref()))
+            .filter_map(|g| ids.get(g).copied())
+            .collect();
+        while let Some(g) = stack.pop() {
+            if reached.insert(g) {
+                stack.extend(input.groups[g].value.groups.iter().filter_map(|c| ids.get(c.as_str()).copied()));
+            }
+        }
+        for (&id, &i) in &ids {
+            if !reached.contains(&i) {
+                let g = &input.groups[i];
+                let d = Diagnostic::warning("unused-group", format!("group `{id}` is used by no profile"))
+                    .at(self.value(g.file, &g.path.key("id")));
+                self.out.push(d);
+            }
+        }
+    }
+
+    /// Reports each group cycle once, as `a -> b -> a`, at the reference that closes it.
+    fn cycles(&mut self, ids: &HashMap<&str, usize>) {
+        let groups = &self.input.groups;
+        let mut done = vec![false; groups.len()];
+        let mut seen_cycles: BTreeSet<Vec<usize>> = BTreeSet::new();
+        for start in 0..groups.len() {
+            if done[start] {
+                continue;
+            }
+            // Explicit DFS: (group, index of the next child to visit); `path` is the current chain.
+            let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+            let mut on_path = vec![false; groups.len()];
+            on_path[start] = true;
+            while let Some(&mut (g, ref mut next)) = stack.last_mut() {
+                let children = &groups[g].value.groups;
+                if *next >= children.len() {
+                    stack.pop();
+                    on_path[g] = false;
+                    done[g] = true;
+                    continue;
+                }
+                let child_index = *next;
+                *next += 1;
+                let Some(&c) = ids.get(children[child_index].as_str()) else {
+                    continue;
+                };
+                if on_path[c] {
+                    let from = stack.iter().position(|(s, _)| *s == c).unwrap_or(0);
+                    let mut cycle: Vec<usize> = stack[from..].iter().map(|(s, _)| *s).collect();
+                    let mut key = cycle.clone();
+                    key.sort();
+                    if seen_cycles.insert(key) {
+                        cycle.push(c);
+                        let text = cycle.iter().map(|&i| groups[i].value.id.as_str()).collect::<Vec<_>>().join(" -> ");
+                        let item = &groups[g];
+                        let d = Diagnostic::error("group-cycle", format!("groups include each other: {text}"))
+                            .at(self.value(item.file, &item.path.key("groups").index(child_index)))
+                            .help("a group cannot contain itself, directly or through other groups; remove one of these references");
+                        self.out.push(d);
+                    }
+                } else if !done[c] {
+                    on_path[c] = true;
+                    stack.push((c, 0));
+                }
+            }
+        }
+    }
+
+    fn unknown<'n>(
+        &mut self,
+        what: &'static str,
+        message: &str,
+        name: &str,
+        file: FileId,
+        path: &Path,
+        known: impl IntoIterator<Item = &'n str>,
+    ) {
+        let code = if what == "user" { "unknown-user" } else { "unknown-group" };
+        let mut d = Diagnostic::error(code, message.to_string()).at(self.value(file, path));
+        if let Some(s) = did_you_mean(name, known) {
+            d = d.help(format!("did you mean `{s}`?"));
+        }
+        self.out.push(d);
+    }
+
+    fn profiles(&mut self) {
+        let input = self.input;
+        let defaults = input.profile_defaults();
+        let user_ids: HashMap<&str, &str> =
+            input.users.iter().map(|u| (u.value.id.as_str(), u.value.email.as_str())).collect();
+        let group_ids: BTreeSet<&str> = input.groups.iter().map(|g| g.value.id.as_str()).collect();
+        let reserved: Vec<&str> = k8s::RESERVED_NAMESPACES
+            .iter()
+            .copied()
+            .chain(self.settings.reserved_namespaces.iter().map(String::as_str))
+            .collect();
+        let mut names: HashMap<String, &Item<crate::model::Profile>> = HashMap::new();
+        for item in &input.profiles {
+            let (file, path, p) = (item.file, &item.path, &item.value);
+            let name_span = self.value(file, &path.key("name"));
+            let namespace = format!("{}{}", defaults.profile_name_prefix, p.name);
+            if !k8s::is_dns1123_label(&namespace) {
+                let shown = if defaults.profile_name_prefix.is_empty() {
+                    format!("`{namespace}`")
+                } else {
+                    format!("`{namespace}` (with the prefix)")
+                };
+                let fix: String =
+                    namespace.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+                let fix = fix.trim_matches('-');
+                let mut d = Diagnostic::error(
+                    "invalid-profile-name",
+                    format!("profile name {shown} is not a DNS-1123 label"),
+                )
+                .at(name_span)
+                .help("use at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit");
+                if !fix.is_empty() && k8s::is_dns1123_label(fix) && fix != namespace {
+                    d = d.help(format!("use at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit, e.g. `{fix}`"));
+                }
+                self.out.push(d);
+            } else if reserved.contains(&namespace.as_str()) || namespace.starts_with("kube-") {
+                let d = Diagnostic::error("reserved-namespace", format!("profile name `{namespace}` is a reserved namespace"))
+                    .at(name_span)
+                    .help(format!("choose another name, e.g. `{namespace}-team`; `kube-*` and the Kubernetes and Kubeflow system namespaces cannot be profiles"));
+                self.out.push(d);
+            }
+            if let Some(first) = names.get(&namespace) {
+                let d = Diagnostic::error("duplicate-profile", format!("profile `{namespace}` is declared twice"))
+                    .at(name_span)
+                    .label(self.value(first.file, &first.path.key("name")), "first declared here");
+                self.out.push(d);
+            } else {
+                names.insert(namespace.clone(), item);
+            }
+
+            // Owner.
+            let owner_email: Option<String> = match (&p.owner, &p.owner_email) {
+                (Some(_), Some(_)) => {
+                    let d = Diagnostic::error(
+                        "owner-conflict",
+                        format!("profile `{}` sets both `owner` and `ownerEmail`", p.name),
+                    )
+                    .at(self.key(file, &path.key("ownerEmail")))
+                    .label(self.key(file, &path.key("owner")), "`owner` set here")
+                    .help("keep one: `owner` takes a user id, `ownerEmail` an email");
+                    self.out.push(d);
+                    None
+                }
+                (Some(id), None) => match user_ids.get(id.as_str()) {
+                    Some(email) => Some(email.to_string()),
+                    None => {
+                        self.unknown(
+                            "user",
+                            &format!("profile `{}` owner is unknown user `{id}`", p.name),
+                            id,
+                            file,
+                            &path.key("owner"),
+                            user_ids.keys().copied(),
+                        );
+                        None
+                    }
+                },
+                (None, Some(email)) => {
+                    self.email(file, &path.key("ownerEmail"), email);
+                    Some(email.clone())
+                }
+                (None, None) => {
+                    if defaults.owner_email.is_none() {
+                        let d = Diagnostic::error("missing-owner", format!("profile `{}` has no owner", p.name))
+                            .at(name_span)
+                            .help("set `owner: USER_ID` or `ownerEmail: EMAIL`, or `profileDefaults.ownerEmail`");
+                        self.out.push(d);
+                    }
+                    defaults.owner_email.clone()
+                }
+            };
+            let owner_email = owner_email.map(|e| normalise_email(self.settings, &e));
+
+            for (mi, m) in p.members.iter().enumerate() {
+                let mpath = path.key("members").index(mi);
+                match (&m.user, &m.group) {
+                    (Some(_), Some(_)) | (None, None) => {
+                        let d = Diagnostic::error(
+                            "member-kind",
+                            format!("a member of profile `{}` must have exactly one of `user` and `group`", p.name),
+                        )
+                        .at(self.value(file, &mpath))
+                        .help("write `- user: USER_ID` or `- group: GROUP_ID`, one per member entry");
+                        self.out.push(d);
+                    }
+                    (Some(u), None) => match user_ids.get(u.as_str()) {
+                        None => self.unknown(
+                            "user",
+                            &format!("profile `{}` member refers to unknown user `{u}`", p.name),
+                            u,
+                            file,
+                            &mpath.key("user"),
+                            user_ids.keys().copied(),
+                        ),
+                        Some(email) if Some(normalise_email(self.settings, email)) == owner_email => {
+                            let d = Diagnostic::error(
+                                "owner-as-member",
+                                format!("user `{u}` owns profile `{}` and cannot also be listed as a member", p.name),
+                            )
+                            .at(self.value(file, &mpath.key("user")))
+                            .help("the owner already has admin access; remove this member entry");
+                            self.out.push(d);
+                        }
+                        Some(_) => {}
+                    },
+                    (None, Some(g)) => {
+                        if !group_ids.contains(g.as_str()) {
+                            self.unknown(
+                                "group",
+                                &format!("profile `{}` member refers to unknown group `{g}`", p.name),
+                                g,
+                                file,
+                                &mpath.key("group"),
+                                group_ids.iter().copied(),
+                            );
+                        }
+                    }
+                }
+                let role = m.access.role.or(Some(defaults.member_access.role));
+                let notebooks = m.access.notebooks_access.or(Some(defaults.member_access.notebooks_access));
+                if m.access.role.is_some() || m.access.notebooks_access.is_some() {
+                    self.notebooks_for_viewers(file, &mpath.key("access"), role, notebooks);
+                }
+            }
+
+            self.labels(file, &path.key("labels"), p.labels.iter(), "labels");
+            for k in p.annotations.keys() {
+                let kpath = path.key("annotations").key(k);
+                if let Some(problem) = k8s::label_key_problem(k) {
+                    self.out.push(
+                        Diagnostic::error(
+                            "invalid-annotation",
+                            format!("annotation key `{k}` is not valid: {problem}"),
+                        )
+                        .at(self.key(file, &kpath)),
+                    );
+                } else if k == "owner" {
+                    let d = Diagnostic::error(
+                        "reserved-annotation",
+                        "annotation `owner` is set by kfprofiles to the profile owner",
+                    )
+                    .at(self.key(file, &kpath))
+                    .help("set the owner with `owner` or `ownerEmail`");
+                    self.out.push(d);
+                }
+            }
+            if let Some(q) = &p.resource_quota_spec {
+                self.quota(file, &path.key("resourceQuotaSpec"), q);
+            }
+            if let Some(l) = &p.limit_range {
+                self.limit_range(file, &path.key("limitRange"), l);
+            }
+            if let Some(plugins) = &p.plugins {
+                self.plugins(file, &path.key("plugins"), plugins);
+            }
+        }
+    }
+
+    /// A view member with notebook access runs code as `default-editor` (edit rights).
+    fn notebooks_for_viewers(&mut self, file: FileId, path: &Path, role: Option<Role>, notebooks: Option<bool>) {
+        if role == Some(Role::View) && notebooks == Some(true) {
+            let d = Diagnostic::warning(
+                "view-with-notebooks",
+                "a `view` member with `notebooksAccess: true` can run code as `default-editor`, i.e. with edit rights",
+            )
+            .at(self.value(file, &path.key("notebooksAccess")))
+            .help("give this member `role: edit`, or `notebooksAccess: false`");
+            self.out.push(d);
+        }
+    }
+
+    fn labels<'l>(
+        &mut self,
+        file: FileId,
+        path: &Path,
+        labels: impl Iterator<Item = (&'l String, &'l String)>,
+        what: &str,
+    ) {
+        for (k, v) in labels {
+            let kpath = path.key(k);
+            if let Some(problem) = k8s::label_key_problem(k) {
+                self.out.push(
+                    Diagnostic::error("invalid-label", format!("label key `{k}` in `{what}` is not valid: {problem}"))
+                        .at(self.key(file, &kpath)),
+                );
+            } else if k == MANAGED_BY.0 {
+                let d =
+                    Diagnostic::error("reserved-label", format!("label `{k}` is set by kfprofiles on every object"))
+                        .at(self.key(file, &kpath));
+                self.out.push(d);
+            }
+            if let Some(problem) = k8s::label_value_problem(v) {
+                self.out.push(
+                    Diagnostic::error("invalid-label", format!("label value `{v}` of `{k}` is not valid: {problem}"))
+                        .at(self.value(file, &kpath)),
+                );
+            }
+        }
+    }
+
+    fn quantities<'q>(
+        &mut self,
+        file: FileId,
+        path: &Path,
+        map: impl Iterator<Item = (&'q String, &'q crate::model::Quantity)>,
+    ) {
+        for (k, q) in map {
+            let kpath = path.key(k);
+            if !k8s::is_quantity(&q.0) {
+                let d =
+                    Diagnostic::error("invalid-quantity", format!("`{}` is not a Kubernetes quantity (`{k}`)", q.0))
+                        .at(self.value(file, &kpath))
+                        .help("write a number with an optional suffix: `16`, `500m`, `64Gi`, `1.5`, `2e3`");
+                self.out.push(d);
+            }
+            if let Some(problem) = k8s::label_key_problem(k) {
+                self.out.push(
+                    Diagnostic::error("invalid-resource-name", format!("resource name `{k}` is not valid: {problem}"))
+                        .at(self.key(file, &kpath)),
+                );
+            }
+        }
+    }
+
+    fn quota(&mut self, file: FileId, path: &Path, q: &ResourceQuotaSpec) {
+        self.quantities(file, &path.key("hard"), q.hard.iter());
+    }
+
+    fn limit_range(&mut self, file: FileId, path: &Path, l: &LimitRangeSpec) {
+        for (i, item) in l.limits.iter().enumerate() {
+            let ipath = path.key("limits").index(i);
+            for (key, map) in [
+                ("default", &item.default),
+                ("defaultRequest", &item.default_request),
+                ("max", &item.max),
+                ("min", &item.min),
+                ("maxLimitRequestRatio", &item.max_limit_request_ratio),
+            ] {
+                self.quantities(file, &ipath.key(key), map.iter());
+            }
+        }
+    }
+
+    fn plugins(&mut self, file: FileId, path: &Path, plugins: &[Plugin]) {
+        for (i, plugin) in plugins.iter().enumerate() {
+            let spec = path.index(i).key("spec");
+            let (field, value, ok) = match plugin {
+                Plugin::WorkloadIdentity(s) => {
+                    ("gcpServiceAccount", &s.gcp_service_account, k8s::email_problem(&s.gcp_service_account).is_none())
+                }
+                Plugin::AwsIamForServiceAccount(s) => (
+                    "awsIamRole",
+                    &s.aws_iam_role,
+                    s.aws_iam_role.starts_with("arn:") && !s.aws_iam_role.contains(char::is_whitespace),
+                ),
+            };
+            if !ok {
+                let want = if field == "awsIamRole" {
+                    "an IAM role ARN (`arn:aws:iam::ACCOUNT:role/NAME`)"
+                } else {
+                    "a GCP service account email"
+                };
+                let d = Diagnostic::error(
+                    "invalid-plugin",
+                    format!("plugin field `{field}` is `{value}`, which is not {want}"),
+                )
+                .at(self.value(file, &spec.key(field)));
+                self.out.push(d);
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! `build` and `check` on disk.

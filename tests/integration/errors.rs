@@ -1,0 +1,1 @@
+//! One test per input diagnostic: the exact concise rendering, with line and column.

@@ -1,0 +1,104 @@
+//! A small builder for running the `kfprofiles` binary in a temporary folder and checking every
+//! channel (exit code, stdout, stderr) before failing, in the style of just's `tests/test.rs`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A temporary working folder with input files, and the command to run in it.
+pub struct Test {
+    pub dir: tempfile::TempDir,
+    args: Vec<String>,
+}
+
+/// What a run printed and returned.
+#[derive(Debug)]
+pub struct Output {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Test {
+    pub fn new() -> Test {
+        Test { dir: tempfile::tempdir().expect("a temporary folder"), args: vec![] }
+    }
+
+    /// Writes `text` at `path` below the working folder.
+    pub fn write(self, path: &str, text: &str) -> Test {
+        let p = self.dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+        self
+    }
+
+    /// The command-line arguments (after the program name).
+    pub fn args(mut self, args: &[&str]) -> Test {
+        self.args = args.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Runs the binary in the working folder.
+    pub fn run(&self) -> Output {
+        run_in(self.dir.path(), &self.args)
+    }
+
+    /// Runs and asserts the exit code, the exact stdout (when given) and the exact stderr.
+    pub fn expect(&self, status: i32, stdout: Option<&str>, stderr: &str) -> Output {
+        let out = self.run();
+        let mut problems = Vec::new();
+        if out.status != status {
+            problems.push(format!("exit code {} instead of {status}", out.status));
+        }
+        if let Some(s) = stdout {
+            if out.stdout != s {
+                problems.push(format!("stdout differs:\n--- expected\n{s}\n--- actual\n{}", out.stdout));
+            }
+        }
+        if out.stderr != stderr {
+            problems.push(format!("stderr differs:\n--- expected\n{stderr}\n--- actual\n{}", out.stderr));
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+        out
+    }
+}
+
+/// Runs `kfprofiles ARGS` in `dir`, without colour, with concise diagnostics unless asked.
+pub fn run_in(dir: &Path, args: &[String]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_kfprofiles"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs");
+    Output {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Every file below `root`, by `/`-separated relative path.
+pub fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut tree = BTreeMap::new();
+    if !root.exists() {
+        return tree;
+    }
+    for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let rel = entry.path().strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            tree.insert(rel, std::fs::read(entry.path()).unwrap());
+        }
+    }
+    tree
+}
+
+/// The repository root (where Cargo.toml is).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}

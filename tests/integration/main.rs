@@ -1,0 +1,6 @@
+//! Integration tests: one binary (see `autotests = false` in Cargo.toml), one module per concern.
+
+mod build;
+mod errors;
+mod golden;
+mod harness;
