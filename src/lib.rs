@@ -137,7 +137,10 @@ pub fn render_compiled(compiled: &mut Compiled, config: &Config) -> Option<Rende
                         )
                     }
                 };
-                compiled.diagnostics.push(d);
+                // A template error repeats for every profile; say it once.
+                if !compiled.diagnostics.iter().any(|o| o.code == d.code && o.message == d.message) {
+                    compiled.diagnostics.push(d);
+                }
             }
             None
         }

@@ -169,7 +169,9 @@ fn yaml_error(input: &Input, file: FileId, e: &serde_yaml::Error) -> Diagnostic 
     // serde_yaml writes "PATH: MESSAGE at line L column C"; the position goes into the span.
     let raw = raw.find(" at line ").map_or(raw.as_str(), |i| &raw[..i]);
     let (path, message) = match raw.split_once(": ") {
-        Some((p, m)) if !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "_-.[]".contains(c)) => (Some(p), m),
+        Some((p, m)) if !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "_-.[]".contains(c)) => {
+            (Some(p), m)
+        }
         _ => (None, raw),
     };
     let span = e.location().map_or(Span::at(file, 1, 1, 1), |l| {
@@ -183,6 +185,13 @@ fn yaml_error(input: &Input, file: FileId, e: &serde_yaml::Error) -> Diagnostic 
         Span::at(file, l.line(), l.column(), width)
     });
     let (code, message, help) = classify(message);
+    // serde_yaml places this error at the start of the file; the second document's `---` is the problem.
+    let span = match code {
+        "multiple-documents" => {
+            second_document(&input.files[file].text).map_or(span, |line| Span::at(file, line, 1, 3))
+        }
+        _ => span,
+    };
     let message = match path {
         Some(p) => format!("{message} at `{p}`"),
         None => message,
@@ -197,7 +206,8 @@ fn yaml_error(input: &Input, file: FileId, e: &serde_yaml::Error) -> Diagnostic 
 /// A stable code, a message in the user's words, and a hint for a serde_yaml message.
 fn classify(message: &str) -> (&'static str, String, Option<String>) {
     let words: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
-    let expected = || words.get(1..).unwrap_or_default().iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ");
+    let expected =
+        || words.get(1..).unwrap_or_default().iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ");
     let hint = |what: &str| {
         let word = words.first().copied().unwrap_or_default();
         match did_you_mean(word, words.get(1..).unwrap_or_default().iter().copied()) {
@@ -216,20 +226,53 @@ fn classify(message: &str) -> (&'static str, String, Option<String>) {
     if message.starts_with("missing field") {
         return ("missing-key", format!("missing key `{first}`"), None);
     }
-    if ["invalid type", "invalid value", "invalid length"].iter().any(|p| message.starts_with(p)) || message.contains("did not match any variant") {
-        let m = message.replace("unit value", "null").replace("a sequence", "a list").replace("sequence", "list").replace("a map", "a mapping");
+    if ["invalid type", "invalid value", "invalid length"].iter().any(|p| message.starts_with(p))
+        || message.contains("did not match any variant")
+    {
+        let m = message
+            .replace("unit value", "null")
+            .replace("a sequence", "a list")
+            .replace("sequence", "list")
+            .replace("a map", "a mapping");
         return ("wrong-type", m, None);
     }
     if message.contains("more than one document") {
-        return ("multiple-documents", "a file may hold only one YAML document".into(), Some("split the documents into separate files".into()));
+        return (
+            "multiple-documents",
+            "a file may hold only one YAML document".into(),
+            Some("split the documents into separate files".into()),
+        );
     }
-    if message.contains("duplicate") {
-        return ("duplicate-key", message.to_string(), None);
+    if message.starts_with("duplicate") {
+        return (
+            "duplicate-key",
+            format!("duplicate key `{first}`"),
+            Some("a key may appear once in a mapping".into()),
+        );
     }
     if message.contains("recursion limit") || message.contains("repetition limit") {
-        return ("yaml-too-complex", message.to_string(), Some("aliases and nesting are limited; write the values out".into()));
+        return (
+            "yaml-too-complex",
+            message.to_string(),
+            Some("aliases and nesting are limited; write the values out".into()),
+        );
     }
     ("yaml-syntax", message.to_string(), None)
+}
+
+/// The line of the `---` that starts a second document, if any.
+fn second_document(text: &str) -> Option<usize> {
+    let mut content = false;
+    for (i, line) in text.lines().enumerate() {
+        if line == "---" || line.starts_with("--- ") {
+            if content {
+                return Some(i + 1);
+            }
+        } else if !line.trim().is_empty() && !line.trim_start().starts_with('#') {
+            content = true;
+        }
+    }
+    None
 }
 
 fn is_yaml(path: &FsPath) -> bool {

@@ -457,7 +457,11 @@ impl Validator<'_> {
                             &mpath.key("user"),
                             user_ids.keys().copied(),
                         ),
-                        Some(email) if Some(normalise_email(self.settings, email)) == owner_email => {
+                        Some(email)
+                            if p.owner
+                                .as_deref()
+                                .map_or(Some(normalise_email(self.settings, email)) == owner_email, |o| o == u) =>
+                        {
                             let d = Diagnostic::error(
                                 "owner-as-member",
                                 format!("user `{u}` owns profile `{}` and cannot also be listed as a member", p.name),

@@ -38,6 +38,11 @@ impl Test {
         self
     }
 
+    /// The same folder with other arguments (for a second command on the same files).
+    pub fn clone_with_args(&self, args: &[&str]) -> TestRun<'_> {
+        TestRun { dir: self.dir.path(), args: args.iter().map(|s| s.to_string()).collect() }
+    }
+
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }
@@ -49,22 +54,26 @@ impl Test {
 
     /// Runs and asserts the exit code, the exact stdout (when given) and the exact stderr.
     pub fn expect(&self, status: i32, stdout: Option<&str>, stderr: &str) -> Output {
-        let out = self.run();
-        let mut problems = Vec::new();
-        if out.status != status {
-            problems.push(format!("exit code {} instead of {status}", out.status));
-        }
-        if let Some(s) = stdout {
-            if out.stdout != s {
-                problems.push(format!("stdout differs:\n--- expected\n{s}\n--- actual\n{}", out.stdout));
-            }
-        }
-        if out.stderr != stderr {
-            problems.push(format!("stderr differs:\n--- expected\n{stderr}\n--- actual\n{}", out.stderr));
-        }
-        assert!(problems.is_empty(), "{}", problems.join("\n"));
-        out
+        check(self.run(), status, stdout, stderr)
     }
+}
+
+/// Asserts every channel of `out`, reporting all differences at once.
+fn check(out: Output, status: i32, stdout: Option<&str>, stderr: &str) -> Output {
+    let mut problems = Vec::new();
+    if out.status != status {
+        problems.push(format!("exit code {} instead of {status}", out.status));
+    }
+    if let Some(s) = stdout {
+        if out.stdout != s {
+            problems.push(format!("stdout differs:\n--- expected\n{s}\n--- actual\n{}", out.stdout));
+        }
+    }
+    if out.stderr != stderr {
+        problems.push(format!("stderr differs:\n--- expected\n{stderr}\n--- actual\n{}", out.stderr));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    out
 }
 
 /// Runs `kfprofiles ARGS` in `dir`, without colour, with concise diagnostics unless asked.
@@ -101,4 +110,17 @@ pub fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
 /// The repository root (where Cargo.toml is).
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Another command in an existing test folder.
+pub struct TestRun<'a> {
+    dir: &'a Path,
+    args: Vec<String>,
+}
+
+impl TestRun<'_> {
+    /// Runs and asserts like [`Test::expect`].
+    pub fn expect(&self, status: i32, stdout: Option<&str>, stderr: &str) -> Output {
+        check(run_in(self.dir, &self.args), status, stdout, stderr)
+    }
 }
