@@ -251,3 +251,13 @@ fn exit_codes_are_in_the_help() {
     assert_eq!(out.status, 0);
     assert!(out.stdout.contains("0  success") && out.stdout.contains("2  invalid input"), "{}", out.stdout);
 }
+
+#[test]
+fn the_committed_schema_is_current() {
+    let out = Test::new().args(&["schema"]).run();
+    let committed = std::fs::read_to_string(repo().join("profiles.schema.json")).unwrap();
+    assert_eq!(
+        out.stdout, committed,
+        "profiles.schema.json is stale: run `cargo run -- schema > profiles.schema.json`"
+    );
+}
