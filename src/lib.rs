@@ -224,11 +224,11 @@ fn build(config: &Config) -> i32 {
     match emit::write(&rendered.tree, &config.out) {
         Ok(w) => {
             println!(
-                "kfprofiles: {} profiles, {} objects -> {}: {} files written, {} unchanged, {} removed",
-                compiled.plan.profiles.len(),
-                rendered.objects,
+                "kfprofiles: {}, {} -> {}: {} written, {} unchanged, {} removed",
+                plural(compiled.plan.profiles.len(), "profile"),
+                plural(rendered.objects, "object"),
                 config.out.display(),
-                w.written,
+                plural(w.written, "file"),
                 w.unchanged,
                 w.removed
             );
@@ -240,6 +240,11 @@ fn build(config: &Config) -> i32 {
             EXIT_ERROR
         }
     }
+}
+
+/// `1 profile`, `2 profiles`.
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 fn check(config: &Config) -> i32 {

@@ -185,6 +185,23 @@ fn yaml_error(input: &Input, file: FileId, e: &serde_yaml::Error) -> Diagnostic 
         Span::at(file, l.line(), l.column(), width)
     });
     let (code, message, help) = classify(message);
+    // serde_yaml places value errors and duplicate keys roughly; the path it names leads to the
+    // token itself (for a duplicate key, the index keeps the last occurrence).
+    let spans = &input.files[file].spans;
+    let node = path.map(|p| spans.serde_path(p)).filter(|n| *n != Path::root());
+    let span = match (code, node) {
+        ("unknown-value" | "wrong-type", Some(node)) => spans.value(&node),
+        ("duplicate-key", node) => {
+            let key = message.split('`').nth(1).unwrap_or_default();
+            let at = node.unwrap_or_else(Path::root).key(key);
+            if spans.contains(&at) {
+                spans.key(&at)
+            } else {
+                span
+            }
+        }
+        _ => span,
+    };
     // serde_yaml places this error at the start of the file; the second document's `---` is the problem.
     let span = match code {
         "multiple-documents" => {

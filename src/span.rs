@@ -102,6 +102,43 @@ impl SpanIndex {
         self.nodes.contains_key(path)
     }
 
+    /// The path serde_yaml names in its errors (`profiles[0].labels.app.kubernetes.io/name`),
+    /// as far as it can be followed in this file. Keys may contain `.` and `[`, so each key is
+    /// matched against the keys the file really has, longest first.
+    pub fn serde_path(&self, text: &str) -> Path {
+        let mut path = Path::root();
+        let mut rest = text;
+        while !rest.is_empty() {
+            if let Some(after) = rest.strip_prefix('[') {
+                let Some((index, tail)) = after.split_once(']') else { break };
+                let Ok(i) = index.parse::<usize>() else { break };
+                let next = path.index(i);
+                if !self.contains(&next) {
+                    break;
+                }
+                path = next;
+                rest = tail;
+                continue;
+            }
+            let body = rest.strip_prefix('.').unwrap_or(rest);
+            let ends: Vec<usize> = body
+                .char_indices()
+                .filter(|(_, c)| *c == '.' || *c == '[')
+                .map(|(i, _)| i)
+                .chain([body.len()])
+                .collect();
+            let Some((next, tail)) = ends.iter().rev().find_map(|&end| {
+                let candidate = path.key(&body[..end]);
+                self.contains(&candidate).then(|| (candidate, &body[end..]))
+            }) else {
+                break;
+            };
+            path = next;
+            rest = tail;
+        }
+        path
+    }
+
     fn find(&self, path: &Path, want_key: bool) -> Span {
         let mut at = Some(path.clone());
         while let Some(p) = at {
@@ -253,6 +290,14 @@ mod tests {
         let group = root.key("profiles").index(0).key("members").index(0).key("group");
         assert_eq!(idx.value(&group), Span::at(0, 5, 16, 10));
         assert_eq!(idx.key(&group), Span::at(0, 5, 9, 5));
+    }
+
+    #[test]
+    fn serde_paths_are_followed_through_keys_with_dots() {
+        let idx = SpanIndex::build(0, "profiles:\n  - labels:\n      app.kubernetes.io/name: [x]\n");
+        let want = Path::root().key("profiles").index(0).key("labels").key("app.kubernetes.io/name");
+        assert_eq!(idx.serde_path("profiles[0].labels.app.kubernetes.io/name"), want);
+        assert_eq!(idx.serde_path("profiles[0].nothing"), Path::root().key("profiles").index(0));
     }
 
     #[test]

@@ -127,7 +127,8 @@ fn configure(env: &mut Environment<'static>) {
         }
         let text = match value.kind() {
             ValueKind::String => scalar(value.as_str().unwrap_or_default()),
-            ValueKind::Number | ValueKind::Bool => value.to_string(),
+            ValueKind::Bool => bool_text(value),
+            ValueKind::Number => value.to_string(),
             kind => {
                 return Err(Error::new(
                     ErrorKind::InvalidOperation,
@@ -191,11 +192,17 @@ fn block(value: &Value, indent: usize, lines: &mut Vec<String>) -> Result<(), Er
 fn inline(value: &Value) -> Result<String, Error> {
     Ok(match value.kind() {
         ValueKind::String => scalar(value.as_str().unwrap_or_default()),
-        ValueKind::Number | ValueKind::Bool => value.to_string(),
+        ValueKind::Bool => bool_text(value),
+        ValueKind::Number => value.to_string(),
         ValueKind::Map => "{}".into(),
         ValueKind::Seq => "[]".into(),
         kind => return Err(Error::new(ErrorKind::InvalidOperation, format!("cannot write a {kind} as YAML"))),
     })
+}
+
+/// `true` or `false` (minijinja prints booleans the Python way, `True`).
+fn bool_text(value: &Value) -> String {
+    if value.is_true() { "true" } else { "false" }.to_string()
 }
 
 /// `s` as a YAML scalar that YAML 1.1 and 1.2 parsers both read back as the string `s`.
@@ -308,6 +315,12 @@ mod tests {
     #[test]
     fn control_characters_and_line_separators_are_escaped() {
         assert_eq!(scalar("a\nb\t\"c\"\\\u{0}\u{85}\u{2028}é"), "\"a\\nb\\t\\\"c\\\"\\\\\\0\\u0085\\u2028é\"");
+    }
+
+    #[test]
+    fn booleans_are_written_the_yaml_way() {
+        let value = Value::from(minijinja::value::Serde(serde_json::json!({"annotateOnly": true, "x": false})));
+        assert_eq!(yaml_filter(value, 0).unwrap().as_str().unwrap(), "annotateOnly: true\nx: false");
     }
 
     #[test]

@@ -368,20 +368,27 @@ impl Validator<'_> {
                 let fix: String =
                     namespace.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
                 let fix = fix.trim_matches('-');
-                let mut d = Diagnostic::error(
-                    "invalid-profile-name",
-                    format!("profile name {shown} is not a DNS-1123 label"),
-                )
-                .at(name_span)
-                .help("use at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit");
-                if !fix.is_empty() && k8s::is_dns1123_label(fix) && fix != namespace {
-                    d = d.help(format!("use at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit, e.g. `{fix}`"));
+                let mut help = String::from(
+                    "use at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit",
+                );
+                if k8s::is_dns1123_label(fix) {
+                    help.push_str(&format!(", e.g. `{fix}`"));
+                } else if namespace.len() > 63 {
+                    help.push_str(&format!(" (this one has {})", namespace.len()));
                 }
+                let d =
+                    Diagnostic::error("invalid-profile-name", format!("profile name {shown} is not a DNS-1123 label"))
+                        .at(name_span)
+                        .help(help);
                 self.out.push(d);
             } else if reserved.contains(&namespace.as_str()) || namespace.starts_with("kube-") {
+                let example = match namespace.strip_prefix("kube-") {
+                    Some(rest) => rest.to_string(),
+                    None => format!("{namespace}-team"),
+                };
                 let d = Diagnostic::error("reserved-namespace", format!("profile name `{namespace}` is a reserved namespace"))
                     .at(name_span)
-                    .help(format!("choose another name, e.g. `{namespace}-team`; `kube-*` and the Kubernetes and Kubeflow system namespaces cannot be profiles"));
+                    .help(format!("choose another name, e.g. `{example}`; `kube-*` and the Kubernetes and Kubeflow system namespaces cannot be profiles"));
                 self.out.push(d);
             }
             if let Some(first) = names.get(&namespace) {

@@ -88,7 +88,7 @@ fn files_not_generated_survive_and_stale_generated_files_go() {
     // Remove team-b and team-a's members.
     let smaller = "users:\n  - {id: alice, email: alice@example.com}\nprofiles:\n  - {name: team-a, owner: alice}\n";
     let t = t.write("profiles/org.yaml", smaller).args(&["build"]);
-    t.expect(0, Some("kfprofiles: 1 profiles, 8 objects -> out: 2 files written, 2 unchanged, 6 removed\n"), "");
+    t.expect(0, Some("kfprofiles: 1 profile, 8 objects -> out: 2 files written, 2 unchanged, 6 removed\n"), "");
     let files: Vec<String> = read_tree(&t.path("out")).into_keys().collect();
     assert_eq!(
         files,

@@ -1,15 +1,13 @@
-//! One test per input diagnostic: the input, and the exact concise rendering with line and
-//! column. `validate` exits 2 on errors, 0 on warnings only.
+//! The diagnostics corpus: one bad input per diagnostic, each with the exact `full` rendering
+//! (snippet, caret under the offending token, labels, help) including line and column; then one
+//! test per format and the caret's place in flow lists, block lists and nested maps.
+//! `validate` exits 2 on errors and 0 on warnings only.
 
 use crate::harness::Test;
 
-/// Runs `validate --format concise` on `yaml` as `profiles/p.yaml`.
+/// Runs `validate --format full` on `yaml` as `profiles/p.yaml`.
 fn validate(yaml: &str, status: i32, stderr: &str) {
-    Test::new().write("profiles/p.yaml", yaml).args(&["validate", "--format", "concise"]).expect(
-        status,
-        Some(""),
-        stderr,
-    );
+    Test::new().write("profiles/p.yaml", yaml).args(&["validate", "--format", "full"]).expect(status, Some(""), stderr);
 }
 
 #[test]
@@ -21,7 +19,12 @@ fn yaml_syntax() {
    bad: indent
 "#,
         2,
-        r#"profiles/p.yaml:4:4: error[yaml-syntax]: did not find expected '-' indicator
+        r#"error[yaml-syntax]: did not find expected '-' indicator
+ --> profiles/p.yaml:4:4
+  |
+4 |    bad: indent
+  |    ^^^
+
 kfprofiles: 1 error
 "#,
     );
@@ -35,7 +38,14 @@ fn unknown_key_with_hint() {
     emial: alice@example.com
 "#,
         2,
-        r#"profiles/p.yaml:3:5: error[unknown-key]: unknown key `emial` at `users[0]`
+        r#"error[unknown-key]: unknown key `emial` at `users[0]`
+ --> profiles/p.yaml:3:5
+  |
+3 |     emial: alice@example.com
+  |     ^^^^^
+  |
+  = help: did you mean `email`?
+
 kfprofiles: 1 error
 "#,
     );
@@ -48,7 +58,14 @@ fn unknown_top_level_key() {
   - {id: alice, email: alice@example.com}
 "#,
         2,
-        r#"profiles/p.yaml:1:1: error[unknown-key]: unknown key `user`
+        r#"error[unknown-key]: unknown key `user`
+ --> profiles/p.yaml:1:1
+  |
+1 | user:
+  | ^^^^
+  |
+  = help: did you mean `users`?
+
 kfprofiles: 1 error
 "#,
     );
@@ -62,7 +79,12 @@ fn wrong_type() {
     email: [alice@example.com]
 "#,
         2,
-        r#"profiles/p.yaml:3:12: error[wrong-type]: invalid type: list, expected a string at `users[0].email`
+        r#"error[wrong-type]: invalid type: list, expected a string at `users[0].email`
+ --> profiles/p.yaml:3:12
+  |
+3 |     email: [alice@example.com]
+  |            ^
+
 kfprofiles: 1 error
 "#,
     );
@@ -75,7 +97,12 @@ fn missing_key() {
   - id: alice
 "#,
         2,
-        r#"profiles/p.yaml:2:5: error[missing-key]: missing key `email` at `users[0]`
+        r#"error[missing-key]: missing key `email` at `users[0]`
+ --> profiles/p.yaml:2:5
+  |
+2 |   - id: alice
+  |     ^^
+
 kfprofiles: 1 error
 "#,
     );
@@ -93,7 +120,14 @@ profiles:
     owner: bob
 "#,
         2,
-        r#"profiles/p.yaml:5:5: error[duplicate-key]: duplicate key `owner` at `profiles[0]`
+        r#"error[duplicate-key]: duplicate key `owner` at `profiles[0]`
+ --> profiles/p.yaml:7:5
+  |
+7 |     owner: bob
+  |     ^^^^^
+  |
+  = help: a key may appear once in a mapping
+
 kfprofiles: 1 error
 "#,
     );
@@ -111,7 +145,14 @@ profiles:
     owner: alice
 "#,
         2,
-        r#"profiles/p.yaml:4:1: error[multiple-documents]: a file may hold only one YAML document
+        r#"error[multiple-documents]: a file may hold only one YAML document
+ --> profiles/p.yaml:4:1
+  |
+4 | ---
+  | ^^^
+  |
+  = help: split the documents into separate files
+
 kfprofiles: 1 error
 "#,
     );
@@ -129,8 +170,22 @@ profiles:
     owner: alice
 "#,
         2,
-        r#"profiles/p.yaml:3:10: warning[unused-user]: user `bob` is in no group and no profile
-profiles/p.yaml:4:10: error[duplicate-user]: user id `alice` is declared twice
+        r#"warning[unused-user]: user `bob` is in no group and no profile
+ --> profiles/p.yaml:3:10
+  |
+3 |   - {id: bob, email: bob@example.com}
+  |          ^^^
+
+error[duplicate-user]: user id `alice` is declared twice
+ --> profiles/p.yaml:4:10
+  |
+4 |   - {id: alice, email: alice2@example.com}
+  |          ^^^^^
+ ::: profiles/p.yaml:2:10
+  |
+2 |   - {id: alice, email: alice@example.com}
+  |          ----- first declared here
+
 kfprofiles: 1 error, 1 warning
 "#,
     );
@@ -150,8 +205,22 @@ profiles:
       - user: alice2
 "#,
         2,
-        r#"profiles/p.yaml:3:10: warning[unused-user]: user `bob` is in no group and no profile
-profiles/p.yaml:4:25: error[duplicate-email]: email `alice@example.com` belongs to users `alice` and `alice2`
+        r#"warning[unused-user]: user `bob` is in no group and no profile
+ --> profiles/p.yaml:3:10
+  |
+3 |   - {id: bob, email: bob@example.com}
+  |          ^^^
+
+error[duplicate-email]: email `alice@example.com` belongs to users `alice` and `alice2`
+ --> profiles/p.yaml:4:25
+  |
+4 |   - {id: alice2, email: alice@example.com}
+  |                         ^^^^^^^^^^^^^^^^^
+ ::: profiles/p.yaml:2:24
+  |
+2 |   - {id: alice, email: alice@example.com}
+  |                        ----------------- first used here
+
 kfprofiles: 1 error, 1 warning
 "#,
     );
@@ -174,7 +243,16 @@ profiles:
       - user: carol
 "#,
         2,
-        r#"profiles/p.yaml:6:24: error[duplicate-email]: email `Bob@Example.com` belongs to users `bob` and `carol`
+        r#"error[duplicate-email]: email `Bob@Example.com` belongs to users `bob` and `carol`
+ --> profiles/p.yaml:6:24
+  |
+6 |   - {id: carol, email: Bob@Example.com}
+  |                        ^^^^^^^^^^^^^^^
+ ::: profiles/p.yaml:5:22
+  |
+5 |   - {id: bob, email: bob@example.com}
+  |                      --------------- first used here
+
 kfprofiles: 1 error
 "#,
     );
@@ -196,7 +274,16 @@ profiles:
       - group: team
 "#,
         2,
-        r#"profiles/p.yaml:6:10: error[duplicate-group]: group id `team` is declared twice
+        r#"error[duplicate-group]: group id `team` is declared twice
+ --> profiles/p.yaml:6:10
+  |
+6 |   - {id: team, users: [alice]}
+  |          ^^^^
+ ::: profiles/p.yaml:5:10
+  |
+5 |   - {id: team, users: [bob]}
+  |          ---- first declared here
+
 kfprofiles: 1 error
 "#,
     );
@@ -215,7 +302,16 @@ profiles:
     owner: bob
 "#,
         2,
-        r#"profiles/p.yaml:7:11: error[duplicate-profile]: profile `team` is declared twice
+        r#"error[duplicate-profile]: profile `team` is declared twice
+ --> profiles/p.yaml:7:11
+  |
+7 |   - name: team
+  |           ^^^^
+ ::: profiles/p.yaml:5:11
+  |
+5 |   - name: team
+  |           ---- first declared here
+
 kfprofiles: 1 error
 "#,
     );
@@ -234,7 +330,16 @@ profiles:
   - {name: team, owner: bob}
 "#,
         2,
-        r#"profiles/p.yaml:8:12: error[duplicate-profile]: profile `kf-team` is declared twice
+        r#"error[duplicate-profile]: profile `kf-team` is declared twice
+ --> profiles/p.yaml:8:12
+  |
+8 |   - {name: team, owner: bob}
+  |            ^^^^
+ ::: profiles/p.yaml:7:12
+  |
+7 |   - {name: team, owner: alice}
+  |            ---- first declared here
+
 kfprofiles: 1 error
 "#,
     );
@@ -255,7 +360,14 @@ profiles:
       - group: team
 "#,
         2,
-        r#"profiles/p.yaml:5:29: error[unknown-user]: group `team` includes unknown user `bbo`
+        r#"error[unknown-user]: group `team` includes unknown user `bbo`
+ --> profiles/p.yaml:5:29
+  |
+5 |   - {id: team, users: [bob, bbo]}
+  |                             ^^^
+  |
+  = help: did you mean `bob`?
+
 kfprofiles: 1 error
 "#,
     );
@@ -274,8 +386,20 @@ profiles:
       - user: bbo
 "#,
         2,
-        r#"profiles/p.yaml:3:10: warning[unused-user]: user `bob` is in no group and no profile
-profiles/p.yaml:8:15: error[unknown-user]: profile `team` member refers to unknown user `bbo`
+        r#"warning[unused-user]: user `bob` is in no group and no profile
+ --> profiles/p.yaml:3:10
+  |
+3 |   - {id: bob, email: bob@example.com}
+  |          ^^^
+
+error[unknown-user]: profile `team` member refers to unknown user `bbo`
+ --> profiles/p.yaml:8:15
+  |
+8 |       - user: bbo
+  |               ^^^
+  |
+  = help: did you mean `bob`?
+
 kfprofiles: 1 error, 1 warning
 "#,
     );
@@ -292,9 +416,26 @@ profiles:
     owner: alcie
 "#,
         2,
-        r#"profiles/p.yaml:2:10: warning[unused-user]: user `alice` is in no group and no profile
-profiles/p.yaml:3:10: warning[unused-user]: user `bob` is in no group and no profile
-profiles/p.yaml:6:12: error[unknown-user]: profile `team` owner is unknown user `alcie`
+        r#"warning[unused-user]: user `alice` is in no group and no profile
+ --> profiles/p.yaml:2:10
+  |
+2 |   - {id: alice, email: alice@example.com}
+  |          ^^^^^
+
+warning[unused-user]: user `bob` is in no group and no profile
+ --> profiles/p.yaml:3:10
+  |
+3 |   - {id: bob, email: bob@example.com}
+  |          ^^^
+
+error[unknown-user]: profile `team` owner is unknown user `alcie`
+ --> profiles/p.yaml:6:12
+  |
+6 |     owner: alcie
+  |            ^^^^^
+  |
+  = help: did you mean `alice`?
+
 kfprofiles: 1 error, 2 warnings
 "#,
     );
@@ -316,7 +457,14 @@ profiles:
       - group: platfrom
 "#,
         2,
-        r#"profiles/p.yaml:11:16: error[unknown-group]: profile `team` member refers to unknown group `platfrom`
+        r#"error[unknown-group]: profile `team` member refers to unknown group `platfrom`
+  --> profiles/p.yaml:11:16
+   |
+11 |       - group: platfrom
+   |                ^^^^^^^^
+   |
+   = help: did you mean `platform`?
+
 kfprofiles: 1 error
 "#,
     );
@@ -337,7 +485,12 @@ profiles:
       - group: platform
 "#,
         2,
-        r#"profiles/p.yaml:5:43: error[unknown-group]: group `platform` includes unknown group `ghost`
+        r#"error[unknown-group]: group `platform` includes unknown group `ghost`
+ --> profiles/p.yaml:5:43
+  |
+5 |   - {id: platform, users: [bob], groups: [ghost]}
+  |                                           ^^^^^
+
 kfprofiles: 1 error
 "#,
     );
@@ -358,7 +511,14 @@ profiles:
       - {user: bob, group: g}
 "#,
         2,
-        r#"profiles/p.yaml:10:9: error[member-kind]: a member of profile `team` must have exactly one of `user` and `group`
+        r#"error[member-kind]: a member of profile `team` must have exactly one of `user` and `group`
+  --> profiles/p.yaml:10:9
+   |
+10 |       - {user: bob, group: g}
+   |         ^
+   |
+   = help: write `- user: USER_ID` or `- group: GROUP_ID`, one per member entry
+
 kfprofiles: 1 error
 "#,
     );
@@ -377,8 +537,20 @@ profiles:
       - access: {role: edit}
 "#,
         2,
-        r#"profiles/p.yaml:3:10: warning[unused-user]: user `bob` is in no group and no profile
-profiles/p.yaml:8:9: error[member-kind]: a member of profile `team` must have exactly one of `user` and `group`
+        r#"warning[unused-user]: user `bob` is in no group and no profile
+ --> profiles/p.yaml:3:10
+  |
+3 |   - {id: bob, email: bob@example.com}
+  |          ^^^
+
+error[member-kind]: a member of profile `team` must have exactly one of `user` and `group`
+ --> profiles/p.yaml:8:9
+  |
+8 |       - access: {role: edit}
+  |         ^
+  |
+  = help: write `- user: USER_ID` or `- group: GROUP_ID`, one per member entry
+
 kfprofiles: 1 error, 1 warning
 "#,
     );
@@ -397,7 +569,14 @@ profiles:
       - {user: bob, access: {role: owner}}
 "#,
         2,
-        r#"profiles/p.yaml:8:36: error[unknown-value]: unknown value `owner` at `profiles[0].members[0].access.role`
+        r#"error[unknown-value]: unknown value `owner` at `profiles[0].members[0].access.role`
+ --> profiles/p.yaml:8:36
+  |
+8 |       - {user: bob, access: {role: owner}}
+  |                                    ^^^^^
+  |
+  = help: expected one of `view`, `edit`, `admin`
+
 kfprofiles: 1 error
 "#,
     );
@@ -414,9 +593,28 @@ profiles:
   - {name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, owner: alice}
 "#,
         2,
-        r#"profiles/p.yaml:3:10: warning[unused-user]: user `bob` is in no group and no profile
-profiles/p.yaml:5:12: error[invalid-profile-name]: profile name `ML_Eng` is not a DNS-1123 label
-profiles/p.yaml:6:12: error[invalid-profile-name]: profile name `aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa` is not a DNS-1123 label
+        r#"warning[unused-user]: user `bob` is in no group and no profile
+ --> profiles/p.yaml:3:10
+  |
+3 |   - {id: bob, email: bob@example.com}
+  |          ^^^
+
+error[invalid-profile-name]: profile name `ML_Eng` is not a DNS-1123 label
+ --> profiles/p.yaml:5:12
+  |
+5 |   - {name: ML_Eng, owner: alice}
+  |            ^^^^^^
+  |
+  = help: use at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit, e.g. `ml-eng`
+
+error[invalid-profile-name]: profile name `aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa` is not a DNS-1123 label
+ --> profiles/p.yaml:6:12
+  |
+6 |   - {name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, owner: alice}
+  |            ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  |
+  = help: use at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit (this one has 64)
+
 kfprofiles: 2 errors, 1 warning
 "#,
     );
@@ -436,10 +634,36 @@ profiles:
   - {name: monitoring, owner: alice}
 "#,
         2,
-        r#"profiles/p.yaml:5:10: warning[unused-user]: user `bob` is in no group and no profile
-profiles/p.yaml:7:12: error[reserved-namespace]: profile name `kubeflow` is a reserved namespace
-profiles/p.yaml:8:12: error[reserved-namespace]: profile name `kube-team` is a reserved namespace
-profiles/p.yaml:9:12: error[reserved-namespace]: profile name `monitoring` is a reserved namespace
+        r#"warning[unused-user]: user `bob` is in no group and no profile
+ --> profiles/p.yaml:5:10
+  |
+5 |   - {id: bob, email: bob@example.com}
+  |          ^^^
+
+error[reserved-namespace]: profile name `kubeflow` is a reserved namespace
+ --> profiles/p.yaml:7:12
+  |
+7 |   - {name: kubeflow, owner: alice}
+  |            ^^^^^^^^
+  |
+  = help: choose another name, e.g. `kubeflow-team`; `kube-*` and the Kubernetes and Kubeflow system namespaces cannot be profiles
+
+error[reserved-namespace]: profile name `kube-team` is a reserved namespace
+ --> profiles/p.yaml:8:12
+  |
+8 |   - {name: kube-team, owner: alice}
+  |            ^^^^^^^^^
+  |
+  = help: choose another name, e.g. `team`; `kube-*` and the Kubernetes and Kubeflow system namespaces cannot be profiles
+
+error[reserved-namespace]: profile name `monitoring` is a reserved namespace
+ --> profiles/p.yaml:9:12
+  |
+9 |   - {name: monitoring, owner: alice}
+  |            ^^^^^^^^^^
+  |
+  = help: choose another name, e.g. `monitoring-team`; `kube-*` and the Kubernetes and Kubeflow system namespaces cannot be profiles
+
 kfprofiles: 3 errors, 1 warning
 "#,
     );
@@ -459,10 +683,30 @@ profiles:
     members: [{user: b}, {user: c}, {user: d}]
 "#,
         2,
-        r#"profiles/p.yaml:2:20: error[invalid-email]: `alice` is not a valid email: it has no `@`
-profiles/p.yaml:3:20: error[invalid-email]: `b..c@example.com` is not a valid email: the part before `@` must be dot-separated runs of letters, digits and ``!#$%&'*+-/=?^_`{|}~``
-profiles/p.yaml:4:20: error[invalid-email]: `c@-example.com` is not a valid email: the domain must be dot-separated DNS labels
-profiles/p.yaml:5:20: error[invalid-email]: `d e@example.com` is not a valid email: the part before `@` must be dot-separated runs of letters, digits and ``!#$%&'*+-/=?^_`{|}~``
+        r#"error[invalid-email]: `alice` is not a valid email: it has no `@`
+ --> profiles/p.yaml:2:20
+  |
+2 |   - {id: a, email: alice}
+  |                    ^^^^^
+
+error[invalid-email]: `b..c@example.com` is not a valid email: the part before `@` must be dot-separated runs of letters, digits and ``!#$%&'*+-/=?^_`{|}~``
+ --> profiles/p.yaml:3:20
+  |
+3 |   - {id: b, email: b..c@example.com}
+  |                    ^^^^^^^^^^^^^^^^
+
+error[invalid-email]: `c@-example.com` is not a valid email: the domain must be dot-separated DNS labels
+ --> profiles/p.yaml:4:20
+  |
+4 |   - {id: c, email: c@-example.com}
+  |                    ^^^^^^^^^^^^^^
+
+error[invalid-email]: `d e@example.com` is not a valid email: the part before `@` must be dot-separated runs of letters, digits and ``!#$%&'*+-/=?^_`{|}~``
+ --> profiles/p.yaml:5:20
+  |
+5 |   - {id: d, email: "d e@example.com"}
+  |                    ^^^^^^^^^^^^^^^^^
+
 kfprofiles: 4 errors
 "#,
     );
@@ -485,7 +729,14 @@ profiles:
       - group: a
 "#,
         2,
-        r#"profiles/p.yaml:7:22: error[group-cycle]: groups include each other: a -> b -> c -> a
+        r#"error[group-cycle]: groups include each other: a -> b -> c -> a
+ --> profiles/p.yaml:7:22
+  |
+7 |   - {id: c, groups: [a]}
+  |                      ^
+  |
+  = help: a group cannot contain itself, directly or through other groups; remove one of these references
+
 kfprofiles: 1 error
 "#,
     );
@@ -508,7 +759,18 @@ profiles:
       - {group: g, access: {role: edit}}
 "#,
         2,
-        r#"profiles/p.yaml:12:17: error[name-collision]: profile `team`: members `a.b@x.io` and `a_b@x.io` get the same object name `user-a-b-x-io-clusterrole-edit`
+        r#"error[name-collision]: profile `team`: members `a.b@x.io` and `a_b@x.io` get the same object name `user-a-b-x-io-clusterrole-edit`
+  --> profiles/p.yaml:12:17
+   |
+12 |       - {group: g, access: {role: edit}}
+   |                 ^
+  ::: profiles/p.yaml:11:16
+   |
+11 |       - {user: ab1, access: {role: edit}}
+   |                --- `a.b@x.io` comes from here
+   |
+   = help: KFAM names a member's objects `user-<email>-clusterrole-<role>`, every run of characters other than letters and digits replaced by `-`; these two emails cannot both be members of one profile with the same role
+
 kfprofiles: 1 error
 "#,
     );
@@ -527,9 +789,28 @@ profiles:
       hard: {cpu: 8 cores, memory: 16GB, pods: "10"}
 "#,
         2,
-        r#"profiles/p.yaml:3:10: warning[unused-user]: user `bob` is in no group and no profile
-profiles/p.yaml:8:19: error[invalid-quantity]: `8 cores` is not a Kubernetes quantity (`cpu`)
-profiles/p.yaml:8:36: error[invalid-quantity]: `16GB` is not a Kubernetes quantity (`memory`)
+        r#"warning[unused-user]: user `bob` is in no group and no profile
+ --> profiles/p.yaml:3:10
+  |
+3 |   - {id: bob, email: bob@example.com}
+  |          ^^^
+
+error[invalid-quantity]: `8 cores` is not a Kubernetes quantity (`cpu`)
+ --> profiles/p.yaml:8:19
+  |
+8 |       hard: {cpu: 8 cores, memory: 16GB, pods: "10"}
+  |                   ^^^^^^^
+  |
+  = help: write a number with an optional suffix: `16`, `500m`, `64Gi`, `1.5`, `2e3`
+
+error[invalid-quantity]: `16GB` is not a Kubernetes quantity (`memory`)
+ --> profiles/p.yaml:8:36
+  |
+8 |       hard: {cpu: 8 cores, memory: 16GB, pods: "10"}
+  |                                    ^^^^
+  |
+  = help: write a number with an optional suffix: `16`, `500m`, `64Gi`, `1.5`, `2e3`
+
 kfprofiles: 2 errors, 1 warning
 "#,
     );
@@ -550,8 +831,20 @@ profiles:
           default: {cpu: lots}
 "#,
         2,
-        r#"profiles/p.yaml:3:10: warning[unused-user]: user `bob` is in no group and no profile
-profiles/p.yaml:10:26: error[invalid-quantity]: `lots` is not a Kubernetes quantity (`cpu`)
+        r#"warning[unused-user]: user `bob` is in no group and no profile
+ --> profiles/p.yaml:3:10
+  |
+3 |   - {id: bob, email: bob@example.com}
+  |          ^^^
+
+error[invalid-quantity]: `lots` is not a Kubernetes quantity (`cpu`)
+  --> profiles/p.yaml:10:26
+   |
+10 |           default: {cpu: lots}
+   |                          ^^^^
+   |
+   = help: write a number with an optional suffix: `16`, `500m`, `64Gi`, `1.5`, `2e3`
+
 kfprofiles: 1 error, 1 warning
 "#,
     );
@@ -571,9 +864,24 @@ profiles:
       team: has space
 "#,
         2,
-        r#"profiles/p.yaml:3:10: warning[unused-user]: user `bob` is in no group and no profile
-profiles/p.yaml:8:7: error[invalid-label]: label key `Bad_Prefix/x` in `labels` is not valid: the prefix `Bad_Prefix` must be a DNS-1123 subdomain (lowercase letters, digits, `-` and `.`, at most 253 characters)
-profiles/p.yaml:9:13: error[invalid-label]: label value `has space` of `team` is not valid: a label value must be at most 63 characters of letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit
+        r#"warning[unused-user]: user `bob` is in no group and no profile
+ --> profiles/p.yaml:3:10
+  |
+3 |   - {id: bob, email: bob@example.com}
+  |          ^^^
+
+error[invalid-label]: label key `Bad_Prefix/x` in `labels` is not valid: the prefix `Bad_Prefix` must be a DNS-1123 subdomain (lowercase letters, digits, `-` and `.`, at most 253 characters)
+ --> profiles/p.yaml:8:7
+  |
+8 |       Bad_Prefix/x: ok
+  |       ^^^^^^^^^^^^
+
+error[invalid-label]: label value `has space` of `team` is not valid: a label value must be at most 63 characters of letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit
+ --> profiles/p.yaml:9:13
+  |
+9 |       team: has space
+  |             ^^^^^^^^^
+
 kfprofiles: 2 errors, 1 warning
 "#,
     );
@@ -593,8 +901,18 @@ profiles:
     owner: alice
 "#,
         2,
-        r#"profiles/p.yaml:3:5: error[invalid-label]: label key `-bad` in `settings.namespaceLabels` is not valid: the name part must be at most 63 characters of letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit
-profiles/p.yaml:6:10: warning[unused-user]: user `bob` is in no group and no profile
+        r#"error[invalid-label]: label key `-bad` in `settings.namespaceLabels` is not valid: the name part must be at most 63 characters of letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit
+ --> profiles/p.yaml:3:5
+  |
+3 |     -bad: x
+  |     ^^^^
+
+warning[unused-user]: user `bob` is in no group and no profile
+ --> profiles/p.yaml:6:10
+  |
+6 |   - {id: bob, email: bob@example.com}
+  |          ^^^
+
 kfprofiles: 1 error, 1 warning
 "#,
     );
@@ -613,8 +931,18 @@ profiles:
       "a b": x
 "#,
         2,
-        r#"profiles/p.yaml:3:10: warning[unused-user]: user `bob` is in no group and no profile
-profiles/p.yaml:8:7: error[invalid-annotation]: annotation key `a b` is not valid: the name part must be at most 63 characters of letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit
+        r#"warning[unused-user]: user `bob` is in no group and no profile
+ --> profiles/p.yaml:3:10
+  |
+3 |   - {id: bob, email: bob@example.com}
+  |          ^^^
+
+error[invalid-annotation]: annotation key `a b` is not valid: the name part must be at most 63 characters of letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit
+ --> profiles/p.yaml:8:7
+  |
+8 |       "a b": x
+  |       ^^^^^
+
 kfprofiles: 1 error, 1 warning
 "#,
     );
@@ -634,7 +962,14 @@ profiles:
         spec: {gcpServiceAccount: a@p.iam.gserviceaccount.com}
 "#,
         2,
-        r#"profiles/p.yaml:8:15: error[unknown-value]: unknown value `WorkloadIdentiy` at `profiles[0].plugins[0].kind`
+        r#"error[unknown-value]: unknown value `WorkloadIdentiy` at `profiles[0].plugins[0].kind`
+ --> profiles/p.yaml:8:15
+  |
+8 |       - kind: WorkloadIdentiy
+  |               ^^^^^^^^^^^^^^^
+  |
+  = help: did you mean `WorkloadIdentity`?
+
 kfprofiles: 1 error
 "#,
     );
@@ -654,7 +989,12 @@ profiles:
         spec: {annotateOnly: true}
 "#,
         2,
-        r#"profiles/p.yaml:9:15: error[missing-key]: missing key `awsIamRole` at `profiles[0].plugins[0].spec`
+        r#"error[missing-key]: missing key `awsIamRole` at `profiles[0].plugins[0].spec`
+ --> profiles/p.yaml:9:15
+  |
+9 |         spec: {annotateOnly: true}
+  |               ^^^^^^^^^^^^^
+
 kfprofiles: 1 error
 "#,
     );
@@ -674,8 +1014,18 @@ profiles:
         spec: {awsIamRole: my-role}
 "#,
         2,
-        r#"profiles/p.yaml:3:10: warning[unused-user]: user `bob` is in no group and no profile
-profiles/p.yaml:9:28: error[invalid-plugin]: plugin field `awsIamRole` is `my-role`, which is not an IAM role ARN (`arn:aws:iam::ACCOUNT:role/NAME`)
+        r#"warning[unused-user]: user `bob` is in no group and no profile
+ --> profiles/p.yaml:3:10
+  |
+3 |   - {id: bob, email: bob@example.com}
+  |          ^^^
+
+error[invalid-plugin]: plugin field `awsIamRole` is `my-role`, which is not an IAM role ARN (`arn:aws:iam::ACCOUNT:role/NAME`)
+ --> profiles/p.yaml:9:28
+  |
+9 |         spec: {awsIamRole: my-role}
+  |                            ^^^^^^^
+
 kfprofiles: 1 error, 1 warning
 "#,
     );
@@ -697,8 +1047,20 @@ profiles:
       - user: eve
 "#,
         2,
-        r#"profiles/p.yaml:5:10: warning[unused-user]: user `bob` is in no group and no profile
-profiles/p.yaml:6:22: error[email-domain]: `eve@evil.io` is outside the allowed email domains
+        r#"warning[unused-user]: user `bob` is in no group and no profile
+ --> profiles/p.yaml:5:10
+  |
+5 |   - {id: bob, email: bob@example.com}
+  |          ^^^
+
+error[email-domain]: `eve@evil.io` is outside the allowed email domains
+ --> profiles/p.yaml:6:22
+  |
+6 |   - {id: eve, email: eve@evil.io}
+  |                      ^^^^^^^^^^^
+  |
+  = help: `settings.allowedEmailDomains` allows `example.com`
+
 kfprofiles: 1 error, 1 warning
 "#,
     );
@@ -717,8 +1079,20 @@ profiles:
       - user: alice
 "#,
         2,
-        r#"profiles/p.yaml:3:10: warning[unused-user]: user `bob` is in no group and no profile
-profiles/p.yaml:8:15: error[owner-as-member]: user `alice` owns profile `team` and cannot also be listed as a member
+        r#"warning[unused-user]: user `bob` is in no group and no profile
+ --> profiles/p.yaml:3:10
+  |
+3 |   - {id: bob, email: bob@example.com}
+  |          ^^^
+
+error[owner-as-member]: user `alice` owns profile `team` and cannot also be listed as a member
+ --> profiles/p.yaml:8:15
+  |
+8 |       - user: alice
+  |               ^^^^^
+  |
+  = help: the owner already has admin access; remove this member entry
+
 kfprofiles: 1 error, 1 warning
 "#,
     );
@@ -736,7 +1110,18 @@ profiles:
     ownerEmail: bob@example.com
 "#,
         2,
-        r#"profiles/p.yaml:7:5: error[owner-conflict]: profile `team` sets both `owner` and `ownerEmail`
+        r#"error[owner-conflict]: profile `team` sets both `owner` and `ownerEmail`
+ --> profiles/p.yaml:7:5
+  |
+7 |     ownerEmail: bob@example.com
+  |     ^^^^^^^^^^
+ ::: profiles/p.yaml:6:5
+  |
+6 |     owner: alice
+  |     ----- `owner` set here
+  |
+  = help: keep one: `owner` takes a user id, `ownerEmail` an email
+
 kfprofiles: 1 error
 "#,
     );
@@ -752,9 +1137,26 @@ profiles:
   - name: team
 "#,
         2,
-        r#"profiles/p.yaml:2:10: warning[unused-user]: user `alice` is in no group and no profile
-profiles/p.yaml:3:10: warning[unused-user]: user `bob` is in no group and no profile
-profiles/p.yaml:5:11: error[missing-owner]: profile `team` has no owner
+        r#"warning[unused-user]: user `alice` is in no group and no profile
+ --> profiles/p.yaml:2:10
+  |
+2 |   - {id: alice, email: alice@example.com}
+  |          ^^^^^
+
+warning[unused-user]: user `bob` is in no group and no profile
+ --> profiles/p.yaml:3:10
+  |
+3 |   - {id: bob, email: bob@example.com}
+  |          ^^^
+
+error[missing-owner]: profile `team` has no owner
+ --> profiles/p.yaml:5:11
+  |
+5 |   - name: team
+  |           ^^^^
+  |
+  = help: set `owner: USER_ID` or `ownerEmail: EMAIL`, or `profileDefaults.ownerEmail`
+
 kfprofiles: 1 error, 2 warnings
 "#,
     );
@@ -773,8 +1175,18 @@ profiles:
     owner: alice
 "#,
         2,
-        r#"profiles/p.yaml:2:17: error[invalid-header]: `userIdHeader` `kubeflow userid` is not an HTTP header name
-profiles/p.yaml:5:10: warning[unused-user]: user `bob` is in no group and no profile
+        r#"error[invalid-header]: `userIdHeader` `kubeflow userid` is not an HTTP header name
+ --> profiles/p.yaml:2:17
+  |
+2 |   userIdHeader: "kubeflow userid"
+  |                 ^^^^^^^^^^^^^^^^^
+
+warning[unused-user]: user `bob` is in no group and no profile
+ --> profiles/p.yaml:5:10
+  |
+5 |   - {id: bob, email: bob@example.com}
+  |          ^^^
+
 kfprofiles: 1 error, 1 warning
 "#,
     );
@@ -794,7 +1206,14 @@ profiles:
     owner: alice
 "#,
         2,
-        r#"profiles/p.yaml:3:36: error[unknown-value]: unknown value `security.istio.io/v2` at `settings.istio.authorizationPolicyApiVersion`
+        r#"error[unknown-value]: unknown value `security.istio.io/v2` at `settings.istio.authorizationPolicyApiVersion`
+ --> profiles/p.yaml:3:36
+  |
+3 |     authorizationPolicyApiVersion: security.istio.io/v2
+  |                                    ^^^^^^^^^^^^^^^^^^^^
+  |
+  = help: did you mean `security.istio.io/v1`?
+
 kfprofiles: 1 error
 "#,
     );
@@ -815,9 +1234,26 @@ profiles:
       owner: bob@example.com
 "#,
         2,
-        r#"profiles/p.yaml:3:10: warning[unused-user]: user `bob` is in no group and no profile
-profiles/p.yaml:8:7: error[reserved-label]: label `app.kubernetes.io/managed-by` is set by kfprofiles on every object
-profiles/p.yaml:10:7: error[reserved-annotation]: annotation `owner` is set by kfprofiles to the profile owner
+        r#"warning[unused-user]: user `bob` is in no group and no profile
+ --> profiles/p.yaml:3:10
+  |
+3 |   - {id: bob, email: bob@example.com}
+  |          ^^^
+
+error[reserved-label]: label `app.kubernetes.io/managed-by` is set by kfprofiles on every object
+ --> profiles/p.yaml:8:7
+  |
+8 |       app.kubernetes.io/managed-by: me
+  |       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+
+error[reserved-annotation]: annotation `owner` is set by kfprofiles to the profile owner
+  --> profiles/p.yaml:10:7
+   |
+10 |       owner: bob@example.com
+   |       ^^^^^
+   |
+   = help: set the owner with `owner` or `ownerEmail`
+
 kfprofiles: 2 errors, 1 warning
 "#,
     );
@@ -836,7 +1272,14 @@ profiles:
       - {user: bob, access: {role: view, notebooksAccess: true}}
 "#,
         0,
-        r#"profiles/p.yaml:8:59: warning[view-with-notebooks]: a `view` member with `notebooksAccess: true` can run code as `default-editor`, i.e. with edit rights
+        r#"warning[view-with-notebooks]: a `view` member with `notebooksAccess: true` can run code as `default-editor`, i.e. with edit rights
+ --> profiles/p.yaml:8:59
+  |
+8 |       - {user: bob, access: {role: view, notebooksAccess: true}}
+  |                                                           ^^^^
+  |
+  = help: give this member `role: edit`, or `notebooksAccess: false`
+
 kfprofiles: 1 warning
 "#,
     );
@@ -857,7 +1300,12 @@ profiles:
       - user: bob
 "#,
         0,
-        r#"profiles/p.yaml:5:10: warning[unused-group]: group `idle` is used by no profile
+        r#"warning[unused-group]: group `idle` is used by no profile
+ --> profiles/p.yaml:5:10
+  |
+5 |   - {id: idle, users: [bob]}
+  |          ^^^^
+
 kfprofiles: 1 warning
 "#,
     );
@@ -874,7 +1322,12 @@ profiles:
     owner: alice
 "#,
         0,
-        r#"profiles/p.yaml:3:10: warning[unused-user]: user `bob` is in no group and no profile
+        r#"warning[unused-user]: user `bob` is in no group and no profile
+ --> profiles/p.yaml:3:10
+  |
+3 |   - {id: bob, email: bob@example.com}
+  |          ^^^
+
 kfprofiles: 1 warning
 "#,
     );
@@ -895,7 +1348,18 @@ profiles:
       - {user: bob2, access: {role: edit}}
 "#,
         0,
-        r#"profiles/p.yaml:4:23: warning[email-case]: emails `bob@example.com` and `Bob@example.com` differ only in case
+        r#"warning[email-case]: emails `bob@example.com` and `Bob@example.com` differ only in case
+ --> profiles/p.yaml:4:23
+  |
+4 |   - {id: bob2, email: Bob@example.com}
+  |                       ^^^^^^^^^^^^^^^
+ ::: profiles/p.yaml:3:22
+  |
+3 |   - {id: bob, email: bob@example.com}
+  |                      --------------- the other one
+  |
+  = help: identity providers usually treat these as one person; set `settings.emailToLowercase: true` or fix the case
+
 kfprofiles: 1 warning
 "#,
     );
@@ -934,4 +1398,97 @@ fn profile_defaults_in_two_files() {
 kfprofiles: 1 error
 ",
         );
+}
+
+/// A group referring to users `alice` and the misspelled `bbo`, written three ways.
+fn caret(users: &str, line: usize, col: usize, snippet: &str) {
+    let yaml = format!(
+        "users:\n  - {{id: alice, email: alice@example.com}}\n  - {{id: bob, email: bob@example.com}}\ngroups:\n  - id: team\n{users}profiles:\n  - name: team\n    owner: alice\n    members: [{{group: team}}]\n"
+    );
+    let expected = format!(
+        "error[unknown-user]: group `team` includes unknown user `bbo`\n --> profiles/p.yaml:{line}:{col}\n  |\n{snippet}\n  |\n  = help: did you mean `bob`?\n\nkfprofiles: 1 error\n"
+    );
+    Test::new().write("profiles/p.yaml", &yaml).args(&["validate", "--format", "full"]).expect(2, Some(""), &expected);
+}
+
+#[test]
+fn caret_in_a_flow_list() {
+    caret("    users: [bob, bbo]\n", 6, 18, "6 |     users: [bob, bbo]\n  |                  ^^^");
+}
+
+#[test]
+fn caret_in_a_block_list() {
+    caret("    users:\n      - bob\n      - \"bbo\"\n", 8, 9, "8 |       - \"bbo\"\n  |         ^^^^^");
+}
+
+#[test]
+fn caret_in_a_nested_map() {
+    let yaml = "users:\n  - {id: alice, email: alice@example.com}\nprofiles:\n  - name: team\n    owner: alice\n    resourceQuotaSpec:\n      hard:\n        cpu: \"16\"\n        memory: 64 Gi\n";
+    validate(
+        yaml,
+        2,
+        "error[invalid-quantity]: `64 Gi` is not a Kubernetes quantity (`memory`)\n --> profiles/p.yaml:9:17\n  |\n9 |         memory: 64 Gi\n  |                 ^^^^^\n  |\n  = help: write a number with an optional suffix: `16`, `500m`, `64Gi`, `1.5`, `2e3`\n\nkfprofiles: 1 error\n",
+    );
+}
+
+#[test]
+fn format_concise_is_one_line_each() {
+    Test::new()
+        .write(
+            "profiles/p.yaml",
+            "users:\n  - {id: alice, email: alice@example.com}\nprofiles:\n  - {name: Team, owner: alcie}\n",
+        )
+        .args(&["validate", "--format", "concise"])
+        .expect(
+            2,
+            Some(""),
+            "profiles/p.yaml:2:10: warning[unused-user]: user `alice` is in no group and no profile\n\
+             profiles/p.yaml:4:12: error[invalid-profile-name]: profile name `Team` is not a DNS-1123 label\n\
+             profiles/p.yaml:4:25: error[unknown-user]: profile `Team` owner is unknown user `alcie`\n\
+             kfprofiles: 2 errors, 1 warning\n",
+        );
+}
+
+#[test]
+fn format_github_annotates_the_pull_request() {
+    Test::new()
+        .write("profiles/p.yaml", "users:\n  - {id: alice, email: alice@example.com}\n  - {id: bob, email: bob@example.com}\nprofiles:\n  - name: team\n    owner: alice\n    members:\n      - {user: bob, access: {role: view, notebooksAccess: true}}\n      - user: bbo\n")
+        .args(&["validate", "--format", "github"])
+        .expect(
+            2,
+            Some(""),
+            "::warning file=profiles/p.yaml,line=8,col=59,endLine=8,endColumn=63,title=kfprofiles view-with-notebooks::a `view` member with `notebooksAccess: true` can run code as `default-editor`, i.e. with edit rights%0Ahelp: give this member `role: edit`, or `notebooksAccess: false`\n\
+             ::error file=profiles/p.yaml,line=9,col=15,endLine=9,endColumn=18,title=kfprofiles unknown-user::profile `team` member refers to unknown user `bbo`%0Ahelp: did you mean `bob`?\n",
+        );
+}
+
+#[test]
+fn warnings_fail_only_when_denied() {
+    let t = Test::new().write("profiles/p.yaml", "users:\n  - {id: alice, email: alice@example.com}\n  - {id: idle, email: idle@example.com}\nprofiles:\n  - {name: team, owner: alice}\n");
+    let t = t.args(&["validate", "--format", "concise"]);
+    t.expect(0, Some(""), "profiles/p.yaml:3:10: warning[unused-user]: user `idle` is in no group and no profile\nkfprofiles: 1 warning\n");
+    let t = t.args(&["validate", "--format", "concise", "--deny-warnings"]);
+    t.expect(2, Some(""), "profiles/p.yaml:3:10: warning[unused-user]: user `idle` is in no group and no profile\nkfprofiles: 1 warning\n");
+    let t = t.args(&["build", "--format", "concise", "--deny-warnings"]);
+    t.expect(2, Some(""), "profiles/p.yaml:3:10: warning[unused-user]: user `idle` is in no group and no profile\nkfprofiles: 1 warning\n");
+    assert!(!t.path("out").exists());
+}
+
+#[test]
+fn every_diagnostic_code_is_documented_in_the_readme() {
+    let readme = std::fs::read_to_string(crate::harness::repo().join("README.md")).unwrap();
+    let sources: String = ["load.rs", "validate.rs", "resolve.rs", "lib.rs", "emit.rs"]
+        .iter()
+        .map(|f| std::fs::read_to_string(crate::harness::repo().join("src").join(f)).unwrap())
+        .collect();
+    // Every code passed to a diagnostic constructor (or returned by serde error classification).
+    let flat = sources.split_whitespace().collect::<Vec<_>>().join(" ").replace("( ", "(");
+    let mut codes: Vec<&str> = ["error(\"", "warning(\"", "note(\"", "return (\""]
+        .iter()
+        .flat_map(|pat| flat.split(pat).skip(1).filter_map(|rest| rest.split_once('"').map(|(code, _)| code)))
+        .collect();
+    codes.sort();
+    codes.dedup();
+    let missing: Vec<&&str> = codes.iter().filter(|c| !readme.contains(&format!("`{c}`"))).collect();
+    assert!(missing.is_empty(), "diagnostic codes missing from the README: {missing:?}");
 }
