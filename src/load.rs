@@ -93,18 +93,12 @@ pub fn load_dir(dir: &FsPath) -> (Input, Vec<Diagnostic>) {
         }
     }
     paths.sort();
+    let mut not_utf8 = Vec::new();
     for path in paths {
         match std::fs::read(&path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => files.push((display_path(&path), text)),
-                Err(e) => diagnostics.push(Diagnostic::error(
-                    "invalid-utf8",
-                    format!(
-                        "`{}` is not UTF-8 (invalid byte at offset {})",
-                        display_path(&path),
-                        e.utf8_error().valid_up_to()
-                    ),
-                )),
+                Err(e) => not_utf8.push((display_path(&path), e.into_bytes())),
             },
             Err(e) => diagnostics.push(Diagnostic::error("io", format!("cannot read `{}`: {e}", display_path(&path)))),
         }
@@ -113,9 +107,26 @@ pub fn load_dir(dir: &FsPath) -> (Input, Vec<Diagnostic>) {
         diagnostics
             .push(Diagnostic::error("no-input", format!("no `*.yaml` or `*.yml` file under `{}`", dir.display())));
     }
-    let (input, more) = load_texts(files);
+    let (mut input, more) = load_texts(files);
     diagnostics.extend(more);
+    for (display, bytes) in not_utf8 {
+        diagnostics.push(invalid_utf8(&mut input, display, &bytes));
+    }
     (input, diagnostics)
+}
+
+/// A file that is not UTF-8: the diagnostic points at the first invalid byte, and the file is
+/// kept (lossily decoded) so that the snippet can show the line.
+fn invalid_utf8(input: &mut Input, display: String, bytes: &[u8]) -> Diagnostic {
+    let valid = std::str::from_utf8(bytes).err().map_or(bytes.len(), |e| e.valid_up_to());
+    let before = String::from_utf8_lossy(&bytes[..valid]);
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let file = input.files.len();
+    let message = format!("`{display}` is not UTF-8 (invalid byte at offset {valid})");
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    input.files.push(SourceFile { display, text, spans: SpanIndex::default() });
+    Diagnostic::error("invalid-utf8", message).at(Span::at(file, line, col, 1)).help("save the file as UTF-8")
 }
 
 /// Parses and merges the given `(display path, text)` pairs, in order.

@@ -261,3 +261,34 @@ fn the_committed_schema_is_current() {
         "profiles.schema.json is stale: run `cargo run -- schema > profiles.schema.json`"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn build_does_not_write_through_a_symlinked_output_folder() {
+    let t = org().args(&["build", "--format", "concise"]);
+    std::fs::create_dir(t.path("elsewhere")).unwrap();
+    std::os::unix::fs::symlink(t.path("elsewhere"), t.path("out")).unwrap();
+    t.expect(
+        2,
+        Some(""),
+        "error[symlink-out]: the output folder `out` is a symbolic link; refusing to write through it\n",
+    );
+    assert_eq!(std::fs::read_dir(t.path("elsewhere")).unwrap().count(), 0);
+}
+
+#[test]
+fn a_large_root_kustomization_warns_and_says_what_to_use() {
+    let mut yaml = String::from("users:\n  - {id: alice, email: alice@example.com}\nprofiles:\n");
+    for i in 0..51 {
+        yaml.push_str(&format!("  - {{name: team-{i:02}, owner: alice}}\n"));
+    }
+    let t = Test::new().write("profiles/p.yaml", &yaml).args(&["build", "--format", "concise"]);
+    t.expect(
+        0,
+        Some("kfprofiles: 51 profiles, 408 objects -> out: 154 files written, 0 unchanged, 0 removed\n"),
+        "warning[root-scale]: `out/kustomization.yaml` lists 51 profiles; kustomize slows down sharply past about 50\nkfprofiles: 1 warning\n",
+    );
+    let root = std::fs::read_to_string(t.path("out/kustomization.yaml")).unwrap();
+    assert!(root.contains("# Warning: this root lists 51 profiles."), "{root}");
+    assert!(root.contains("- team-50\n"));
+}

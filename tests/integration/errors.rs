@@ -1260,6 +1260,127 @@ kfprofiles: 2 errors, 1 warning
 }
 
 #[test]
+fn invalid_id() {
+    validate(
+        r#"users:
+  - {id: "", email: alice@example.com}
+profiles:
+  - {name: team, ownerEmail: alice@example.com}
+"#,
+        2,
+        r#"error[invalid-id]: a user id must not be empty
+ --> profiles/p.yaml:2:10
+  |
+2 |   - {id: "", email: alice@example.com}
+  |          ^^
+
+kfprofiles: 1 error
+"#,
+    );
+}
+
+#[test]
+fn invalid_domain() {
+    validate(
+        r#"settings:
+  allowedEmailDomains: [example.com, "not a domain"]
+users:
+  - {id: alice, email: alice@example.com}
+  - {id: bob, email: bob@example.com}
+profiles:
+  - name: team
+    owner: alice
+    members: [{user: bob}]
+"#,
+        2,
+        r#"error[invalid-domain]: `not a domain` is not a domain name
+ --> profiles/p.yaml:2:38
+  |
+2 |   allowedEmailDomains: [example.com, "not a domain"]
+  |                                      ^^^^^^^^^^^^^^
+
+kfprofiles: 1 error
+"#,
+    );
+}
+
+#[test]
+fn invalid_principal() {
+    validate(
+        r#"settings:
+  istio:
+    kfpUiPrincipal: "cluster.local/ns/kubeflow/sa/ml pipeline"
+users:
+  - {id: alice, email: alice@example.com}
+  - {id: bob, email: bob@example.com}
+profiles:
+  - name: team
+    owner: alice
+    members: [{user: bob}]
+"#,
+        2,
+        r#"error[invalid-principal]: `istio.kfpUiPrincipal` must be a SPIFFE principal such as `cluster.local/ns/NAMESPACE/sa/ACCOUNT`
+ --> profiles/p.yaml:3:21
+  |
+3 |     kfpUiPrincipal: "cluster.local/ns/kubeflow/sa/ml pipeline"
+  |                     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+
+kfprofiles: 1 error
+"#,
+    );
+}
+
+#[test]
+fn invalid_resource_name() {
+    validate(
+        r#"users:
+  - {id: alice, email: alice@example.com}
+  - {id: bob, email: bob@example.com}
+profiles:
+  - name: team
+    owner: alice
+    members: [{user: bob}]
+    resourceQuotaSpec:
+      hard: {"gpus!": "1"}
+"#,
+        2,
+        r#"error[invalid-resource-name]: resource name `gpus!` is not valid: the name part must be at most 63 characters of letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit
+ --> profiles/p.yaml:9:14
+  |
+9 |       hard: {"gpus!": "1"}
+  |              ^^^^^^^
+
+kfprofiles: 1 error
+"#,
+    );
+}
+
+#[test]
+fn note_owner_in_group() {
+    validate(
+        r#"users:
+  - {id: alice, email: alice@example.com}
+  - {id: bob, email: bob@example.com}
+groups:
+  - {id: team, users: [alice, bob]}
+profiles:
+  - name: team
+    owner: alice
+    members:
+      - group: team
+"#,
+        0,
+        r#"note[owner-in-group]: profile `team` owner `alice@example.com` is also reached through group `team`; the owner keeps the owner objects
+  --> profiles/p.yaml:10:16
+   |
+10 |       - group: team
+   |                ^^^^
+
+"#,
+    );
+}
+
+#[test]
 fn warning_view_with_notebooks() {
     validate(
         r#"users:
@@ -1491,4 +1612,24 @@ fn every_diagnostic_code_is_documented_in_the_readme() {
     codes.dedup();
     let missing: Vec<&&str> = codes.iter().filter(|c| !readme.contains(&format!("`{c}`"))).collect();
     assert!(missing.is_empty(), "diagnostic codes missing from the README: {missing:?}");
+}
+
+#[test]
+fn no_input_files() {
+    Test::new().write("profiles/README.md", "nothing here\n").args(&["validate", "--format", "concise"]).expect(
+        2,
+        Some(""),
+        "error[no-input]: no `*.yaml` or `*.yml` file under `profiles`\nkfprofiles: 1 error\n",
+    );
+}
+
+#[test]
+fn invalid_utf8() {
+    let t = Test::new().write("profiles/ok.yaml", "users: []\n");
+    std::fs::write(t.path("profiles/bad.yaml"), b"users:\n  - {id: \xff}\n").unwrap();
+    t.args(&["validate", "--format", "concise"]).expect(
+        2,
+        Some(""),
+        "profiles/bad.yaml:2:10: error[invalid-utf8]: `profiles/bad.yaml` is not UTF-8 (invalid byte at offset 16)\nkfprofiles: 1 error\n",
+    );
 }
