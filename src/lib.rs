@@ -164,11 +164,22 @@ fn template_diagnostic(
         spans: SpanIndex::default(),
     });
     let mut d = Diagnostic::error("template", format!("template `{}` failed: {}", source.name, e.message));
-    if let Some(line) = e.line {
-        let width = source.text.lines().nth(line.saturating_sub(1)).map_or(1, |l| l.chars().count());
-        let indent =
-            source.text.lines().nth(line.saturating_sub(1)).map_or(0, |l| l.chars().take_while(|c| *c == ' ').count());
-        d = d.at(Span::at(file, line, indent + 1, width.saturating_sub(indent)));
+    let text = &source.text;
+    match (&e.range, e.line) {
+        // The failing expression itself, when minijinja knows it.
+        (Some(range), _) if range.end <= text.len() && text.is_char_boundary(range.start) => {
+            let before = &text[..range.start];
+            let line = before.matches('\n').count() + 1;
+            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let width = text[range.start..].lines().next().map_or(1, |l| l.chars().count()).min(range.len());
+            d = d.at(Span::at(file, line, col, width));
+        }
+        (_, Some(line)) => {
+            let content = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+            let indent = content.chars().take_while(|c| *c == ' ').count();
+            d = d.at(Span::at(file, line, indent + 1, content.chars().count().saturating_sub(indent)));
+        }
+        _ => {}
     }
     d
 }

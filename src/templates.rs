@@ -48,6 +48,8 @@ pub struct Templates {
 pub struct TemplateError {
     pub template: String,
     pub line: Option<usize>,
+    /// Byte range of the failing expression in the template source, when known.
+    pub range: Option<std::ops::Range<usize>>,
     pub message: String,
 }
 
@@ -107,7 +109,7 @@ fn template_error(name: &str, e: &Error) -> TemplateError {
     if e.kind() == ErrorKind::UndefinedError && e.detail().is_none() {
         message = "undefined value".into();
     }
-    TemplateError { template: e.name().unwrap_or(name).to_string(), line: e.line(), message }
+    TemplateError { template: e.name().unwrap_or(name).to_string(), line: e.line(), range: e.range(), message }
 }
 
 /// Strict undefined, trailing newline kept, block tags on their own lines, YAML-safe output.

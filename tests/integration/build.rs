@@ -205,9 +205,15 @@ fn an_override_template_error_points_into_the_template() {
             "templates/members.yaml.j2",
             "kind: RoleBinding\nname: {{ member.nmae }}\n{% for member in profile.members %}{% endfor %}\n",
         )
-        .args(&["build", "--format", "concise"]);
-    t.expect(2, Some(""), "templates/members.yaml.j2:2:1: error[template]: template `members.yaml.j2` failed: `member` is undefined\nkfprofiles: 1 error\n");
+        .args(&["build", "--format", "full"]);
+    t.expect(
+        2,
+        Some(""),
+        "error[template]: template `members.yaml.j2` failed: `member` is undefined\n --> templates/members.yaml.j2:2:10\n  |\n2 | name: {{ member.nmae }}\n  |          ^^^^^^^^^^^\n\nkfprofiles: 1 error\n",
+    );
     assert!(!t.path("out").exists());
+    let t = t.write("templates/members.yaml.j2", "{% if %}\n").args(&["build", "--format", "concise"]);
+    t.expect(2, Some(""), "templates/members.yaml.j2:1:7: error[template]: template `members.yaml.j2` failed: unexpected end of block\nkfprofiles: 1 error\n");
 }
 
 #[test]
