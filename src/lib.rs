@@ -85,7 +85,17 @@ impl Compiled {
 
 /// Load, validate and resolve the profiles folder: every diagnostic of the input at once.
 pub fn compile(profiles: &std::path::Path) -> Compiled {
-    let (input, mut diagnostics) = load::load_dir(profiles);
+    let (input, diagnostics) = load::load_dir(profiles);
+    check_and_resolve(input, diagnostics)
+}
+
+/// [`compile`] on in-memory files `(display path, text)`: the same pipeline, no filesystem.
+pub fn compile_texts(texts: Vec<(String, String)>) -> Compiled {
+    let (input, diagnostics) = load::load_texts(texts);
+    check_and_resolve(input, diagnostics)
+}
+
+fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) -> Compiled {
     diagnostics.extend(validate::validate(&input));
     let (plan, more) = resolve::resolve(&input);
     diagnostics.extend(more);

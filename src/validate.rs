@@ -13,6 +13,9 @@ use crate::model::{LimitRangeSpec, Plugin, ResourceQuotaSpec, Role, Settings};
 use crate::resolve::{normalise_email, MANAGED_BY};
 use crate::span::{FileId, Path};
 
+/// Kubernetes' limit on the total size of an object's annotations (apimachinery `TotalAnnotationSizeLimitB`).
+const MAX_ANNOTATIONS_SIZE: usize = 256 * 1024;
+
 /// Runs every check on `input`.
 pub fn validate(input: &Input) -> Vec<Diagnostic> {
     let settings = input.settings();
@@ -500,6 +503,16 @@ impl Validator<'_> {
             }
 
             self.labels(file, &path.key("labels"), p.labels.iter(), "labels");
+            // The API server rejects an object whose annotations exceed 256 KiB in total.
+            let size: usize = p.annotations.iter().map(|(k, v)| k.len() + v.len()).sum();
+            if size > MAX_ANNOTATIONS_SIZE {
+                let d = Diagnostic::error(
+                    "invalid-annotation",
+                    format!("the annotations of profile `{}` take {size} bytes; Kubernetes allows {MAX_ANNOTATIONS_SIZE} in total", p.name),
+                )
+                .at(self.key(file, &path.key("annotations")));
+                self.out.push(d);
+            }
             for k in p.annotations.keys() {
                 let kpath = path.key("annotations").key(k);
                 if let Some(problem) = k8s::label_key_problem(k) {

@@ -27,6 +27,7 @@ fn check_case(name: &str) {
     let names = |t: &std::collections::BTreeMap<String, Vec<u8>>| t.keys().cloned().collect::<Vec<_>>();
     assert_eq!(names(&actual), names(&expected), "case {name}: different files");
     for (path, text) in &expected {
+        crate::harness::assert_yaml_1_1_safe(path, std::str::from_utf8(text).unwrap());
         let got = &actual[path];
         if got != text {
             let diff =

@@ -124,3 +124,46 @@ impl TestRun<'_> {
         check(run_in(self.dir, &self.args), status, stdout, stderr)
     }
 }
+
+/// Panics when a plain (unquoted) scalar in `text` would be read by a YAML 1.1 parser (kubectl's
+/// go-yaml) as something other than a string: a boolean, null, number, or date. Written from the
+/// YAML 1.1 type repository, independently of the generator's own quoting rule.
+pub fn assert_yaml_1_1_safe(path: &str, text: &str) {
+    use yaml_rust2::parser::{Event, Parser};
+    use yaml_rust2::scanner::TScalarStyle;
+    // The only fields of the output that are booleans.
+    const BOOLEAN_KEYS: &[&str] = &["annotateOnly"];
+    let mut parser = Parser::new_from_str(text);
+    let mut previous = String::new();
+    loop {
+        let (event, mark) = parser.next_token().unwrap_or_else(|e| panic!("{path}: {e}"));
+        match event {
+            Event::StreamEnd => return,
+            Event::Scalar(s, style, ..) => {
+                let boolean = BOOLEAN_KEYS.contains(&previous.as_str()) && (s == "true" || s == "false");
+                if style == TScalarStyle::Plain && !boolean {
+                    assert!(
+                        !yaml_1_1_non_string(&s),
+                        "{path}:{}: plain scalar `{s}` is not a string in YAML 1.1",
+                        mark.line()
+                    );
+                }
+                previous = s;
+            }
+            _ => previous.clear(),
+        }
+    }
+}
+
+fn yaml_1_1_non_string(s: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
+        "on", "On", "ON", "off", "Off", "OFF", "~", "null", "Null", "NULL", "", "<<", "=",
+    ];
+    if WORDS.contains(&s) {
+        return true;
+    }
+    // int, float, sexagesimal, .inf/.nan and timestamps all start with a sign, a digit or a dot.
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    body.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+}

@@ -4,3 +4,4 @@ mod build;
 mod errors;
 mod golden;
 mod harness;
+mod hostile;
