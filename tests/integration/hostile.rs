@@ -112,12 +112,15 @@ fn find<'a>(docs: &'a [Value], kind: &str, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {kind} {name}"))
 }
 
+/// Finds the value in the output documents, and says what it must be.
+type Locate = fn(&[Value], &str) -> (Value, Value);
+
 /// One field under test: the input with `V` standing for the JSON-quoted value, and where the
 /// value must come out (`None`: the field does not reach the output; a clean build suffices).
 struct Field {
     name: &'static str,
     input: &'static str,
-    out: Option<fn(&[Value], &str) -> (Value, Value)>,
+    out: Option<Locate>,
 }
 
 const BASE: &str = "users:\n  - {id: alice, email: alice@example.com}\n  - {id: bob, email: bob@example.com}\n";
@@ -277,7 +280,7 @@ fn malformed_yaml_is_rejected_with_a_located_diagnostic() {
         s.push_str("groups:\n  - id: g\n    users: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
         for i in 1..10 {
             let prev = format!("*l{}", i - 1);
-            s.push_str(&format!("  - id: g{i}\n    users: &l{i} [{}]\n", vec![prev.as_str(); 9].join(", ")));
+            s.push_str(&format!("  - id: g{i}\n    users: &l{i} [{}]\n", [prev.as_str(); 9].join(", ")));
         }
         s
     };
