@@ -5,3 +5,4 @@ mod errors;
 mod golden;
 mod harness;
 mod hostile;
+mod properties;
