@@ -70,6 +70,9 @@ pub fn write(tree: &Tree, out: &Path) -> Result<Written, Vec<Diagnostic>> {
             format!("the output folder `{}` is a symbolic link; refusing to write through it", out.display()),
         )]);
     }
+    std::fs::create_dir_all(out).map_err(|e| vec![io_error(out, &e)])?;
+    // Held until the build is written: a second build on the same folder waits its turn.
+    let _lock = lock(out)?;
     let (old, foreign) = read_generated(out, HEADER_MARK).map_err(|e| vec![io_error(out, &e)])?;
     let foreign: BTreeSet<&String> = foreign.iter().collect();
     let mut problems = Vec::new();
@@ -136,6 +139,27 @@ pub fn write(tree: &Tree, out: &Path) -> Result<Written, Vec<Diagnostic>> {
         }
     }
     Ok(result)
+}
+
+/// An exclusive advisory lock on the output folder itself (no lock file to commit or clean up:
+/// the kernel releases it when the process ends, even when it is killed).
+#[cfg(unix)]
+fn lock(out: &Path) -> Result<std::fs::File, Vec<Diagnostic>> {
+    let dir = std::fs::File::open(out).map_err(|e| vec![io_error(out, &e)])?;
+    match dir.try_lock() {
+        Ok(()) => Ok(dir),
+        Err(std::fs::TryLockError::WouldBlock) => Err(vec![Diagnostic::error(
+            "locked",
+            format!("another kfprofiles build is writing `{}`; run this one when it has finished", out.display()),
+        )]),
+        Err(std::fs::TryLockError::Error(e)) => Err(vec![io_error(out, &e)]),
+    }
+}
+
+/// Folders cannot be opened as files here: no lock.
+#[cfg(not(unix))]
+fn lock(_out: &Path) -> Result<(), Vec<Diagnostic>> {
+    Ok(())
 }
 
 /// Writes `bytes` to a temporary file beside `target`, then renames it over `target`.

@@ -59,13 +59,29 @@ impl Templates {
     pub fn load(dir: Option<&FsPath>) -> Result<(Templates, Vec<PathBuf>), LoadErrors> {
         let mut sources = Vec::new();
         let mut unknown = Vec::new();
+        let mut errors = Vec::new();
         for (name, text) in BUILTIN {
-            let over = dir.map(|d| d.join(name)).filter(|p| p.is_file());
-            let source = match over.and_then(|p| std::fs::read_to_string(&p).ok().map(|t| (p, t))) {
-                Some((path, text)) => TemplateSource { name, display: crate::load::display_path(&path), text },
-                None => TemplateSource { name, display: format!("built-in {name}"), text: text.to_string() },
+            let builtin = TemplateSource { name, display: format!("built-in {name}"), text: text.to_string() };
+            let Some(d) = dir.filter(|d| d.join(name).symlink_metadata().is_ok()) else {
+                sources.push(builtin);
+                continue;
             };
-            sources.push(source);
+            let path = d.join(name);
+            let display = crate::load::display_path(&path);
+            // An override is read only from inside its folder: a link leading elsewhere is refused.
+            let inside = matches!((d.canonicalize(), path.canonicalize()), (Ok(a), Ok(b)) if b.starts_with(&a));
+            let read = if inside {
+                std::fs::read_to_string(&path).map_err(|e| format!("cannot read it: {e}"))
+            } else {
+                Err("it is a link that leads outside the templates folder".to_string())
+            };
+            match read {
+                Ok(text) => sources.push(TemplateSource { name, display, text }),
+                Err(message) => {
+                    let e = TemplateError { template: name.to_string(), line: None, range: None, message };
+                    errors.push((TemplateSource { name, display, text: String::new() }, e));
+                }
+            }
         }
         if let Some(entries) = dir.and_then(|d| std::fs::read_dir(d).ok()) {
             let mut names: Vec<PathBuf> = entries
@@ -79,7 +95,6 @@ impl Templates {
         }
         let mut env = Environment::new();
         configure(&mut env);
-        let mut errors = Vec::new();
         for s in &sources {
             if let Err(e) = env.add_template_owned(s.name, s.text.clone()) {
                 errors.push((s.clone(), template_error(s.name, &e)));

@@ -10,7 +10,8 @@ use std::path::Path;
 pub type Tree = BTreeMap<String, String>;
 
 /// The generated files under `root` (those that start with `mark`), without following symlinks.
-/// Returns the tree and the paths of files that exist but were not generated.
+/// Returns the tree and the paths of everything else that is not a folder: files that were not
+/// generated, symbolic links, sockets.
 pub fn read_generated(root: &Path, mark: &str) -> std::io::Result<(Tree, Vec<String>)> {
     let mut tree = Tree::new();
     let mut foreign = Vec::new();
@@ -19,10 +20,15 @@ pub fn read_generated(root: &Path, mark: &str) -> std::io::Result<(Tree, Vec<Str
     }
     for entry in walkdir::WalkDir::new(root).follow_links(false).sort_by_file_name() {
         let entry = entry.map_err(std::io::Error::other)?;
-        if !entry.file_type().is_file() {
+        if entry.file_type().is_dir() {
             continue;
         }
         let rel = relative(root, entry.path());
+        // A symbolic link is never generated, so never overwritten or deleted (nor followed).
+        if !entry.file_type().is_file() {
+            foreign.push(rel);
+            continue;
+        }
         let bytes = std::fs::read(entry.path())?;
         match String::from_utf8(bytes) {
             Ok(text) if text.starts_with(mark) => {

@@ -119,6 +119,11 @@ pub struct TestRun<'a> {
 }
 
 impl TestRun<'_> {
+    /// Runs the binary in the test's folder.
+    pub fn run(&self) -> Output {
+        run_in(self.dir, &self.args)
+    }
+
     /// Runs and asserts like [`Test::expect`].
     pub fn expect(&self, status: i32, stdout: Option<&str>, stderr: &str) -> Output {
         check(run_in(self.dir, &self.args), status, stdout, stderr)

@@ -2,6 +2,7 @@
 
 mod build;
 mod errors;
+mod filesystem;
 mod golden;
 mod harness;
 mod hostile;
