@@ -45,14 +45,23 @@ pub enum Command {
     /// Render in memory and compare with the output folder (the CI gate): exit 1 when it differs.
     #[command(after_help = EXIT_CODES)]
     Check(DiagnosticArgs),
-    /// What a change does, for review: the access changes (destructive first), then the diff of
-    /// every changed file. Exit 1 when anything differs.
+    /// Show what a change does, for review: access changes first, then every file's diff.
+    ///
+    /// Renders in memory and compares with `--against` (default: the output folder). First the
+    /// access summary, read from the objects on both sides: removed profiles (destructive, first),
+    /// added profiles, owner changes, users who gain or lose access, a role or notebook access,
+    /// quota changes; privilege increases are marked. Then the unified diff of every changed file.
+    /// Exit 1 when anything differs.
     #[command(after_help = EXIT_CODES)]
     Diff(DiffArgs),
     /// Only run the checks and print every diagnostic.
     #[command(after_help = EXIT_CODES)]
     Validate(DiagnosticArgs),
     /// Who can reach which profile, with which role and notebook access, and why.
+    ///
+    /// Reads the profiles folder only (nothing is rendered). One row per (user, profile) pair
+    /// with access: the owner, then the members by email. The reason is `owner`, `direct member`,
+    /// or the group chain that brings the user in (`group ml-eng via data-platform`).
     #[command(after_help = EXIT_CODES)]
     Access(AccessArgs),
     /// Print the JSON Schema of the input files.

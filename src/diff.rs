@@ -7,11 +7,10 @@
 //! version compares as well. Then comes the unified diff of every changed file. The Markdown
 //! layout is a pull-request comment and stays under GitHub's size limit.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use serde::Serialize;
-use serde_yaml::Value;
+use serde::{Deserialize, Serialize};
 
 use crate::access::{md_code, via_text};
 use crate::k8s::quantity_value;
@@ -211,8 +210,11 @@ pub struct Report {
 /// in the output. Fails when a base file cannot be parsed.
 pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Report, String> {
     let gateway = &plan.settings.ingress_gateway_principal;
-    let before = access_model(old, gateway)?;
-    let after = access_model(new, gateway)?;
+    let changed = changed_files(old, new);
+    // Only folders with a changed file can differ in access.
+    let folders: BTreeSet<&str> = changed.iter().filter_map(|(p, _)| p.split_once('/').map(|(f, _)| f)).collect();
+    let before = access_model(old, &folders, gateway)?;
+    let after = access_model(new, &folders, gateway)?;
     let via: BTreeMap<(&str, &str), &Vec<String>> = plan
         .profiles
         .iter()
@@ -308,7 +310,7 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
         }
     }
 
-    for (path, status) in changed_files(old, new) {
+    for (path, status) in changed {
         let (a, b) = (old.get(&path).map_or("", String::as_str), new.get(&path).map_or("", String::as_str));
         let diff = similar::TextDiff::from_lines(a, b);
         let mut lines_added = 0;
@@ -352,117 +354,149 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
     Ok(r)
 }
 
-/// What every profile folder of `tree` grants, by folder (= namespace) name. `gateway` is the
-/// ingress gateway principal to look for when a folder has no owner policy to learn it from.
-fn access_model(tree: &Tree, gateway: &str) -> Result<BTreeMap<String, ProfileState>, String> {
-    let mut profiles: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+/// What every profile folder of `tree` grants, by folder (= namespace) name, for the folders in
+/// `folders` (the others are the same on both sides). `gateway` is the ingress gateway
+/// principal to look for when a folder has no owner policy to learn it from.
+fn access_model(
+    tree: &Tree,
+    folders: &BTreeSet<&str>,
+    gateway: &str,
+) -> Result<BTreeMap<String, ProfileState>, String> {
+    let mut profiles: BTreeMap<String, Vec<Object>> = BTreeMap::new();
     for (path, text) in tree {
         let Some((folder, file)) = path.split_once('/') else { continue };
-        if file == "kustomization.yaml" || !(file.ends_with(".yaml") || file.ends_with(".yml")) {
+        if !folders.contains(folder)
+            || file == "kustomization.yaml"
+            || !(file.ends_with(".yaml") || file.ends_with(".yml"))
+        {
             continue;
         }
         let objects = profiles.entry(folder.to_string()).or_default();
         for de in serde_yaml::Deserializer::from_str(text) {
-            let v = <Value as serde::Deserialize>::deserialize(de).map_err(|e| format!("`{path}`: {e}"))?;
-            if v.is_mapping() {
-                objects.push(v);
-            }
+            let object = Option::<Object>::deserialize(de).map_err(|e| format!("`{path}`: {e}"))?;
+            objects.extend(object);
         }
     }
     Ok(profiles.into_iter().map(|(name, objects)| (name, profile_state(&objects, gateway))).collect())
 }
 
-/// The string at `path` below `v`, if there is one.
-fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
-    let mut v = v;
-    for key in path {
-        v = v.get(key)?;
-    }
-    v.as_str()
+/// The parts of a generated object the access summary reads; everything else is skipped.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct Object {
+    kind: String,
+    metadata: Metadata,
+    spec: Spec,
+    subjects: Vec<Subject>,
+    role_ref: Subject,
 }
 
-/// The first `User` subject of a RoleBinding.
-fn user_subject(v: &Value) -> Option<&str> {
-    v.get("subjects")?.as_sequence()?.iter().find(|s| get(s, &["kind"]) == Some("User")).and_then(|s| get(s, &["name"]))
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Metadata {
+    name: String,
+    annotations: BTreeMap<String, String>,
 }
 
-/// Every principal in the `from` of any rule of an AuthorizationPolicy, in order.
-fn principals(v: &Value) -> Vec<&str> {
-    fn seq(v: Option<&Value>) -> &[Value] {
-        v.and_then(Value::as_sequence).map_or(&[], Vec::as_slice)
-    }
-    let mut out = Vec::new();
-    for rule in seq(v.get("spec").and_then(|s| s.get("rules"))) {
-        for from in seq(rule.get("from")) {
-            out.extend(seq(from.get("source").and_then(|s| s.get("principals"))).iter().filter_map(Value::as_str));
+/// The union of the specs read: Profile (`owner`, `resourceQuotaSpec`), ResourceQuota
+/// (`hard`), AuthorizationPolicy (`rules`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct Spec {
+    owner: Option<Subject>,
+    resource_quota_spec: Option<Box<Spec>>,
+    hard: BTreeMap<String, Quantity>,
+    rules: Vec<Rule>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Subject {
+    kind: String,
+    name: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Rule {
+    from: Vec<From>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct From {
+    source: Source,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Source {
+    principals: Vec<String>,
+}
+
+/// A quota value: a string, or a number in a hand-edited file.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Quantity {
+    Text(String),
+    Number(serde_yaml::Number),
+}
+
+impl Quantity {
+    fn text(&self) -> String {
+        match self {
+            Quantity::Text(s) => s.clone(),
+            Quantity::Number(n) => n.to_string(),
         }
     }
-    out
 }
 
-fn profile_state(objects: &[Value], fallback_gateway: &str) -> ProfileState {
-    let kind = |v: &Value| get(v, &["kind"]).unwrap_or_default().to_string();
-    let name = |v: &Value| get(v, &["metadata", "name"]).unwrap_or_default().to_string();
-    let annotation = |v: &Value, key: &str| get(v, &["metadata", "annotations", key]).map(str::to_string);
-    let hard = |v: Option<&Value>| -> BTreeMap<String, String> {
-        v.and_then(Value::as_mapping)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| {
-                        let value = match v {
-                            Value::String(s) => s.clone(),
-                            Value::Number(n) => n.to_string(),
-                            _ => return None,
-                        };
-                        Some((k.as_str()?.to_string(), value))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-
+fn profile_state(objects: &[Object], fallback_gateway: &str) -> ProfileState {
+    let hard = |spec: &Spec| spec.hard.iter().map(|(k, v)| (k.clone(), v.text())).collect::<BTreeMap<_, _>>();
     let mut state = ProfileState::default();
     let (mut ns_owner, mut profile_owner, mut binding_owner) = (None, None, None);
     let mut owner_principals: Option<Vec<String>> = None;
     let mut profile_quota = BTreeMap::new();
     let mut quota = None;
     // By binding name: (email, role).
-    let mut bindings: BTreeMap<String, (String, String)> = BTreeMap::new();
-    // (binding name, email if annotated, principals)
-    let mut policies: Vec<(String, Option<String>, Vec<String>)> = Vec::new();
-    for v in objects {
-        match kind(v).as_str() {
+    let mut bindings: BTreeMap<&str, (String, String)> = BTreeMap::new();
+    // (policy name, email when annotated, principals)
+    let mut policies: Vec<(&str, Option<&String>, Vec<&String>)> = Vec::new();
+    for o in objects {
+        let annotations = &o.metadata.annotations;
+        match o.kind.as_str() {
             "Namespace" => {
-                ns_owner = annotation(v, "owner");
-                state.protected = annotation(v, "argocd.argoproj.io/sync-options")
-                    .is_some_and(|s| s.contains("Prune=false"))
-                    && annotation(v, "kustomize.toolkit.fluxcd.io/prune").as_deref() == Some("disabled");
+                ns_owner = annotations.get("owner").cloned();
+                state.protected =
+                    annotations.get("argocd.argoproj.io/sync-options").is_some_and(|s| s.contains("Prune=false"))
+                        && annotations.get("kustomize.toolkit.fluxcd.io/prune").is_some_and(|s| s == "disabled");
             }
             "Profile" => {
-                profile_owner = get(v, &["spec", "owner", "name"]).map(str::to_string);
-                profile_quota =
-                    hard(v.get("spec").and_then(|s| s.get("resourceQuotaSpec")).and_then(|s| s.get("hard")));
+                profile_owner = o.spec.owner.as_ref().map(|s| s.name.clone());
+                profile_quota = o.spec.resource_quota_spec.as_deref().map(hard).unwrap_or_default();
             }
-            "ResourceQuota" => quota = Some(hard(v.get("spec").and_then(|s| s.get("hard")))),
+            "ResourceQuota" => quota = Some(hard(&o.spec)),
             "RoleBinding" => {
-                let user = annotation(v, "user").or_else(|| user_subject(v).map(str::to_string));
-                let Some(user) = user else { continue }; // the service account bindings
-                if name(v) == OWNER_BINDING {
-                    binding_owner = Some(user);
+                let subject = o.subjects.iter().find(|s| s.kind == "User").map(|s| &s.name);
+                // The service account bindings name no user.
+                let Some(user) = annotations.get("user").or(subject) else { continue };
+                if o.metadata.name == OWNER_BINDING {
+                    binding_owner = Some(user.clone());
                     continue;
                 }
-                let role = annotation(v, "role").unwrap_or_else(|| {
-                    let r = get(v, &["roleRef", "name"]).unwrap_or_default();
+                let role = annotations.get("role").cloned().unwrap_or_else(|| {
+                    let r = &o.role_ref.name;
                     r.strip_prefix("kubeflow-").unwrap_or(r).to_string()
                 });
-                bindings.insert(name(v), (user, role));
+                bindings.insert(&o.metadata.name, (user.clone(), role));
             }
             "AuthorizationPolicy" => {
-                let p: Vec<String> = principals(v).into_iter().map(str::to_string).collect();
-                if name(v) == OWNER_POLICY {
-                    owner_principals = Some(p);
+                let p: Vec<&String> =
+                    o.spec.rules.iter().flat_map(|r| &r.from).flat_map(|f| &f.source.principals).collect();
+                if o.metadata.name == OWNER_POLICY {
+                    owner_principals = Some(p.into_iter().cloned().collect());
                 } else {
-                    policies.push((name(v), annotation(v, "user"), p));
+                    policies.push((&o.metadata.name, annotations.get("user"), p));
                 }
             }
             _ => {}
@@ -471,7 +505,7 @@ fn profile_state(objects: &[Value], fallback_gateway: &str) -> ProfileState {
     // The owner policy's first principal is the gateway (OUTPUT.md); learning it here keeps a
     // base rendered with other settings comparable.
     let gateway = owner_principals.as_ref().and_then(|p| p.first().cloned()).unwrap_or_else(|| fallback_gateway.into());
-    for (_, (user, role)) in bindings.iter() {
+    for (user, role) in bindings.values() {
         let grant = Grant { role: role.clone(), notebooks_access: false, owner: false };
         let entry = state.users.entry(user.clone()).or_insert(grant.clone());
         if grant.level() > entry.level() {
@@ -479,9 +513,9 @@ fn profile_state(objects: &[Value], fallback_gateway: &str) -> ProfileState {
         }
     }
     for (policy, user, p) in policies {
-        let user = user.or_else(|| bindings.get(&policy).map(|(u, _)| u.clone()));
-        if let Some(g) = user.and_then(|u| state.users.get_mut(&u)) {
-            g.notebooks_access |= p.contains(&gateway);
+        let user = user.or_else(|| bindings.get(policy).map(|(u, _)| u));
+        if let Some(g) = user.and_then(|u| state.users.get_mut(u)) {
+            g.notebooks_access |= p.contains(&&gateway);
         }
     }
     state.owner = ns_owner.or(profile_owner).or(binding_owner);
@@ -680,7 +714,9 @@ pub fn markdown(r: &Report) -> String {
         return no_changes(&r.against);
     }
     let c = &r.counts;
-    let mut b = Budget { out: String::new(), limit: MARKDOWN_LIMIT - MARKDOWN_RESERVE };
+    // The access summary may take two thirds of the room, so that some diffs always show.
+    let room = MARKDOWN_LIMIT - MARKDOWN_RESERVE;
+    let mut b = Budget { out: String::new(), limit: room * 2 / 3 };
     let mut cut: Vec<String> = Vec::new();
     let title = format!("### kfprofiles diff: {}\n\n", headline(r));
     let mut table = "| change | count |\n|---|---:|\n".to_string();
@@ -805,6 +841,7 @@ pub fn markdown(r: &Report) -> String {
         let folder = f.profile.as_deref().unwrap_or("");
         folders.entry((!removed.contains(&folder), folder)).or_default().push(f);
     }
+    b.limit = room;
     b.push("\n#### files\n");
     let mut missing: Vec<&str> = Vec::new();
     for ((_, folder), files) in &folders {
