@@ -178,9 +178,17 @@ fn csv(rows: &[AccessRow]) -> String {
     out
 }
 
-/// A name as Markdown code, safe in a table cell: `|` escaped, backticks replaced.
+/// A name as Markdown code, safe in a table cell: `|` escaped, and a fence longer than any run
+/// of backticks in it (an email may contain one).
 pub fn md_code(s: &str) -> String {
-    format!("`{}`", s.replace('|', "\\|").replace('`', "'"))
+    let s = s.replace('|', "\\|");
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    if longest == 0 {
+        format!("`{s}`")
+    } else {
+        let fence = "`".repeat(longest + 1);
+        format!("{fence} {s} {fence}")
+    }
 }
 
 fn markdown(rows: &[AccessRow]) -> String {
@@ -203,5 +211,12 @@ mod tests {
         assert_eq!(csv_field("a@b.io"), "a@b.io");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn markdown_code_survives_backticks_and_pipes() {
+        assert_eq!(md_code("a@b.io"), "`a@b.io`");
+        assert_eq!(md_code("a`b@c.io"), "`` a`b@c.io ``");
+        assert_eq!(md_code("a|b"), "`a\\|b`");
     }
 }

@@ -740,13 +740,12 @@ pub fn markdown(r: &Report) -> String {
         if items.is_empty() {
             return;
         }
-        let shown = b.push(&format!("\n#### {heading}\n\n{header}"));
-        let mut missing = if shown { 0 } else { items.len() };
-        for item in items.iter().filter(|_| shown) {
-            if missing > 0 || !b.push(item) {
-                missing += 1;
-            }
+        // The items that fit, in order; from the first that does not, the rest are cut.
+        let mut shown = 0;
+        if b.push(&format!("\n#### {heading}\n\n{header}")) {
+            shown = items.iter().take_while(|item| b.push(item)).count();
         }
+        let missing = items.len() - shown;
         if missing > 0 {
             cut.push(format!("{missing} of {} {what}", items.len()));
         }

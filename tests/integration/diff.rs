@@ -231,6 +231,16 @@ fn a_change_that_touches_nothing() {
 }
 
 #[test]
+fn a_change_without_an_access_effect() {
+    let changed = edit("    owner: bob\n", "    owner: bob\n    labels: {cost-center: cc-1}\n");
+    let out = scenario(BASE, &changed, &[]).expect(1, None, "");
+    assert_eq!(summary(&out), "kfprofiles diff against base: 1 file changed\n\nno access changes\n");
+    assert!(out.stdout.contains("+    cost-center: cc-1\n"));
+    let out = scenario(BASE, &changed, &["--format", "markdown"]).expect(1, None, "");
+    assert!(out.stdout.contains("| files modified | 1 |\n\nNo access changes.\n\n#### files\n"), "{}", out.stdout);
+}
+
+#[test]
 fn the_default_base_is_the_output_folder() {
     let t = Test::new().write("profiles/org.yaml", BASE).args(&["build"]);
     t.expect(0, None, "");
