@@ -233,9 +233,7 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
         files: vec![],
     };
     let empty = ProfileState::default();
-    let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
-    names.sort();
-    names.dedup();
+    let names: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     for name in names {
         let (o, n) = (before.get(name), after.get(name));
         match (o, n) {
@@ -257,86 +255,10 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
             _ => {}
         }
         let (o, n) = (o.unwrap_or(&empty), n.unwrap_or(&empty));
-        let mut users: Vec<&String> = o.users.keys().chain(n.users.keys()).collect();
-        users.sort();
-        users.dedup();
-        for user in users {
-            let (og, ng) = (o.users.get(user), n.users.get(user));
-            if og == ng {
-                continue;
-            }
-            let privilege_increase = match (og, ng) {
-                (None, Some(_)) => true,
-                (Some(og), Some(ng)) => ng.level() > og.level() || (ng.notebooks_access && !og.notebooks_access),
-                _ => false,
-            };
-            let via = match ng {
-                Some(g) if !g.owner => via.get(&(name.as_str(), user.as_str())).map(|v| (*v).clone()),
-                _ => None,
-            };
-            r.access_changes.push(AccessChange {
-                profile: name.clone(),
-                user: user.clone(),
-                old: og.cloned(),
-                new: ng.cloned(),
-                privilege_increase,
-                via: via.unwrap_or_default(),
-            });
-        }
-        let mut resources: Vec<&String> = o.quota.keys().chain(n.quota.keys()).collect();
-        resources.sort();
-        resources.dedup();
-        for res in resources {
-            let (ov, nv) = (o.quota.get(res), n.quota.get(res));
-            if ov == nv {
-                continue;
-            }
-            let change = match (ov, nv) {
-                (None, _) => "added",
-                (_, None) => "removed",
-                (Some(a), Some(b)) => match (quantity_value(a), quantity_value(b)) {
-                    (Some(a), Some(b)) if b > a => "raised",
-                    (Some(a), Some(b)) if b < a => "lowered",
-                    _ => "changed",
-                },
-            };
-            r.quota_changes.push(QuotaChange {
-                profile: name.clone(),
-                resource: res.clone(),
-                old: ov.cloned(),
-                new: nv.cloned(),
-                change,
-            });
-        }
+        r.access_changes.extend(access_changes(name, o, n, &via));
+        r.quota_changes.extend(quota_changes(name, o, n));
     }
-
-    for (path, status) in changed {
-        let (a, b) = (old.get(&path).map_or("", String::as_str), new.get(&path).map_or("", String::as_str));
-        let diff = similar::TextDiff::from_lines(a, b);
-        let mut lines_added = 0;
-        let mut lines_removed = 0;
-        for change in diff.iter_all_changes() {
-            match change.tag() {
-                similar::ChangeTag::Insert => lines_added += 1,
-                similar::ChangeTag::Delete => lines_removed += 1,
-                similar::ChangeTag::Equal => {}
-            }
-        }
-        let (from, to) = match status {
-            FileStatus::Added => ("/dev/null".to_string(), format!("b/{path}")),
-            FileStatus::Removed => (format!("a/{path}"), "/dev/null".to_string()),
-            FileStatus::Modified => (format!("a/{path}"), format!("b/{path}")),
-        };
-        let text = diff.unified_diff().context_radius(3).header(&from, &to).to_string();
-        r.files.push(FileChange {
-            profile: path.split_once('/').map(|(p, _)| p.to_string()),
-            path,
-            status: status.as_str(),
-            diff: text,
-            lines_added,
-            lines_removed,
-        });
-    }
+    r.files = changed.into_iter().map(|(path, status)| file_change(old, new, path, status)).collect();
 
     let files = |s: &str| r.files.iter().filter(|f| f.status == s).count();
     r.counts = Counts {
@@ -352,6 +274,96 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
     };
     r.changed = !r.files.is_empty();
     Ok(r)
+}
+
+/// Every user of profile `name` whose access differs between `o` and `n`, by email.
+fn access_changes(
+    name: &str,
+    o: &ProfileState,
+    n: &ProfileState,
+    via: &BTreeMap<(&str, &str), &Vec<String>>,
+) -> Vec<AccessChange> {
+    let users: BTreeSet<&String> = o.users.keys().chain(n.users.keys()).collect();
+    let mut changes = Vec::new();
+    for user in users {
+        let (old, new) = (o.users.get(user), n.users.get(user));
+        if old == new {
+            continue;
+        }
+        let privilege_increase = match (old, new) {
+            (None, Some(_)) => true,
+            (Some(o), Some(n)) => n.level() > o.level() || (n.notebooks_access && !o.notebooks_access),
+            _ => false,
+        };
+        let via = match new {
+            Some(g) if !g.owner => via.get(&(name, user.as_str())).map(|v| (*v).clone()),
+            _ => None,
+        };
+        changes.push(AccessChange {
+            profile: name.to_string(),
+            user: user.clone(),
+            old: old.cloned(),
+            new: new.cloned(),
+            privilege_increase,
+            via: via.unwrap_or_default(),
+        });
+    }
+    changes
+}
+
+/// Every quota resource of profile `name` whose limit differs between `o` and `n`.
+fn quota_changes(name: &str, o: &ProfileState, n: &ProfileState) -> Vec<QuotaChange> {
+    let resources: BTreeSet<&String> = o.quota.keys().chain(n.quota.keys()).collect();
+    let mut changes = Vec::new();
+    for resource in resources {
+        let (old, new) = (o.quota.get(resource), n.quota.get(resource));
+        let change = match (old, new) {
+            (a, b) if a == b => continue,
+            (None, _) => "added",
+            (_, None) => "removed",
+            (Some(a), Some(b)) => match (quantity_value(a), quantity_value(b)) {
+                (Some(a), Some(b)) if b > a => "raised",
+                (Some(a), Some(b)) if b < a => "lowered",
+                _ => "changed",
+            },
+        };
+        changes.push(QuotaChange {
+            profile: name.to_string(),
+            resource: resource.clone(),
+            old: old.cloned(),
+            new: new.cloned(),
+            change,
+        });
+    }
+    changes
+}
+
+/// The unified diff of one changed file, git-style (`/dev/null` for an added or removed file).
+fn file_change(old: &Tree, new: &Tree, path: String, status: FileStatus) -> FileChange {
+    let (a, b) = (old.get(&path).map_or("", String::as_str), new.get(&path).map_or("", String::as_str));
+    let diff = similar::TextDiff::from_lines(a, b);
+    let (mut lines_added, mut lines_removed) = (0, 0);
+    for change in diff.iter_all_changes() {
+        match change.tag() {
+            similar::ChangeTag::Insert => lines_added += 1,
+            similar::ChangeTag::Delete => lines_removed += 1,
+            similar::ChangeTag::Equal => {}
+        }
+    }
+    let (from, to) = match status {
+        FileStatus::Added => ("/dev/null".to_string(), format!("b/{path}")),
+        FileStatus::Removed => (format!("a/{path}"), "/dev/null".to_string()),
+        FileStatus::Modified => (format!("a/{path}"), format!("b/{path}")),
+    };
+    let text = diff.unified_diff().context_radius(3).header(&from, &to).to_string();
+    FileChange {
+        profile: path.split_once('/').map(|(p, _)| p.to_string()),
+        path,
+        status: status.as_str(),
+        diff: text,
+        lines_added,
+        lines_removed,
+    }
 }
 
 /// What every profile folder of `tree` grants, by folder (= namespace) name, for the folders in
