@@ -19,6 +19,7 @@ pub struct AccessRow {
     pub profile: String,
     /// The user id, `None` for an owner given only by email (`ownerEmail`).
     pub user: Option<String>,
+    /// The email, as the objects carry it (lowercased when `emailToLowercase`).
     pub email: String,
     /// `admin` for the owner, else the member's merged role: `view`, `edit` or `admin`.
     pub role: String,

@@ -120,6 +120,7 @@ pub enum DiagnosticFormat {
     Github,
 }
 
+/// The layouts of `diff`'s result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiffFormat {
     /// The access summary, then unified diffs (coloured on a terminal).
@@ -131,6 +132,7 @@ pub enum DiffFormat {
     Json,
 }
 
+/// The layouts of `access`'s result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AccessFormat {
     /// Aligned columns.

@@ -61,6 +61,8 @@ pub struct Config {
 }
 
 impl Config {
+    /// The plain values of a parsed command line; colour and the diagnostics layout depend on
+    /// whether stderr (diagnostics) and stdout (results) are terminals.
     pub fn from_cli(cli: Cli) -> Config {
         let terminal = std::io::stderr().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

@@ -206,6 +206,17 @@ pub struct Report {
     pub files: Vec<FileChange>,
 }
 
+impl Report {
+    /// Files differ, but nobody's access, no owner and no quota.
+    pub fn access_summary_is_empty(&self) -> bool {
+        self.profiles_removed.is_empty()
+            && self.profiles_added.is_empty()
+            && self.owner_changes.is_empty()
+            && self.access_changes.is_empty()
+            && self.quota_changes.is_empty()
+    }
+}
+
 /// Compares the base tree `old` with the rendering `new` of `plan`. `against` names the base
 /// in the output. Fails when a base file cannot be parsed.
 pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Report, String> {
@@ -670,12 +681,7 @@ pub fn text(r: &Report, color: bool) -> String {
             let _ = writeln!(out, "  ~ {}: {}", q.profile, quota_text(q));
         }
     }
-    if r.profiles_removed.is_empty()
-        && r.profiles_added.is_empty()
-        && r.owner_changes.is_empty()
-        && r.access_changes.is_empty()
-        && r.quota_changes.is_empty()
-    {
+    if r.access_summary_is_empty() {
         let _ = writeln!(out, "\nno access changes");
     }
     let c = &r.counts;
@@ -836,12 +842,7 @@ pub fn markdown(r: &Report) -> String {
             .collect(),
         "quota changes",
     );
-    if r.profiles_removed.is_empty()
-        && r.profiles_added.is_empty()
-        && r.owner_changes.is_empty()
-        && r.access_changes.is_empty()
-        && r.quota_changes.is_empty()
-    {
+    if r.access_summary_is_empty() {
         b.push("\nNo access changes.\n");
     }
 
