@@ -1,9 +1,13 @@
 //! The command line, as clap sees it. The only module that knows clap; `config` turns what it
 //! parses into plain values.
+//!
+//! `--format` belongs to the command, after its name: diagnostics (`full|concise|github`) for
+//! `build`, `check` and `validate`; the result's layout for `diff` (`text|markdown|json`) and
+//! `access` (`table|csv|json|markdown`), whose diagnostics take the default layout.
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "Exit codes (every command):
   0  success; the rendered output is current (check, diff)
@@ -23,12 +27,9 @@ pub struct Cli {
     /// The output folder.
     #[arg(long, global = true, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
-    /// Colour in diagnostics (NO_COLOR is honoured with `auto`).
+    /// Colour in diagnostics and in the diff (NO_COLOR is honoured with `auto`).
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
-    /// How diagnostics are printed (default: `full` on a terminal, `concise` otherwise).
-    #[arg(long, global = true, value_enum)]
-    pub format: Option<DiagnosticFormat>,
     /// Treat warnings as errors (exit 2).
     #[arg(long, global = true)]
     pub deny_warnings: bool,
@@ -40,16 +41,66 @@ pub struct Cli {
 pub enum Command {
     /// Validate, render and write the output folder; remove stale generated files.
     #[command(after_help = EXIT_CODES)]
-    Build,
+    Build(DiagnosticArgs),
     /// Render in memory and compare with the output folder (the CI gate): exit 1 when it differs.
     #[command(after_help = EXIT_CODES)]
-    Check,
+    Check(DiagnosticArgs),
+    /// Show what a change does, for review: access changes first, then every file's diff.
+    ///
+    /// Renders in memory and compares with `--against` (default: the output folder). First the
+    /// access summary, read from the objects on both sides: removed profiles (destructive, first),
+    /// added profiles, owner changes, users who gain or lose access, a role or notebook access,
+    /// quota changes; privilege increases are marked. Then the unified diff of every changed file.
+    /// Exit 1 when anything differs.
+    #[command(after_help = EXIT_CODES)]
+    Diff(DiffArgs),
     /// Only run the checks and print every diagnostic.
     #[command(after_help = EXIT_CODES)]
-    Validate,
+    Validate(DiagnosticArgs),
+    /// Who can reach which profile, with which role and notebook access, and why.
+    ///
+    /// Reads the profiles folder only (nothing is rendered). One row per (user, profile) pair
+    /// with access: the owner, then the members by email. The reason is `owner`, `direct member`,
+    /// or the group chain that brings the user in (`group ml-eng via data-platform`).
+    #[command(after_help = EXIT_CODES)]
+    Access(AccessArgs),
     /// Print the JSON Schema of the input files.
     #[command(after_help = EXIT_CODES)]
     Schema,
+}
+
+/// Options of the commands whose only output format is that of the diagnostics.
+#[derive(Debug, Args)]
+pub struct DiagnosticArgs {
+    /// How diagnostics are printed (default: `full` on a terminal, `concise` otherwise).
+    #[arg(long, value_enum)]
+    pub format: Option<DiagnosticFormat>,
+}
+
+/// Options of `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The rendering to compare with, e.g. the base branch's `out/` checked out elsewhere
+    /// [default: the `--out` folder].
+    #[arg(long, value_name = "DIR")]
+    pub against: Option<PathBuf>,
+    /// How the result is printed.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+}
+
+/// Options of `access`.
+#[derive(Debug, Args)]
+pub struct AccessArgs {
+    /// Only this user (a user id or an email).
+    #[arg(long, value_name = "ID|EMAIL")]
+    pub user: Option<String>,
+    /// Only this profile (its namespace name).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// How the result is printed.
+    #[arg(long, value_enum, default_value_t = AccessFormat::Table)]
+    pub format: AccessFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -67,4 +118,29 @@ pub enum DiagnosticFormat {
     Concise,
     /// GitHub Actions annotations (`::error file=…`), shown inline on pull requests.
     Github,
+}
+
+/// The layouts of `diff`'s result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// The access summary, then unified diffs (coloured on a terminal).
+    Text,
+    /// A pull-request comment: counts, access summary, one collapsible diff per profile; under
+    /// 65,536 characters.
+    Markdown,
+    /// The same facts for bots (fields documented in the README).
+    Json,
+}
+
+/// The layouts of `access`'s result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AccessFormat {
+    /// Aligned columns.
+    Table,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// An array of objects (fields documented in the README).
+    Json,
+    /// A Markdown table.
+    Markdown,
 }

@@ -3,16 +3,44 @@
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
-use crate::cli::{Cli, Color, Command, DiagnosticFormat};
+use crate::cli::{AccessFormat, Cli, Color, Command, DiagnosticFormat, DiffFormat};
 use crate::diagnostic::Format;
 
-/// The command to run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The command to run, with its own options.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
     Build,
     Check,
     Validate,
     Schema,
+    /// Compare the rendering with `against` (the output folder when not given).
+    Diff {
+        against: PathBuf,
+        format: DiffOutput,
+    },
+    /// The access matrix, optionally only one user (id or email) or one profile.
+    Access {
+        user: Option<String>,
+        profile: Option<String>,
+        format: AccessOutput,
+    },
+}
+
+/// How `diff` prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffOutput {
+    Text,
+    Markdown,
+    Json,
+}
+
+/// How `access` prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessOutput {
+    Table,
+    Csv,
+    Json,
+    Markdown,
 }
 
 /// Everything a run needs to know.
@@ -23,38 +51,70 @@ pub struct Config {
     /// `None` when the folder does not exist: built-in templates only.
     pub templates: Option<PathBuf>,
     pub out: PathBuf,
+    /// How diagnostics are printed.
     pub format: Format,
+    /// Colour in diagnostics (stderr).
     pub color: bool,
+    /// Colour in results (stdout): the text diff.
+    pub color_stdout: bool,
     pub deny_warnings: bool,
 }
 
 impl Config {
+    /// The plain values of a parsed command line; colour and the diagnostics layout depend on
+    /// whether stderr (diagnostics) and stdout (results) are terminals.
     pub fn from_cli(cli: Cli) -> Config {
         let terminal = std::io::stderr().is_terminal();
-        let color = match cli.color {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color_on = |terminal: bool| match cli.color {
             Color::Always => true,
             Color::Never => false,
-            Color::Auto => terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            Color::Auto => terminal && !no_color,
         };
-        let format = match cli.format {
+        let (color, color_stdout) = (color_on(terminal), color_on(std::io::stdout().is_terminal()));
+        let diagnostic_format = match &cli.command {
+            Command::Build(a) | Command::Check(a) | Command::Validate(a) => a.format,
+            _ => None,
+        };
+        let format = match diagnostic_format {
             Some(DiagnosticFormat::Full) => Format::Full,
             Some(DiagnosticFormat::Concise) => Format::Concise,
             Some(DiagnosticFormat::Github) => Format::Github,
             None if terminal => Format::Full,
             None => Format::Concise,
         };
-        Config {
-            mode: match cli.command {
-                Command::Build => Mode::Build,
-                Command::Check => Mode::Check,
-                Command::Validate => Mode::Validate,
-                Command::Schema => Mode::Schema,
+        let mode = match cli.command {
+            Command::Build(_) => Mode::Build,
+            Command::Check(_) => Mode::Check,
+            Command::Validate(_) => Mode::Validate,
+            Command::Schema => Mode::Schema,
+            Command::Diff(d) => Mode::Diff {
+                against: d.against.unwrap_or_else(|| cli.out.clone()),
+                format: match d.format {
+                    DiffFormat::Text => DiffOutput::Text,
+                    DiffFormat::Markdown => DiffOutput::Markdown,
+                    DiffFormat::Json => DiffOutput::Json,
+                },
             },
+            Command::Access(a) => Mode::Access {
+                user: a.user,
+                profile: a.profile,
+                format: match a.format {
+                    AccessFormat::Table => AccessOutput::Table,
+                    AccessFormat::Csv => AccessOutput::Csv,
+                    AccessFormat::Json => AccessOutput::Json,
+                    AccessFormat::Markdown => AccessOutput::Markdown,
+                },
+            },
+        };
+        Config {
+            mode,
             templates: cli.templates.is_dir().then_some(cli.templates),
             profiles: cli.profiles,
             out: cli.out,
             format,
             color,
+            color_stdout,
             deny_warnings: cli.deny_warnings,
         }
     }

@@ -174,7 +174,8 @@ fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, target)
 }
 
-fn is_tmp(path: &str) -> bool {
+/// A temporary file `build` writes before renaming it into place.
+pub fn is_tmp(path: &str) -> bool {
     path.rsplit('/').next().is_some_and(|name| name.starts_with('.') && name.ends_with(TMP_SUFFIX))
 }
 

@@ -98,6 +98,40 @@ pub fn is_quantity(s: &str) -> bool {
     }
 }
 
+/// The value of a quantity `is_quantity` accepts, as a float, to tell a raised quota from a
+/// lowered one (`1Gi` > `1000Mi`); `None` when it is not a quantity.
+pub fn quantity_value(s: &str) -> Option<f64> {
+    if !is_quantity(s) {
+        return None;
+    }
+    let (sign, rest) = match s.strip_prefix('-') {
+        Some(r) => (-1.0, r),
+        None => (1.0, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let (number, suffix) = split_number(rest);
+    let number: f64 = number.parse().ok()?;
+    let factor = match suffix {
+        "" => 1.0,
+        "n" => 1e-9,
+        "u" => 1e-6,
+        "m" => 1e-3,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "P" => 1e15,
+        "E" => 1e18,
+        "Ki" => 1024f64,
+        "Mi" => 1024f64.powi(2),
+        "Gi" => 1024f64.powi(3),
+        "Ti" => 1024f64.powi(4),
+        "Pi" => 1024f64.powi(5),
+        "Ei" => 1024f64.powi(6),
+        exp => 10f64.powf(exp[1..].parse().ok()?),
+    };
+    Some(sign * number * factor)
+}
+
 fn split_number(s: &str) -> (&str, &str) {
     let end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
     s.split_at(end)
@@ -185,6 +219,17 @@ mod tests {
         for bad in ["", "16 cores", "16GB", "Gi", "1.2.3", ".", "1e", "1ki", "-", "1 "] {
             assert!(!is_quantity(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn quantity_values_compare() {
+        assert_eq!(quantity_value("16"), Some(16.0));
+        assert_eq!(quantity_value("500m"), Some(0.5));
+        assert_eq!(quantity_value(".5"), Some(0.5));
+        assert_eq!(quantity_value("1e3"), Some(1000.0));
+        assert_eq!(quantity_value("-2k"), Some(-2000.0));
+        assert!(quantity_value("1Gi") > quantity_value("1000Mi"));
+        assert_eq!(quantity_value("16GB"), None);
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //! One pipeline, pure between its ends: `load → validate → resolve → render → emit`. Only
 //! [`load`] and [`emit`] touch the filesystem. [`run`] parses the command line and drives it.
 
+pub mod access;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
+pub mod diff;
 pub mod emit;
 pub mod k8s;
 pub mod load;
@@ -23,7 +25,7 @@ use std::io::Write as _;
 
 use clap::Parser as _;
 
-use crate::config::{Config, Mode};
+use crate::config::{AccessOutput, Config, DiffOutput, Mode};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::load::{Input, SourceFile};
 use crate::plan::Plan;
@@ -51,11 +53,15 @@ where
         }
     };
     let config = Config::from_cli(cli);
-    match config.mode {
+    match &config.mode {
         Mode::Schema => schema(),
         Mode::Validate => validate(&config),
         Mode::Build => build(&config),
         Mode::Check => check(&config),
+        Mode::Diff { against, format } => diff(&config, against, *format),
+        Mode::Access { user, profile, format } => {
+            access(&config, &access::Filter { user: user.clone(), profile: profile.clone() }, *format)
+        }
     }
 }
 
@@ -274,11 +280,7 @@ fn check(config: &Config) -> i32 {
     };
     let changes = match emit::compare(&rendered.tree, &config.out) {
         Ok(c) => c,
-        Err(e) => {
-            let d = Diagnostic::error("io", format!("cannot read `{}`: {e}", config.out.display()));
-            eprint!("{}", diagnostic::render(&[d], &Input::default(), config.format, config.color));
-            return EXIT_ERROR;
-        }
+        Err(e) => return fail(config, Diagnostic::error("io", format!("cannot read `{}`: {e}", config.out.display()))),
     };
     if changes.is_empty() {
         println!("kfprofiles: {} is current ({} files)", config.out.display(), rendered.tree.len());
@@ -297,4 +299,93 @@ fn check(config: &Config) -> i32 {
     let n = changes.added.len() + changes.modified.len() + changes.removed.len() + changes.foreign.len();
     println!("kfprofiles: {out} is out of date ({n} files differ); run `kfprofiles build` and commit the result");
     EXIT_DIFFERS
+}
+
+/// Prints diagnostics not tied to an input position (a bad option value, an unreadable folder).
+fn fail(config: &Config, d: Diagnostic) -> i32 {
+    eprint!("{}", diagnostic::render(&[d], &Input::default(), config.format, config.color));
+    EXIT_ERROR
+}
+
+fn diff(config: &Config, against: &std::path::Path, format: DiffOutput) -> i32 {
+    let Some((compiled, rendered)) = compile_and_render(config) else {
+        return EXIT_ERROR;
+    };
+    if !against.is_dir() {
+        return fail(
+            config,
+            Diagnostic::error("io", format!("`{}` is not a folder", against.display()))
+                .help("pass the base rendering with `--against DIR`; to compare with nothing, pass an empty folder"),
+        );
+    }
+    let old = match tree::read_generated(against, render::HEADER_MARK) {
+        Ok((mut old, _foreign)) => {
+            old.retain(|path, _| !emit::is_tmp(path));
+            old
+        }
+        Err(e) => return fail(config, Diagnostic::error("io", format!("cannot read `{}`: {e}", against.display()))),
+    };
+    let name = load::display_path(against);
+    let report = match diff::report(&old, &rendered.tree, &compiled.plan, &name) {
+        Ok(r) => r,
+        Err(e) => {
+            return fail(
+                config,
+                Diagnostic::error("unreadable-base", format!("cannot read the objects in `{name}`: {e}"))
+                    .help("the folder compared with must hold a kfprofiles rendering"),
+            )
+        }
+    };
+    let text = match format {
+        DiffOutput::Text => diff::text(&report, config.color_stdout),
+        DiffOutput::Markdown => diff::markdown(&report),
+        DiffOutput::Json => diff::json(&report),
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    if report.changed {
+        EXIT_DIFFERS
+    } else {
+        EXIT_OK
+    }
+}
+
+fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32 {
+    let compiled = compile(&config.profiles);
+    report(&compiled, config, false);
+    if compiled.has_errors(config.deny_warnings) {
+        return EXIT_ERROR;
+    }
+    let plan = &compiled.plan;
+    if let Some(user) = &filter.user {
+        let known =
+            compiled.input.users.iter().any(|u| u.value.id == *user || u.value.email.eq_ignore_ascii_case(user))
+                || plan.profiles.iter().any(|p| p.owner.eq_ignore_ascii_case(user));
+        if !known {
+            let ids = compiled.input.users.iter().map(|u| u.value.id.as_str());
+            let mut d = Diagnostic::error(
+                "unknown-user",
+                format!("no user `{user}` (by id or email) in `{}`", load::display_path(&config.profiles)),
+            );
+            if let Some(m) = diagnostic::did_you_mean(user, ids) {
+                d = d.help(format!("did you mean `{m}`?"));
+            }
+            return fail(config, d);
+        }
+    }
+    if let Some(profile) = &filter.profile {
+        if !plan.profiles.iter().any(|p| p.namespace == *profile) {
+            let names = plan.profiles.iter().map(|p| p.namespace.as_str());
+            let mut d = Diagnostic::error(
+                "unknown-profile",
+                format!("no profile `{profile}` in `{}`", load::display_path(&config.profiles)),
+            );
+            if let Some(m) = diagnostic::did_you_mean(profile, names) {
+                d = d.help(format!("did you mean `{m}`?"));
+            }
+            return fail(config, d);
+        }
+    }
+    let rows = access::matrix(plan, filter);
+    let _ = std::io::stdout().write_all(access::render(&rows, format).as_bytes());
+    EXIT_OK
 }

@@ -45,3 +45,38 @@ pub fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
+
+/// How a file differs between two trees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileStatus {
+    Added,
+    Removed,
+    Modified,
+}
+
+impl FileStatus {
+    /// `added`, `removed` or `modified`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileStatus::Added => "added",
+            FileStatus::Removed => "removed",
+            FileStatus::Modified => "modified",
+        }
+    }
+}
+
+/// Every path whose content differs between `old` and `new`, in path order.
+pub fn changed_files(old: &Tree, new: &Tree) -> Vec<(String, FileStatus)> {
+    let mut paths: std::collections::BTreeSet<&String> = old.keys().collect();
+    paths.extend(new.keys());
+    paths
+        .into_iter()
+        .filter_map(|p| match (old.get(p), new.get(p)) {
+            (Some(o), Some(n)) if o == n => None,
+            (Some(_), Some(_)) => Some((p.clone(), FileStatus::Modified)),
+            (None, Some(_)) => Some((p.clone(), FileStatus::Added)),
+            (Some(_), None) => Some((p.clone(), FileStatus::Removed)),
+            (None, None) => None,
+        })
+        .collect()
+}

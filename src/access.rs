@@ -1,0 +1,223 @@
+//! The audit view (`kfprofiles access`): [`Plan`] → [`AccessRow`]s → a table, CSV, JSON or
+//! Markdown.
+//!
+//! Works on the resolved plan, so nothing is rendered: every (user, profile) pair with access,
+//! the role, whether the user may connect to notebooks through the gateway, and why (the owner,
+//! a direct member, or the chain of groups that brings the user in, as `resolve` recorded it).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::config::AccessOutput;
+use crate::plan::Plan;
+
+/// One user's access to one profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccessRow {
+    /// The profile's namespace.
+    pub profile: String,
+    /// The user id, `None` for an owner given only by email (`ownerEmail`).
+    pub user: Option<String>,
+    /// The email, as the objects carry it (lowercased when `emailToLowercase`).
+    pub email: String,
+    /// `admin` for the owner, else the member's merged role: `view`, `edit` or `admin`.
+    pub role: String,
+    /// The gateway admits the user: notebooks and other web apps in the namespace.
+    pub notebooks_access: bool,
+    /// The user owns the profile.
+    pub owner: bool,
+    /// The user is listed as a member directly.
+    pub direct: bool,
+    /// The group chains that make the user a member (`ml-eng via data-platform`), sorted.
+    pub groups: Vec<String>,
+}
+
+impl AccessRow {
+    /// Why the user has access, for people: `owner`, `direct member`, `group ml-eng via data-platform`.
+    pub fn reason(&self) -> String {
+        let mut parts = Vec::new();
+        if self.owner {
+            parts.push("owner".to_string());
+        }
+        if self.direct {
+            parts.push("direct member".to_string());
+        }
+        parts.extend(self.groups.iter().map(|g| format!("group {g}")));
+        parts.join("; ")
+    }
+}
+
+/// One entry of [`crate::plan::MemberPlan::via`] for people: `direct member`, `group ml-eng via data-platform`.
+pub fn via_text(via: &str) -> String {
+    if via == "direct" {
+        "direct member".into()
+    } else {
+        format!("group {via}")
+    }
+}
+
+/// Which rows to keep.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// A user id or an email (emails compared without regard to case).
+    pub user: Option<String>,
+    /// A namespace name.
+    pub profile: Option<String>,
+}
+
+/// Every (user, profile) pair with access that passes `filter`: by profile, the owner first,
+/// then the members by email.
+pub fn matrix(plan: &Plan, filter: &Filter) -> Vec<AccessRow> {
+    let mut rows = Vec::new();
+    for p in &plan.profiles {
+        if filter.profile.as_ref().is_some_and(|f| *f != p.namespace) {
+            continue;
+        }
+        let mut members: Vec<AccessRow> = p
+            .members
+            .iter()
+            .map(|m| AccessRow {
+                profile: p.namespace.clone(),
+                user: Some(m.user_id.clone()),
+                email: m.email.clone(),
+                role: m.role.as_str().to_string(),
+                notebooks_access: m.notebooks_access,
+                owner: false,
+                direct: m.via.iter().any(|v| v == "direct"),
+                groups: m.via.iter().filter(|v| *v != "direct").cloned().collect(),
+            })
+            .collect();
+        members.sort_by(|a, b| a.email.cmp(&b.email));
+        let owner = AccessRow {
+            profile: p.namespace.clone(),
+            user: p.owner_id.clone(),
+            email: p.owner.clone(),
+            role: "admin".into(),
+            // The owner policy's first rule admits the gateway (OUTPUT.md, `ns-owner-access-istio`).
+            notebooks_access: true,
+            owner: true,
+            direct: false,
+            groups: vec![],
+        };
+        rows.extend(std::iter::once(owner).chain(members).filter(|r| matches_user(r, filter.user.as_deref())));
+    }
+    rows
+}
+
+fn matches_user(row: &AccessRow, user: Option<&str>) -> bool {
+    user.is_none_or(|u| row.user.as_deref() == Some(u) || row.email.eq_ignore_ascii_case(u))
+}
+
+const COLUMNS: [&str; 6] = ["profile", "user", "email", "role", "notebooks", "reason"];
+
+fn cells(r: &AccessRow) -> [String; 6] {
+    [
+        r.profile.clone(),
+        r.user.clone().unwrap_or_else(|| "-".into()),
+        r.email.clone(),
+        r.role.clone(),
+        if r.notebooks_access { "yes" } else { "no" }.into(),
+        r.reason(),
+    ]
+}
+
+/// Renders the rows in `format`. Every format ends with a newline.
+pub fn render(rows: &[AccessRow], format: AccessOutput) -> String {
+    match format {
+        AccessOutput::Table => table(rows),
+        AccessOutput::Csv => csv(rows),
+        AccessOutput::Json => serde_json::to_string_pretty(rows).expect("rows serialise") + "\n",
+        AccessOutput::Markdown => markdown(rows),
+    }
+}
+
+fn table(rows: &[AccessRow]) -> String {
+    let all: Vec<[String; 6]> =
+        std::iter::once(COLUMNS.map(|c| c.to_uppercase())).chain(rows.iter().map(cells)).collect();
+    let mut widths = [0; 6];
+    for row in &all {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in &all {
+        let mut line = String::new();
+        for (i, c) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(c);
+            } else {
+                let _ = write!(line, "{c:<w$}  ", w = widths[i]);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn csv(rows: &[AccessRow]) -> String {
+    let mut out = COLUMNS.join(",") + "\n";
+    for r in rows {
+        let mut c = cells(r);
+        if r.user.is_none() {
+            c[1].clear();
+        }
+        out.push_str(&c.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// A name as Markdown code, safe in a table cell: `|` escaped, and a fence longer than any run
+/// of backticks in it (an email may contain one).
+pub fn md_code(s: &str) -> String {
+    let s = s.replace('|', "\\|");
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    if longest == 0 {
+        format!("`{s}`")
+    } else {
+        let fence = "`".repeat(longest + 1);
+        format!("{fence} {s} {fence}")
+    }
+}
+
+fn markdown(rows: &[AccessRow]) -> String {
+    let mut out = format!("| {} |\n|{}\n", COLUMNS.join(" | "), "---|".repeat(COLUMNS.len()));
+    for r in rows {
+        let c = cells(r);
+        let user = r.user.as_deref().map_or_else(|| "-".to_string(), md_code);
+        let reason = c[5].replace('|', "\\|");
+        let _ = writeln!(out, "| {} | {user} | {} | {} | {} | {reason} |", md_code(&c[0]), md_code(&c[2]), c[3], c[4]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_only_when_needed() {
+        assert_eq!(csv_field("a@b.io"), "a@b.io");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn markdown_code_survives_backticks_and_pipes() {
+        assert_eq!(md_code("a@b.io"), "`a@b.io`");
+        assert_eq!(md_code("a`b@c.io"), "`` a`b@c.io ``");
+        assert_eq!(md_code("a|b"), "`a\\|b`");
+    }
+}

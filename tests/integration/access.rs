@@ -1,0 +1,134 @@
+//! `access`: the audit view. The example organisation's matrix is a golden file
+//! (`tests/cases-access/example.txt`; `UPDATE_GOLDEN=1` rewrites it, the diff is the review);
+//! the formats and filters are checked on a small organisation.
+
+use crate::harness::{repo, run_in, Test};
+
+const ORG: &str = "profileDefaults: {ownerEmail: root@example.com}
+users:
+  - {id: alice, email: alice@example.com}
+  - {id: bob, email: bob@example.com}
+  - {id: carol, email: carol@example.com}
+groups:
+  - {id: eng, users: [bob], groups: [core]}
+  - {id: core, users: [carol]}
+profiles:
+  - name: team-a
+    owner: alice
+    members:
+      - {group: eng, access: {role: edit, notebooksAccess: true}}
+      - {user: carol}
+  - name: team-b
+    members:
+      - {user: alice, access: {role: admin}}
+";
+
+fn org(args: &[&str]) -> Test {
+    Test::new().write("profiles/org.yaml", ORG).args(args)
+}
+
+#[test]
+fn the_example_organisation() {
+    let out = run_in(&repo(), &["access".to_string()]);
+    assert_eq!((out.status, out.stderr.as_str()), (0, ""), "access on profiles/ failed");
+    let golden = repo().join("tests/cases-access/example.txt");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+        std::fs::write(&golden, &out.stdout).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&golden)
+        .expect("no tests/cases-access/example.txt (run with UPDATE_GOLDEN=1 and review it)");
+    if out.stdout != expected {
+        let diff = similar::TextDiff::from_lines(&expected, &out.stdout);
+        panic!("access output differs:\n{}", diff.unified_diff().header("expected", "actual"));
+    }
+}
+
+#[test]
+fn table_with_reasons() {
+    org(&["access"]).expect(
+        0,
+        Some(
+            "\
+PROFILE  USER   EMAIL              ROLE   NOTEBOOKS  REASON
+team-a   alice  alice@example.com  admin  yes        owner
+team-a   bob    bob@example.com    edit   yes        group eng
+team-a   carol  carol@example.com  edit   yes        direct member; group eng via core
+team-b   -      root@example.com   admin  yes        owner
+team-b   alice  alice@example.com  admin  no         direct member
+",
+        ),
+        "",
+    );
+}
+
+#[test]
+fn csv_json_and_markdown() {
+    org(&["access", "--format", "csv", "--profile", "team-b"]).expect(
+        0,
+        Some(
+            "profile,user,email,role,notebooks,reason\nteam-b,,root@example.com,admin,yes,owner\nteam-b,alice,alice@example.com,admin,no,direct member\n",
+        ),
+        "",
+    );
+    let out = org(&["access", "--format", "json", "--user", "carol"]).expect(0, None, "");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!([{
+            "profile": "team-a", "user": "carol", "email": "carol@example.com", "role": "edit",
+            "notebooks_access": true, "owner": false, "direct": true, "groups": ["eng via core"]
+        }])
+    );
+    org(&["access", "--format", "markdown", "--user", "alice"]).expect(
+        0,
+        Some(
+            "\
+| profile | user | email | role | notebooks | reason |
+|---|---|---|---|---|---|
+| `team-a` | `alice` | `alice@example.com` | admin | yes | owner |
+| `team-b` | `alice` | `alice@example.com` | admin | no | direct member |
+",
+        ),
+        "",
+    );
+}
+
+#[test]
+fn filters_by_user_id_or_email_and_by_profile() {
+    let by_id = org(&["access", "--user", "bob"]).expect(0, None, "");
+    let by_email = org(&["access", "--user", "BOB@example.com"]).expect(0, None, "");
+    assert_eq!(by_id.stdout, by_email.stdout);
+    assert_eq!(
+        by_id.stdout,
+        "PROFILE  USER  EMAIL            ROLE  NOTEBOOKS  REASON\nteam-a   bob   bob@example.com  edit  yes        group eng\n"
+    );
+    // An owner given only by email is found by it.
+    let out = org(&["access", "--user", "root@example.com", "--format", "csv"]).expect(0, None, "");
+    assert_eq!(out.stdout, "profile,user,email,role,notebooks,reason\nteam-b,,root@example.com,admin,yes,owner\n");
+    let out = org(&["access", "--profile", "team-a", "--user", "alice", "--format", "csv"]).expect(0, None, "");
+    assert_eq!(
+        out.stdout,
+        "profile,user,email,role,notebooks,reason\nteam-a,alice,alice@example.com,admin,yes,owner\n"
+    );
+}
+
+#[test]
+fn unknown_filters_and_input_errors_exit_2() {
+    org(&["access", "--user", "alcie"]).expect(
+        2,
+        Some(""),
+        "error[unknown-user]: no user `alcie` (by id or email) in `profiles`\n",
+    );
+    org(&["access", "--profile", "team-c", "--user", "alice"]).expect(
+        2,
+        Some(""),
+        "error[unknown-profile]: no profile `team-c` in `profiles`\n",
+    );
+    Test::new().write("profiles/org.yaml", &ORG.replace("[bob]", "[bobby]")).args(&["access"]).expect(
+        2,
+        Some(""),
+        "profiles/org.yaml:4:10: warning[unused-user]: user `bob` is in no group and no profile\nprofiles/org.yaml:7:23: error[unknown-user]: group `eng` includes unknown user `bobby`\nkfprofiles: 1 error, 1 warning\n",
+    );
+}

@@ -1,0 +1,428 @@
+//! `diff`: scenarios from a base and a changed profiles folder. The base is built into
+//! `base/` first, then the changed input is diffed against it, as CI does with the base
+//! branch's `out/`.
+
+use crate::harness::{Output, Test};
+
+const BASE: &str = "users:
+  - {id: alice, email: alice@example.com}
+  - {id: bob, email: bob@example.com}
+  - {id: carol, email: carol@example.com}
+  - {id: dave, email: dave@example.com}
+groups:
+  - {id: eng, users: [bob], groups: [core]}
+  - {id: core, users: [carol]}
+profiles:
+  - name: team-a
+    owner: alice
+    members:
+      - {group: eng, access: {role: edit, notebooksAccess: true}}
+    resourceQuotaSpec: {hard: {cpu: \"16\", memory: 64Gi}}
+  - name: team-b
+    owner: bob
+    members:
+      - {user: carol}
+      - {user: dave}
+";
+
+/// Builds `base` into `base/`, then writes `changed` over the input; the returned test runs
+/// `diff --against base` with `extra` arguments.
+fn scenario(base: &str, changed: &str, extra: &[&str]) -> Test {
+    let t = Test::new().write("profiles/org.yaml", base).args(&["build", "--out", "base"]);
+    t.expect(0, None, "");
+    let mut args = vec!["diff", "--against", "base"];
+    args.extend(extra);
+    t.write("profiles/org.yaml", changed).args(&args)
+}
+
+/// `BASE` with `from` replaced by `to` (which must occur).
+fn edit(from: &str, to: &str) -> String {
+    assert!(BASE.contains(from), "{from:?} is not in BASE");
+    BASE.replacen(from, to, 1)
+}
+
+/// The text output up to the file diffs.
+fn summary(out: &Output) -> &str {
+    out.stdout.split("\nfiles (").next().unwrap()
+}
+
+#[test]
+fn a_member_added_through_a_nested_group() {
+    let changed = edit("users: [carol]}", "users: [carol, dave]}");
+    let out = scenario(BASE, &changed, &[]).expect(1, None, "");
+    assert_eq!(
+        summary(&out),
+        "kfprofiles diff against base: 1 access change (1 privilege increase), 1 file changed
+
+access changes:
+  team-a
+    + dave@example.com gains access: edit, notebooks (group eng via core)  [privilege increase]
+"
+    );
+    assert!(out.stdout.contains(
+        "\nfiles (0 added, 0 removed, 1 modified):
+--- a/team-a/members.yaml
++++ b/team-a/members.yaml
+@@ -83,3 +83,45 @@
+     - key: request.headers[kubeflow-userid]
+       values:
+       - carol@example.com
++---
++apiVersion: rbac.authorization.k8s.io/v1
++kind: RoleBinding
++metadata:
++  name: user-dave-example-com-clusterrole-edit
+"
+    ));
+    assert!(out.stdout.ends_with("+      - dave@example.com\n"));
+}
+
+#[test]
+fn a_removed_profile_is_listed_first_and_loudly() {
+    let changed =
+        edit("  - name: team-b\n    owner: bob\n    members:\n      - {user: carol}\n      - {user: dave}\n", "")
+            .replace("  - {id: dave, email: dave@example.com}\n", "");
+    let out = scenario(BASE, &changed, &[]).expect(1, None, "");
+    assert_eq!(
+        summary(&out),
+        "kfprofiles diff against base: 1 profile removed, 3 access changes, 5 files changed
+
+removed profiles (destructive):
+  ! team-b: access revoked for 3 users; namespace kept, protected from pruning; delete by hand when its data is no longer needed
+
+access changes:
+  team-b
+    - bob@example.com loses access (was owner)
+    - carol@example.com loses access (was view)
+    - dave@example.com loses access (was view)
+"
+    );
+    let files: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with("--- ") || l.starts_with("+++ ")).collect();
+    assert_eq!(
+        files,
+        [
+            "--- a/kustomization.yaml",
+            "+++ b/kustomization.yaml",
+            "--- a/team-b/kustomization.yaml",
+            "+++ /dev/null",
+            "--- a/team-b/members.yaml",
+            "+++ /dev/null",
+            "--- a/team-b/namespace.yaml",
+            "+++ /dev/null",
+            "--- a/team-b/owner.yaml",
+            "+++ /dev/null",
+        ]
+    );
+}
+
+#[test]
+fn removing_an_unprotected_profile_says_its_namespace_can_go() {
+    let base = format!("settings: {{protectNamespaces: false}}\n{BASE}");
+    let changed = base
+        .replace("  - name: team-b\n    owner: bob\n    members:\n      - {user: carol}\n      - {user: dave}\n", "")
+        .replace("  - {id: dave, email: dave@example.com}\n", "");
+    let out = scenario(&base, &changed, &[]).expect(1, None, "");
+    assert!(
+        out.stdout.contains("  ! team-b: access revoked for 3 users; the namespace is NOT protected from pruning: Argo CD or Flux may delete it with its data\n"),
+        "{}",
+        summary(&out)
+    );
+}
+
+/// Alice is left with nothing: the warning says so.
+const ALICE_UNUSED: &str =
+    "profiles/org.yaml:2:10: warning[unused-user]: user `alice` is in no group and no profile\nkfprofiles: 1 warning\n";
+
+#[test]
+fn an_owner_change() {
+    // Carol was an edit member through `eng`; as the owner she leaves members.yaml.
+    let changed = edit("owner: alice", "owner: carol");
+    let out = scenario(BASE, &changed, &[]).expect(1, None, ALICE_UNUSED);
+    assert_eq!(
+        summary(&out),
+        "kfprofiles diff against base: 1 owner change, 2 access changes (1 privilege increase), 3 files changed
+
+owner changes:
+  ~ team-a: alice@example.com -> carol@example.com
+
+access changes:
+  team-a
+    - alice@example.com loses access (was owner)
+    ~ carol@example.com role edit -> owner  [privilege increase]
+"
+    );
+    for file in ["members.yaml", "namespace.yaml", "owner.yaml"] {
+        assert!(out.stdout.contains(&format!("+++ b/team-a/{file}\n")), "{file} not in the diff");
+    }
+    assert!(out.stdout.contains("-    owner: alice@example.com\n+    owner: carol@example.com\n"));
+}
+
+#[test]
+fn a_raised_quota_shows_old_and_new_values() {
+    let changed = edit("{cpu: \"16\", memory: 64Gi}", "{cpu: \"32\", memory: 64Gi, requests.nvidia.com/gpu: 2}");
+    let out = scenario(BASE, &changed, &[]).expect(1, None, "");
+    assert_eq!(
+        summary(&out),
+        "kfprofiles diff against base: 2 quota changes, 2 files changed
+
+quota changes:
+  ~ team-a: cpu 16 -> 32 (raised)
+  ~ team-a: requests.nvidia.com/gpu none -> 2 (added)
+"
+    );
+    let lowered = edit("memory: 64Gi", "memory: 32Gi");
+    let out = scenario(BASE, &lowered, &[]).expect(1, None, "");
+    assert!(out.stdout.contains("  ~ team-a: memory 64Gi -> 32Gi (lowered)\n"), "{}", summary(&out));
+}
+
+#[test]
+fn view_to_edit_is_a_privilege_increase() {
+    let changed = edit("- {user: carol}", "- {user: carol, access: {role: edit}}");
+    let out = scenario(BASE, &changed, &[]).expect(1, None, "");
+    assert_eq!(
+        summary(&out),
+        "kfprofiles diff against base: 1 access change (1 privilege increase), 1 file changed
+
+access changes:
+  team-b
+    ~ carol@example.com role view -> edit (direct member)  [privilege increase]
+"
+    );
+    // Renamed objects (KFAM's names carry the role): one removed, one added.
+    assert!(out.stdout.contains("-  name: user-carol-example-com-clusterrole-view\n"));
+    assert!(out.stdout.contains("+  name: user-carol-example-com-clusterrole-edit\n"));
+}
+
+#[test]
+fn notebook_access_gained_and_lost() {
+    let changed = edit("- {user: dave}", "- {user: dave, access: {role: edit, notebooksAccess: true}}")
+        .replace("{group: eng, access: {role: edit, notebooksAccess: true}}", "{group: eng, access: {role: edit}}");
+    let out = scenario(BASE, &changed, &[]).expect(1, None, "");
+    assert_eq!(
+        summary(&out),
+        "kfprofiles diff against base: 3 access changes (1 privilege increase), 2 files changed
+
+access changes:
+  team-a
+    ~ bob@example.com loses notebook access (group eng)
+    ~ carol@example.com loses notebook access (group eng via core)
+  team-b
+    ~ dave@example.com role view -> edit, gains notebook access (direct member)  [privilege increase]
+"
+    );
+}
+
+#[test]
+fn a_change_that_touches_nothing() {
+    let changed = format!(
+        "# a comment, and the profiles reordered\n{}",
+        BASE.replace("carol}\n      - {user: dave}", "dave}\n      - {user: carol}")
+    );
+    scenario(BASE, &changed, &[]).expect(0, Some("kfprofiles diff: no changes against base\n"), "");
+    scenario(BASE, &changed, &["--format", "markdown"]).expect(
+        0,
+        Some("kfprofiles diff: no changes against base\n"),
+        "",
+    );
+    let out = scenario(BASE, &changed, &["--format", "json"]).expect(0, None, "");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["changed"], false);
+    assert_eq!(v["files"], serde_json::json!([]));
+}
+
+#[test]
+fn a_change_without_an_access_effect() {
+    let changed = edit("    owner: bob\n", "    owner: bob\n    labels: {cost-center: cc-1}\n");
+    let out = scenario(BASE, &changed, &[]).expect(1, None, "");
+    assert_eq!(summary(&out), "kfprofiles diff against base: 1 file changed\n\nno access changes\n");
+    assert!(out.stdout.contains("+    cost-center: cc-1\n"));
+    let out = scenario(BASE, &changed, &["--format", "markdown"]).expect(1, None, "");
+    assert!(out.stdout.contains("| files modified | 1 |\n\nNo access changes.\n\n#### files\n"), "{}", out.stdout);
+}
+
+#[test]
+fn the_default_base_is_the_output_folder() {
+    let t = Test::new().write("profiles/org.yaml", BASE).args(&["build"]);
+    t.expect(0, None, "");
+    t.clone_with_args(&["diff"]).expect(0, Some("kfprofiles diff: no changes against out\n"), "");
+}
+
+#[test]
+fn an_older_rendering_without_annotations_still_compares() {
+    // Drop the `user`/`role` annotations from the base: the subjects and roleRefs tell the same.
+    let t = scenario(BASE, &edit("- {user: carol}", "- {user: carol, access: {role: edit}}"), &[]);
+    for file in ["team-a/members.yaml", "team-b/members.yaml", "team-a/owner.yaml", "team-b/owner.yaml"] {
+        let path = t.path(&format!("base/{file}"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let stripped: String = text
+            .lines()
+            .filter(|l| !l.starts_with("    role: ") && !l.starts_with("    user: "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(path, stripped).unwrap();
+    }
+    let out = t.expect(1, None, "");
+    assert_eq!(
+        summary(&out),
+        "kfprofiles diff against base: 1 access change (1 privilege increase), 4 files changed
+
+access changes:
+  team-b
+    ~ carol@example.com role view -> edit (direct member)  [privilege increase]
+"
+    );
+}
+
+#[test]
+fn markdown_is_a_pull_request_comment() {
+    let out =
+        scenario(BASE, &edit("owner: alice", "owner: carol"), &["--format", "markdown"]).expect(1, None, ALICE_UNUSED);
+    let (head, files) = out.stdout.split_once("\n#### files\n").unwrap();
+    assert_eq!(
+        head,
+        "### kfprofiles diff: 1 owner change, 2 access changes (1 privilege increase), 3 files changed
+
+| change | count |
+|---|---:|
+| profiles removed | 0 |
+| profiles added | 0 |
+| owner changes | 1 |
+| access changes | 2 |
+| privilege increases | 1 |
+| quota changes | 0 |
+| files added | 0 |
+| files removed | 0 |
+| files modified | 3 |
+
+#### owner changes
+
+- `team-a`: `alice@example.com` → `carol@example.com`
+
+#### access changes
+
+| profile | user | change | |
+|---|---|---|---|
+| `team-a` | `alice@example.com` | loses access (was owner) |  |
+| `team-a` | `carol@example.com` | role edit -> owner | :arrow_up: **privilege increase** |
+"
+    );
+    assert!(files.starts_with("\n<details><summary><code>team-a</code>: 3 files modified (+"), "{files}");
+    assert!(files.contains("\n\n```diff\n--- a/team-a/members.yaml\n+++ b/team-a/members.yaml\n"));
+    assert!(files.ends_with("```\n\n</details>\n"));
+    assert!(!out.stdout.contains("Cut to fit"));
+}
+
+#[test]
+fn json_has_the_same_facts() {
+    let changed =
+        edit("  - name: team-b\n    owner: bob\n    members:\n      - {user: carol}\n      - {user: dave}\n", "")
+            .replace("{cpu: \"16\"", "{cpu: \"8\"")
+            .replace("users: [carol]}", "users: [carol, dave]}");
+    let out = scenario(BASE, &changed, &["--format", "json"]).expect(1, None, "");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["against"], "base");
+    assert_eq!(v["changed"], true);
+    assert_eq!(
+        v["counts"],
+        serde_json::json!({
+            "profiles_added": 0, "profiles_removed": 1, "owner_changes": 0, "access_changes": 4,
+            "privilege_increases": 1, "quota_changes": 1, "files_added": 0, "files_removed": 4, "files_modified": 4
+        })
+    );
+    assert_eq!(
+        v["profiles_removed"],
+        serde_json::json!([{"profile": "team-b", "owner": "bob@example.com", "users": 3, "namespace_kept": true}])
+    );
+    assert_eq!(
+        v["access_changes"][0],
+        serde_json::json!({
+            "profile": "team-a", "user": "dave@example.com", "old": null,
+            "new": {"role": "edit", "notebooks_access": true, "owner": false},
+            "privilege_increase": true, "via": ["eng via core"]
+        })
+    );
+    assert_eq!(
+        v["quota_changes"],
+        serde_json::json!([{"profile": "team-a", "resource": "cpu", "old": "16", "new": "8", "change": "lowered"}])
+    );
+    let files: Vec<(&str, &str)> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("kustomization.yaml", "modified"),
+            ("team-a/members.yaml", "modified"),
+            ("team-a/namespace.yaml", "modified"),
+            ("team-a/owner.yaml", "modified"),
+            ("team-b/kustomization.yaml", "removed"),
+            ("team-b/members.yaml", "removed"),
+            ("team-b/namespace.yaml", "removed"),
+            ("team-b/owner.yaml", "removed"),
+        ]
+    );
+    assert!(v["files"][0]["diff"]
+        .as_str()
+        .unwrap()
+        .starts_with("--- a/kustomization.yaml\n+++ b/kustomization.yaml\n@@"));
+}
+
+#[test]
+fn colour_on_request() {
+    let changed = edit("users: [carol]}", "users: [carol, dave]}");
+    let out = scenario(BASE, &changed, &["--color", "always"]).expect(1, None, "");
+    assert!(out.stdout.contains("\x1b[1;33m[privilege increase]\x1b[0m"));
+    assert!(out.stdout.contains("\x1b[1m--- a/team-a/members.yaml\x1b[0m\n"));
+    assert!(out.stdout.contains("\x1b[32m+  name: user-dave-example-com-clusterrole-edit\x1b[0m\n"));
+    let plain = scenario(BASE, &changed, &["--color", "never"]).expect(1, None, "");
+    assert!(!plain.stdout.contains('\x1b'));
+}
+
+#[test]
+fn errors_exit_2() {
+    let t = Test::new().write("profiles/org.yaml", BASE).args(&["diff", "--against", "nowhere"]);
+    t.expect(2, Some(""), "error[io]: `nowhere` is not a folder\n");
+    let t = Test::new().write("profiles/org.yaml", &edit("{user: dave}", "{user: dan}")).args(&["diff"]);
+    t.expect(2, Some(""), "profiles/org.yaml:5:10: warning[unused-user]: user `dave` is in no group and no profile\nprofiles/org.yaml:19:16: error[unknown-user]: profile `team-b` member refers to unknown user `dan`\nkfprofiles: 1 error, 1 warning\n");
+    let t = Test::new()
+        .write("profiles/org.yaml", BASE)
+        .write("out/team-a/owner.yaml", "# Generated by kfprofiles\nkind: [\n")
+        .args(&["diff"]);
+    let out = t.run();
+    assert_eq!(out.status, 2, "{out:?}");
+    assert!(
+        out.stderr.starts_with("error[unreadable-base]: cannot read the objects in `out`: `team-a/owner.yaml`: "),
+        "{}",
+        out.stderr
+    );
+}
+
+/// A 2,000-profile change: the comment stays under GitHub's limit and says what it left out.
+#[test]
+fn markdown_of_a_huge_change_is_cut_to_fit() {
+    let mut changed = String::from("users:\n");
+    for i in 0..2000 {
+        changed.push_str(&format!("  - {{id: u{i}, email: u{i}@example.com}}\n"));
+    }
+    changed.push_str("profiles:\n");
+    for i in 0..2000 {
+        changed.push_str(&format!("  - {{name: p-{i:04}, owner: u{i}, members: [{{user: u{}}}]}}\n", (i + 1) % 2000));
+    }
+    let t = scenario("profiles: []\n", &changed, &["--format", "markdown"]);
+    let out = t.run();
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    let md = &out.stdout;
+    assert!(md.len() <= 65_536, "{} bytes", md.len());
+    assert!(md.len() > 50_000, "the room is used: {} bytes", md.len());
+    assert!(md.starts_with("### kfprofiles diff: 2000 profiles added, 4000 access changes (4000 privilege increases), 8001 files changed\n\n> [!WARNING]\n> This comment was cut"));
+    assert!(md.contains("| profiles added | 2000 |\n"));
+    assert!(md.contains("- `p-0000`: owner `u0@example.com`, 2 users\n"));
+    assert!(md.contains("<details><summary><code>p-0000</code>: 4 files added"));
+    let note = md.rsplit_once("\n---\n").unwrap().1;
+    assert!(note.starts_with("**Cut to fit:** not shown: "), "{note}");
+    assert!(note.contains(" of 2000 added profiles; ") && note.contains(" of 4000 access changes; the diffs of "));
+    assert!(note.ends_with("Run `kfprofiles diff` locally (or `kfprofiles diff --format json`) to see everything.\n"));
+}
