@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::Diagnostic;
-use crate::k8s::{binding_name, group_binding_name};
+use crate::k8s::{binding_name, group_binding_name, group_claim_problem};
 use crate::load::{Input, Item};
 use crate::model::{Group, IdpGroupsMode, Plugin, Profile, Role, Settings};
 use crate::plan::{ConditionPlan, GroupPlan, MemberPlan, Plan, ProfilePlan, SettingsPlan};
@@ -302,7 +302,11 @@ impl<'a> Resolver<'a> {
     ) -> Vec<GroupPlan> {
         let mut groups: Vec<GroupPlan> = Vec::with_capacity(access.len());
         let mut names: HashMap<String, (String, Path)> = HashMap::new();
+        let header_mode = self.settings.idp_groups.mode == IdpGroupsMode::Header;
         for (claim, a) in access {
+            if group_claim_problem(&claim, header_mode).is_some() {
+                continue; // reported by `validate`; its name would only add a confusing collision
+            }
             let name = group_binding_name(&claim, a.role.as_str());
             if let Some((other, first)) = names.get(&name) {
                 diagnostics.push(
