@@ -9,7 +9,19 @@
 /// `getBindingName`): `"User-" + email + "-ClusterRole-" + role`, every run of characters
 /// outside `[A-Za-z0-9]` replaced by one `-`, then lowercased.
 pub fn binding_name(email: &str, role: &str) -> String {
-    let raw = format!("User-{email}-ClusterRole-{role}");
+    kfam_name("User", email, role)
+}
+
+/// The name of an identity-provider group's RoleBinding and AuthorizationPolicy: KFAM's rule
+/// with the subject kind `Group` (`group-<claim>-clusterrole-<role>`), as in the open upstream
+/// design for group bindings (kubeflow/dashboard#317).
+pub fn group_binding_name(claim: &str, role: &str) -> String {
+    kfam_name("Group", claim, role)
+}
+
+/// `lower(replace every run of [^A-Za-z0-9] by "-" in "<kind>-<name>-ClusterRole-<role>")`.
+fn kfam_name(kind: &str, name: &str, role: &str) -> String {
+    let raw = format!("{kind}-{name}-ClusterRole-{role}");
     let mut out = String::with_capacity(raw.len());
     let mut in_run = false;
     for c in raw.chars() {
@@ -22,6 +34,48 @@ pub fn binding_name(email: &str, role: &str) -> String {
         }
     }
     out
+}
+
+/// Longest name of a namespaced custom object (Istio's AuthorizationPolicy): a DNS-1123 subdomain.
+pub const MAX_OBJECT_NAME: usize = 253;
+
+/// Why `claim` cannot name a group kept in the identity provider, if it cannot. `header_mode`:
+/// the groups reach Istio as one comma-joined header, so a comma inside a group is ambiguous.
+pub fn group_claim_problem(claim: &str, header_mode: bool) -> Option<String> {
+    if claim.trim().is_empty() {
+        return Some("it is empty".into());
+    }
+    if claim.chars().any(char::is_control) {
+        return Some("it contains a control character".into());
+    }
+    // Istio reads a leading or trailing `*` in a condition value as a suffix, prefix or presence
+    // match (istio/istio `pilot/pkg/security/authz/matcher/string.go`): `*` alone would admit
+    // every authenticated user.
+    if claim.starts_with('*') || claim.ends_with('*') {
+        return Some("it starts or ends with `*`, which Istio reads as a wildcard".into());
+    }
+    if header_mode && claim.contains(',') {
+        return Some("it contains `,`, which separates the groups in the groups header".into());
+    }
+    if !claim.chars().any(|c| c.is_ascii_alphanumeric()) {
+        return Some(format!(
+            "it has no ASCII letter or digit, so its object name would be `{}`",
+            group_binding_name(claim, "view")
+        ));
+    }
+    let longest = group_binding_name(claim, "admin");
+    if longest.len() > MAX_OBJECT_NAME {
+        return Some(format!(
+            "its object names would be longer than {MAX_OBJECT_NAME} characters ({} with `admin`)",
+            longest.len()
+        ));
+    }
+    None
+}
+
+/// A JWT claim name as Istio's `request.auth.claims[NAME]` takes it.
+pub fn is_claim_name(s: &str) -> bool {
+    !s.is_empty() && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '[' || c == ']')
 }
 
 /// A DNS-1123 label: at most 63 characters of `[a-z0-9]([-a-z0-9]*[a-z0-9])?` (namespace names).
@@ -209,6 +263,26 @@ mod tests {
             "user-alice-o-neil-ml-example-com-clusterrole-edit"
         );
         assert_eq!(binding_name("_bob__x@y.com_", "edit"), "user-bob-x-y-com-clusterrole-edit");
+    }
+
+    #[test]
+    fn group_binding_names_follow_the_kfam_rule() {
+        assert_eq!(group_binding_name("foo", "edit"), "group-foo-clusterrole-edit");
+        assert_eq!(group_binding_name("/ML Engineers", "view"), "group-ml-engineers-clusterrole-view");
+        assert_eq!(group_binding_name("ml_eng", "admin"), group_binding_name("ML.Eng", "admin"));
+    }
+
+    #[test]
+    fn group_claims() {
+        for ok in ["ml-eng", "/platform/ml", "ML Engineers", "cn=ml,ou=groups"] {
+            assert_eq!(group_claim_problem(ok, false), None, "{ok}");
+        }
+        for bad in ["", "  ", "*", "ml*", "*ml", "//", "日本", "a\nb", &"a".repeat(240)] {
+            assert!(group_claim_problem(bad, false).is_some(), "{bad}");
+        }
+        assert!(group_claim_problem("cn=ml,ou=groups", true).is_some());
+        assert!(is_claim_name("groups") && is_claim_name("cognito:groups"));
+        assert!(!is_claim_name("") && !is_claim_name("a b") && !is_claim_name("a]"));
     }
 
     #[test]

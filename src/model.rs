@@ -54,6 +54,9 @@ pub struct Settings {
     pub reserved_namespaces: Vec<String>,
     /// Extension: when non-empty, every email must be in one of these domains.
     pub allowed_email_domains: Vec<String>,
+    /// Extension: how Istio recognises members of groups kept in the identity provider
+    /// (groups with a `claim`).
+    pub idp_groups: IdpGroupsSettings,
 }
 
 impl Default for Settings {
@@ -69,8 +72,40 @@ impl Default for Settings {
             protect_namespaces: true,
             reserved_namespaces: vec![],
             allowed_email_domains: vec![],
+            idp_groups: IdpGroupsSettings::default(),
         }
     }
+}
+
+/// Extension: how the AuthorizationPolicy of a group kept in the identity provider matches its
+/// members.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct IdpGroupsSettings {
+    /// `claim`: match the JWT claim (`request.auth.claims[CLAIM]`; needs a RequestAuthentication
+    /// on the profile workloads). `header`: match the header the gateway fills with the
+    /// comma-joined groups (cannot match a group in the middle of that list).
+    pub mode: IdpGroupsMode,
+    /// The JWT claim that lists the user's groups (mode `claim`).
+    pub claim: String,
+    /// The header the gateway fills with the comma-joined groups (mode `header`).
+    pub header: String,
+}
+
+impl Default for IdpGroupsSettings {
+    fn default() -> IdpGroupsSettings {
+        IdpGroupsSettings { mode: IdpGroupsMode::Claim, claim: "groups".into(), header: "kubeflow-groups".into() }
+    }
+}
+
+/// How a group kept in the identity provider is matched by Istio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum IdpGroupsMode {
+    /// `request.auth.claims[CLAIM]` contains the group.
+    Claim,
+    /// The comma-joined groups header is the group, starts with it or ends with it.
+    Header,
 }
 
 /// Istio facts of the cluster.
@@ -158,12 +193,16 @@ pub struct User {
     pub email: String,
 }
 
-/// A named set of users.
+/// A named set of users, or (extension) a group kept in the identity provider.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Group {
     /// Unique.
     pub id: String,
+    /// Extension: the group is kept in the identity provider, and this is the value the provider
+    /// puts in the groups claim. Such a group lists no `users` or `groups`: it is bound as an RBAC
+    /// `Group` subject, and Istio matches its members by that value.
+    pub claim: Option<String>,
     /// User ids.
     #[serde(default)]
     pub users: Vec<String>,

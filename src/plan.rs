@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::{LimitRangeSpec, Plugin, ResourceQuotaSpec, Role};
+use crate::model::{IdpGroupsMode, LimitRangeSpec, Plugin, ResourceQuotaSpec, Role};
 
 /// The whole rendering, in namespace order.
 #[derive(Debug, Clone, Serialize)]
@@ -28,6 +28,12 @@ pub struct SettingsPlan {
     pub notebook_controller_principal: String,
     pub kubeflow_pipelines: bool,
     pub profile_resources: bool,
+    /// How identity-provider groups are matched: `claim` or `header`.
+    pub idp_groups_mode: IdpGroupsMode,
+    /// The JWT claim that lists a user's groups (mode `claim`).
+    pub idp_groups_claim: String,
+    /// The header the gateway fills with the comma-joined groups (mode `header`).
+    pub idp_groups_header: String,
 }
 
 /// One profile, ready to render.
@@ -58,6 +64,9 @@ pub struct ProfilePlan {
     pub limit_range: Option<LimitRangeSpec>,
     /// Every member except the owner, sorted by object name.
     pub members: Vec<MemberPlan>,
+    /// Extension: every group kept in the identity provider that has access, sorted by object
+    /// name. Bound as an RBAC `Group` subject, never expanded to users.
+    pub groups: Vec<GroupPlan>,
 }
 
 /// One member's effective access to one profile.
@@ -73,4 +82,34 @@ pub struct MemberPlan {
     pub principals: Vec<String>,
     /// Why the member has access: `direct`, or the group chain (`ml-eng via data-platform`).
     pub via: Vec<String>,
+}
+
+/// One identity-provider group's effective access to one profile.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupPlan {
+    /// `group-<claim>-clusterrole-<role>`: KFAM's rule with the subject kind `Group`.
+    pub name: String,
+    /// The value the identity provider puts in the groups claim; the RBAC `Group` subject.
+    pub claim: String,
+    /// The ids of the declared groups with this claim, sorted.
+    pub group_ids: Vec<String>,
+    pub role: Role,
+    pub notebooks_access: bool,
+    /// Principals of the AuthorizationPolicy's `from`; empty means no policy (as for users).
+    pub principals: Vec<String>,
+    /// The AuthorizationPolicy's `when` condition that recognises the group's members.
+    pub when: ConditionPlan,
+    /// Why the group has access: the chain of groups from the profile's member entry to the
+    /// identity-provider group (`ml-eng-idp`, `platform via ml-eng-idp`). Every entry is access
+    /// "via IdP group": the people behind it are known only to the identity provider.
+    pub via: Vec<String>,
+}
+
+/// An Istio AuthorizationPolicy `when` condition.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConditionPlan {
+    /// `request.auth.claims[groups]` or `request.headers[kubeflow-groups]`.
+    pub key: String,
+    /// The values Istio matches (exact, `x*` prefix, `*x` suffix).
+    pub values: Vec<String>,
 }

@@ -2,8 +2,9 @@
 //!
 //! Each profile renders to its own folder. Every rendered file is parsed back before it is
 //! accepted: it must be valid YAML, and its documents must be exactly the objects the plan calls
-//! for (kind, name, namespace), each member RoleBinding with a single subject. So no input string,
-//! and no override template, can smuggle in an object or move one to another namespace.
+//! for (kind, name, namespace), each member and group RoleBinding with a single subject. So no
+//! input string, and no override template, can smuggle in an object or move one to another
+//! namespace.
 
 use std::collections::BTreeMap;
 
@@ -237,6 +238,12 @@ fn expected_objects(p: &ProfilePlan, plan: &Plan) -> Vec<ObjectId> {
         ids.push(id("RoleBinding", &m.name));
         if !m.principals.is_empty() {
             ids.push(id("AuthorizationPolicy", &m.name));
+        }
+    }
+    for g in &p.groups {
+        ids.push(id("RoleBinding", &g.name));
+        if !g.principals.is_empty() {
+            ids.push(id("AuthorizationPolicy", &g.name));
         }
     }
     ids

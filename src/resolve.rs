@@ -1,16 +1,19 @@
 //! Stage `resolve`: [`Input`] → [`Plan`]: groups expanded, access merged, owners settled.
 //!
+//! Groups declared with their users are expanded to those users; groups kept in the identity
+//! provider (a `claim`, extension) stay whole and are bound as RBAC `Group` subjects.
+//!
 //! Resolution never fails: references `validate` rejects (unknown users or groups, cycles) are
 //! skipped here, so that it can run beside validation and add the problems only it can see
-//! (contributor object names that collide after KFAM's sanitising) to the same report.
+//! (contributor or group object names that collide after KFAM's sanitising) to the same report.
 
 use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::Diagnostic;
-use crate::k8s::binding_name;
+use crate::k8s::{binding_name, group_binding_name, group_claim_problem};
 use crate::load::{Input, Item};
-use crate::model::{Group, Plugin, Profile, Role, Settings};
-use crate::plan::{MemberPlan, Plan, ProfilePlan, SettingsPlan};
+use crate::model::{Group, IdpGroupsMode, Plugin, Profile, Role, Settings};
+use crate::plan::{ConditionPlan, GroupPlan, MemberPlan, Plan, ProfilePlan, SettingsPlan};
 use crate::span::Path;
 
 /// Label put on every generated object.
@@ -55,6 +58,9 @@ pub fn resolve(input: &Input) -> (Plan, Vec<Diagnostic>) {
             notebook_controller_principal: istio.notebook_controller_principal.clone(),
             kubeflow_pipelines: settings.kubeflow_pipelines,
             profile_resources: settings.profile_resources,
+            idp_groups_mode: settings.idp_groups.mode,
+            idp_groups_claim: settings.idp_groups.claim.clone(),
+            idp_groups_header: settings.idp_groups.header.clone(),
         },
         profiles: profiles.into_values().collect(),
     };
@@ -70,13 +76,24 @@ struct Access {
     member: Path,
 }
 
+/// Effective access of one identity-provider group (by claim) to one profile while merging.
+struct GroupAccess {
+    role: Role,
+    notebooks_access: bool,
+    via: Vec<String>,
+    group_ids: Vec<String>,
+    /// Path of the member entry that first brought the group in.
+    member: Path,
+}
+
 struct Resolver<'a> {
     input: &'a Input,
     settings: &'a Settings,
     user_ids: HashMap<&'a str, usize>,
     group_ids: HashMap<&'a str, usize>,
-    /// For each group: every user it contains, with the chain of groups that leads there.
-    expanded: Vec<BTreeMap<usize, Vec<usize>>>,
+    /// For each group: every user and identity-provider group it contains, with the chain of
+    /// groups that leads there.
+    expanded: Vec<Expansion>,
     /// Normalised emails of the users, by user index.
     emails: Vec<String>,
 }
@@ -109,6 +126,7 @@ impl<'a> Resolver<'a> {
         let owner_id = self.emails.iter().position(|e| *e == owner).map(|u| self.input.users[u].value.id.clone());
 
         let mut access: BTreeMap<usize, Access> = BTreeMap::new();
+        let mut group_access: BTreeMap<String, GroupAccess> = BTreeMap::new();
         for (mi, m) in p.members.iter().enumerate() {
             let member_path = item.path.key("members").index(mi);
             let reference = member_path.key(if m.user.is_some() { "user" } else { "group" });
@@ -119,11 +137,32 @@ impl<'a> Resolver<'a> {
                     self.user_ids.get(u.as_str()).map(|&u| vec![(u, "direct".to_string())]).unwrap_or_default()
                 }
                 (None, Some(g)) => match self.group_ids.get(g.as_str()) {
-                    Some(&g) => self.expanded[g].iter().map(|(&u, chain)| (u, self.chain_text(chain))).collect(),
+                    Some(&g) => self.expanded[g].users.iter().map(|(&u, chain)| (u, self.chain_text(chain))).collect(),
                     None => vec![],
                 },
                 _ => vec![],
             };
+            let external = m.group.as_deref().and_then(|g| self.group_ids.get(g)).map(|&g| &self.expanded[g].external);
+            for (&eg, chain) in external.into_iter().flatten() {
+                let group = &self.input.groups[eg].value;
+                let Some(claim) = &group.claim else { continue };
+                let entry = group_access.entry(claim.clone()).or_insert_with(|| GroupAccess {
+                    role,
+                    notebooks_access: false,
+                    via: vec![],
+                    group_ids: vec![],
+                    member: reference.clone(),
+                });
+                entry.role = entry.role.max(role);
+                entry.notebooks_access |= notebooks;
+                let via = self.chain_text(chain);
+                if !entry.via.contains(&via) {
+                    entry.via.push(via);
+                }
+                if !entry.group_ids.contains(&group.id) {
+                    entry.group_ids.push(group.id.clone());
+                }
+            }
             for (u, via) in reached {
                 if self.emails[u] == owner {
                     if m.group.is_some() {
@@ -171,13 +210,7 @@ impl<'a> Resolver<'a> {
                 continue;
             }
             names.insert(name.clone(), (u, a.member.clone()));
-            let mut principals = Vec::new();
-            if a.notebooks_access {
-                principals.push(self.settings.istio.ingress_gateway_principal.clone());
-            }
-            if self.settings.kubeflow_pipelines {
-                principals.push(self.settings.istio.kfp_ui_principal.clone());
-            }
+            let principals = self.principals(a.notebooks_access);
             let mut via = a.via;
             via.sort();
             members.push(MemberPlan {
@@ -191,6 +224,7 @@ impl<'a> Resolver<'a> {
             });
         }
         members.sort_by(|a, b| a.name.cmp(&b.name));
+        let groups = self.groups(item, group_access, diagnostics);
 
         let common_labels: BTreeMap<String, String> = [(MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string())].into();
         let mut namespace_labels: BTreeMap<String, String> =
@@ -241,7 +275,81 @@ impl<'a> Resolver<'a> {
             resource_quota_spec: (!quota.is_empty()).then_some(quota),
             limit_range: (!limit_range.is_empty()).then_some(limit_range),
             members,
+            groups,
         }
+    }
+
+    /// Principals of a member's AuthorizationPolicy `from`: the gateway when the member may
+    /// connect to notebooks, the KFP UI when Kubeflow Pipelines is installed (deployKF's rule).
+    fn principals(&self, notebooks_access: bool) -> Vec<String> {
+        let mut principals = Vec::new();
+        if notebooks_access {
+            principals.push(self.settings.istio.ingress_gateway_principal.clone());
+        }
+        if self.settings.kubeflow_pipelines {
+            principals.push(self.settings.istio.kfp_ui_principal.clone());
+        }
+        principals
+    }
+
+    /// The identity-provider groups of a profile, sorted by object name; two claims whose
+    /// object names collide are reported.
+    fn groups(
+        &self,
+        item: &Item<Profile>,
+        access: BTreeMap<String, GroupAccess>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Vec<GroupPlan> {
+        let mut groups: Vec<GroupPlan> = Vec::with_capacity(access.len());
+        let mut names: HashMap<String, (String, Path)> = HashMap::new();
+        let header_mode = self.settings.idp_groups.mode == IdpGroupsMode::Header;
+        for (claim, a) in access {
+            if group_claim_problem(&claim, header_mode).is_some() {
+                continue; // reported by `validate`; its name would only add a confusing collision
+            }
+            let name = group_binding_name(&claim, a.role.as_str());
+            if let Some((other, first)) = names.get(&name) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "claim-collision",
+                        format!("profile `{}`: IdP groups `{other}` and `{claim}` get the same object name `{name}`", item.value.name),
+                    )
+                    .at(self.input.value_span(item.file, &a.member))
+                    .label(self.input.value_span(item.file, first), format!("`{other}` comes from here"))
+                    .help("an IdP group's objects are named `group-<claim>-clusterrole-<role>`, every run of characters other than letters and digits replaced by `-`; these two claims cannot both have the same role in one profile"),
+                );
+                continue;
+            }
+            names.insert(name.clone(), (claim.clone(), a.member.clone()));
+            let idp = &self.settings.idp_groups;
+            let when = match idp.mode {
+                IdpGroupsMode::Claim => {
+                    ConditionPlan { key: format!("request.auth.claims[{}]", idp.claim), values: vec![claim.clone()] }
+                }
+                // The gateway joins the groups with `,` into one header. Istio matches a value
+                // exactly, by prefix (`x*`) or by suffix (`*x`), nothing else: so the group can be
+                // matched alone, first or last, never in the middle (see the README).
+                IdpGroupsMode::Header => ConditionPlan {
+                    key: format!("request.headers[{}]", idp.header),
+                    values: vec![claim.clone(), format!("{claim},*"), format!("*,{claim}")],
+                },
+            };
+            let (mut via, mut group_ids) = (a.via, a.group_ids);
+            via.sort();
+            group_ids.sort();
+            groups.push(GroupPlan {
+                name,
+                claim,
+                group_ids,
+                role: a.role,
+                notebooks_access: a.notebooks_access,
+                principals: self.principals(a.notebooks_access),
+                when,
+                via,
+            });
+        }
+        groups.sort_by(|a, b| a.name.cmp(&b.name));
+        groups
     }
 
     /// `ml-eng`, or `ml-eng via data-platform` for a user reached through a nested group.
@@ -260,14 +368,25 @@ pub fn normalise_email(settings: &Settings, email: &str) -> String {
     }
 }
 
-/// Expands every group to its users, transitively, with the chain of groups that leads to each
-/// user (the shortest, then the first in id order). Uses an explicit stack, so deep nesting
-/// cannot overflow; edges that close a cycle or name an unknown group are skipped.
+/// What one group contains after expansion, each entry with the chain of groups that leads
+/// there (starting at this group).
+#[derive(Debug, Clone, Default)]
+pub struct Expansion {
+    /// Users, by user index.
+    pub users: BTreeMap<usize, Vec<usize>>,
+    /// Identity-provider groups (those with a `claim`), by group index: leaves, never expanded.
+    pub external: BTreeMap<usize, Vec<usize>>,
+}
+
+/// Expands every group to its users and identity-provider groups, transitively, with the chain
+/// of groups that leads to each (the shortest, then the first in id order). An
+/// identity-provider group contains only itself. Uses an explicit stack, so deep nesting cannot
+/// overflow; edges that close a cycle or name an unknown group are skipped.
 pub fn expand_groups(
     groups: &[&Group],
     user_ids: &HashMap<&str, usize>,
     group_ids: &HashMap<&str, usize>,
-) -> Vec<BTreeMap<usize, Vec<usize>>> {
+) -> Vec<Expansion> {
     #[derive(Clone, Copy, PartialEq)]
     enum State {
         New,
@@ -275,35 +394,44 @@ pub fn expand_groups(
         Done,
     }
     let mut state = vec![State::New; groups.len()];
-    let mut expanded: Vec<BTreeMap<usize, Vec<usize>>> = vec![BTreeMap::new(); groups.len()];
-    let children = |g: usize| groups[g].groups.iter().filter_map(|c| group_ids.get(c.as_str()).copied());
+    let mut expanded: Vec<Expansion> = vec![Expansion::default(); groups.len()];
+    let children = |g: usize| {
+        let external = groups[g].claim.is_some();
+        groups[g].groups.iter().filter(move |_| !external).filter_map(|c| group_ids.get(c.as_str()).copied())
+    };
+    // Adds `from` (a child's entries) to `into` through group `g`, keeping the better chain.
+    let merge = |into: &mut BTreeMap<usize, Vec<usize>>, from: &BTreeMap<usize, Vec<usize>>, g: usize| {
+        let ids = |c: &[usize]| c.iter().map(|&g| groups[g].id.as_str()).collect::<Vec<_>>();
+        for (&k, chain) in from {
+            let candidate: Vec<usize> = std::iter::once(g).chain(chain.iter().copied()).collect();
+            match into.get(&k) {
+                Some(old) if (candidate.len(), ids(&candidate)) >= (old.len(), ids(old)) => {}
+                _ => {
+                    into.insert(k, candidate);
+                }
+            }
+        }
+    };
     for start in 0..groups.len() {
         let mut stack = vec![(start, false)];
         while let Some((g, children_done)) = stack.pop() {
             if children_done {
-                let mut users: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-                for u in groups[g].users.iter().filter_map(|u| user_ids.get(u.as_str())) {
-                    users.insert(*u, vec![g]);
-                }
-                for c in children(g) {
-                    if state[c] != State::Done {
-                        continue; // a cycle: reported by `validate`
+                let mut e = Expansion::default();
+                if groups[g].claim.is_some() {
+                    e.external.insert(g, vec![g]);
+                } else {
+                    for u in groups[g].users.iter().filter_map(|u| user_ids.get(u.as_str())) {
+                        e.users.insert(*u, vec![g]);
                     }
-                    for (&u, chain) in &expanded[c] {
-                        let candidate: Vec<usize> = std::iter::once(g).chain(chain.iter().copied()).collect();
-                        let better = |old: &Vec<usize>| {
-                            let ids = |c: &[usize]| c.iter().map(|&g| groups[g].id.as_str()).collect::<Vec<_>>();
-                            (candidate.len(), ids(&candidate)) < (old.len(), ids(old))
-                        };
-                        match users.get(&u) {
-                            Some(old) if !better(old) => {}
-                            _ => {
-                                users.insert(u, candidate);
-                            }
+                    for c in children(g) {
+                        if state[c] != State::Done {
+                            continue; // a cycle: reported by `validate`
                         }
+                        merge(&mut e.users, &expanded[c].users, g);
+                        merge(&mut e.external, &expanded[c].external, g);
                     }
                 }
-                expanded[g] = users;
+                expanded[g] = e;
                 state[g] = State::Done;
             } else if state[g] == State::New {
                 state[g] = State::Open;
@@ -313,4 +441,59 @@ pub fn expand_groups(
         }
     }
     expanded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(yaml: &str) -> (Plan, Vec<Diagnostic>) {
+        let (input, diagnostics) = crate::load::load_texts(vec![("p.yaml".into(), yaml.into())]);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        resolve(&input)
+    }
+
+    #[test]
+    fn idp_groups_stay_whole_and_say_how_they_are_reached() {
+        let (plan, diagnostics) = plan(
+            "users: [{id: o, email: o@x.io}, {id: b, email: b@x.io}]
+groups:
+  - {id: team, users: [b], groups: [idp, idp2]}
+  - {id: idp, claim: ml-eng}
+  - {id: idp2, claim: ml-eng}
+profiles:
+  - name: p
+    owner: o
+    members:
+      - {group: team, access: {role: edit, notebooksAccess: true}}
+      - {group: idp, access: {role: admin}}
+",
+        );
+        assert!(diagnostics.is_empty());
+        let p = &plan.profiles[0];
+        assert_eq!(p.members.iter().map(|m| m.email.as_str()).collect::<Vec<_>>(), ["b@x.io"]);
+        assert_eq!(p.groups.len(), 1, "one claim, one binding");
+        let g = &p.groups[0];
+        assert_eq!(g.name, "group-ml-eng-clusterrole-admin");
+        assert_eq!((g.role, g.notebooks_access), (Role::Admin, true));
+        assert_eq!(g.group_ids, ["idp", "idp2"]);
+        assert_eq!(g.via, ["idp", "team via idp", "team via idp2"]);
+        assert_eq!(g.when.key, "request.auth.claims[groups]");
+        assert_eq!(g.when.values, ["ml-eng"]);
+    }
+
+    #[test]
+    fn header_mode_matches_the_group_alone_first_or_last() {
+        let (plan, _) = plan(
+            "settings: {idpGroups: {mode: header, header: x-groups}}
+users: [{id: o, email: o@x.io}]
+groups: [{id: g, claim: ml}]
+profiles: [{name: p, owner: o, members: [{group: g}]}]
+",
+        );
+        let when = &plan.profiles[0].groups[0].when;
+        assert_eq!(when.key, "request.headers[x-groups]");
+        // Never `*,ml,*`: Istio would read it as the literal suffix `,ml,*`.
+        assert_eq!(when.values, ["ml", "ml,*", "*,ml"]);
+    }
 }

@@ -17,13 +17,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("namespace.yaml.j2", include_str!("../templates/namespace.yaml.j2")),
     ("owner.yaml.j2", include_str!("../templates/owner.yaml.j2")),
     ("members.yaml.j2", include_str!("../templates/members.yaml.j2")),
+    ("groups.yaml.j2", include_str!("../templates/groups.yaml.j2")),
     ("kustomization.yaml.j2", include_str!("../templates/kustomization.yaml.j2")),
     ("root-kustomization.yaml.j2", include_str!("../templates/root-kustomization.yaml.j2")),
 ];
 
 /// The per-profile object files, in kustomization order: (template, output file).
-pub const PROFILE_FILES: &[(&str, &str)] =
-    &[("namespace.yaml.j2", "namespace.yaml"), ("owner.yaml.j2", "owner.yaml"), ("members.yaml.j2", "members.yaml")];
+pub const PROFILE_FILES: &[(&str, &str)] = &[
+    ("namespace.yaml.j2", "namespace.yaml"),
+    ("owner.yaml.j2", "owner.yaml"),
+    ("members.yaml.j2", "members.yaml"),
+    ("groups.yaml.j2", "groups.yaml"),
+];
 
 /// Where a template came from, for error messages.
 #[derive(Debug, Clone)]

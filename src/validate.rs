@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::k8s;
 use crate::load::{Input, Item};
-use crate::model::{LimitRangeSpec, Plugin, ResourceQuotaSpec, Role, Settings};
+use crate::model::{IdpGroupsMode, LimitRangeSpec, Plugin, ResourceQuotaSpec, Role, Settings};
 use crate::resolve::{normalise_email, MANAGED_BY};
 use crate::span::{FileId, Path};
 
@@ -90,6 +90,24 @@ impl Validator<'_> {
                 .at(self.value(file, &istio.key(key)));
                 self.out.push(d);
             }
+        }
+        let idp = path.key("idpGroups");
+        if !k8s::is_header_name(&s.idp_groups.header) {
+            let d = Diagnostic::error(
+                "invalid-header",
+                format!("`idpGroups.header` `{}` is not an HTTP header name", s.idp_groups.header),
+            )
+            .at(self.value(file, &idp.key("header")));
+            self.out.push(d);
+        }
+        if !k8s::is_claim_name(&s.idp_groups.claim) {
+            let d = Diagnostic::error(
+                "invalid-claim-name",
+                format!("`idpGroups.claim` `{}` is not a JWT claim name", s.idp_groups.claim),
+            )
+            .at(self.value(file, &idp.key("claim")))
+            .help("Istio matches it as `request.auth.claims[NAME]`: give a non-empty name without spaces or brackets, e.g. `groups`");
+            self.out.push(d);
         }
         self.labels(file, &path.key("namespaceLabels"), s.namespace_labels.iter(), "settings.namespaceLabels");
         for (i, domain) in s.allowed_email_domains.iter().enumerate() {
@@ -231,7 +249,31 @@ impl Validator<'_> {
                 ids.insert(&g.value.id, i);
             }
         }
+        let header_mode = self.settings.idp_groups.mode == IdpGroupsMode::Header;
         for g in &input.groups {
+            if let Some(claim) = &g.value.claim {
+                for (key, list) in [("users", &g.value.users), ("groups", &g.value.groups)] {
+                    if list.is_empty() {
+                        continue;
+                    }
+                    let d = Diagnostic::error(
+                        "idp-group-members",
+                        format!("group `{}` is kept in the identity provider (`claim: {claim}`) and cannot list `{key}`", g.value.id),
+                    )
+                    .at(self.key(g.file, &g.path.key(key)))
+                    .help(format!("its members come from the identity provider's groups claim; remove `{key}`, or declare the listed {key} in a group of their own"));
+                    self.out.push(d);
+                }
+                if let Some(problem) = k8s::group_claim_problem(claim, header_mode) {
+                    let d = Diagnostic::error(
+                        "invalid-group-claim",
+                        format!("claim `{claim}` of group `{}` cannot be used: {problem}", g.value.id),
+                    )
+                    .at(self.value(g.file, &g.path.key("claim")))
+                    .help("write the group exactly as the identity provider puts it in the groups claim; its objects are named `group-<claim>-clusterrole-<role>`, every run of characters other than letters and digits replaced by `-`");
+                    self.out.push(d);
+                }
+            }
             for (i, u) in g.value.users.iter().enumerate() {
                 if !user_ids.contains(u.as_str()) {
                     self.unknown(

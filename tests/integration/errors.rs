@@ -777,6 +777,194 @@ kfprofiles: 1 error
 }
 
 #[test]
+fn idp_group_with_users_or_groups() {
+    validate(
+        r#"users:
+  - {id: alice, email: alice@example.com}
+  - {id: bob, email: bob@example.com}
+groups:
+  - id: ml-eng
+    claim: ml-eng
+    users: [bob]
+  - {id: platform, claim: platform, groups: [ml-eng]}
+profiles:
+  - name: team
+    owner: alice
+    members:
+      - group: platform
+"#,
+        2,
+        r#"error[idp-group-members]: group `ml-eng` is kept in the identity provider (`claim: ml-eng`) and cannot list `users`
+ --> profiles/p.yaml:7:5
+  |
+7 |     users: [bob]
+  |     ^^^^^
+  |
+  = help: its members come from the identity provider's groups claim; remove `users`, or declare the listed users in a group of their own
+
+error[idp-group-members]: group `platform` is kept in the identity provider (`claim: platform`) and cannot list `groups`
+ --> profiles/p.yaml:8:37
+  |
+8 |   - {id: platform, claim: platform, groups: [ml-eng]}
+  |                                     ^^^^^^
+  |
+  = help: its members come from the identity provider's groups claim; remove `groups`, or declare the listed groups in a group of their own
+
+kfprofiles: 2 errors
+"#,
+    );
+}
+
+#[test]
+fn invalid_group_claim() {
+    validate(
+        r#"settings:
+  idpGroups: {mode: header}
+users:
+  - {id: alice, email: alice@example.com}
+groups:
+  - {id: symbols, claim: "//"}
+  - {id: everyone, claim: "*"}
+  - {id: ldap, claim: "cn=ml,ou=groups"}
+profiles:
+  - name: team
+    owner: alice
+    members:
+      - group: symbols
+      - group: everyone
+      - group: ldap
+"#,
+        2,
+        r#"error[invalid-group-claim]: claim `//` of group `symbols` cannot be used: it has no ASCII letter or digit, so its object name would be `group-clusterrole-view`
+ --> profiles/p.yaml:6:26
+  |
+6 |   - {id: symbols, claim: "//"}
+  |                          ^^^^
+  |
+  = help: write the group exactly as the identity provider puts it in the groups claim; its objects are named `group-<claim>-clusterrole-<role>`, every run of characters other than letters and digits replaced by `-`
+
+error[invalid-group-claim]: claim `*` of group `everyone` cannot be used: it starts or ends with `*`, which Istio reads as a wildcard
+ --> profiles/p.yaml:7:27
+  |
+7 |   - {id: everyone, claim: "*"}
+  |                           ^^^
+  |
+  = help: write the group exactly as the identity provider puts it in the groups claim; its objects are named `group-<claim>-clusterrole-<role>`, every run of characters other than letters and digits replaced by `-`
+
+error[invalid-group-claim]: claim `cn=ml,ou=groups` of group `ldap` cannot be used: it contains `,`, which separates the groups in the groups header
+ --> profiles/p.yaml:8:23
+  |
+8 |   - {id: ldap, claim: "cn=ml,ou=groups"}
+  |                       ^^^^^^^^^^^^^^^^^
+  |
+  = help: write the group exactly as the identity provider puts it in the groups claim; its objects are named `group-<claim>-clusterrole-<role>`, every run of characters other than letters and digits replaced by `-`
+
+kfprofiles: 3 errors
+"#,
+    );
+}
+
+#[test]
+fn invalid_group_claim_too_long() {
+    let claim = "g".repeat(240);
+    Test::new()
+        .write(
+            "profiles/p.yaml",
+            &format!("users: [{{id: alice, email: alice@example.com}}]\ngroups: [{{id: long, claim: {claim}}}]\nprofiles: [{{name: team, owner: alice, members: [{{group: long}}]}}]\n"),
+        )
+        .args(&["validate", "--format", "concise"])
+        .expect(
+            2,
+            Some(""),
+            &format!("profiles/p.yaml:2:28: error[invalid-group-claim]: claim `{claim}` of group `long` cannot be used: its object names would be longer than 253 characters (264 with `admin`)\nkfprofiles: 1 error\n"),
+        );
+}
+
+#[test]
+fn claim_collision() {
+    validate(
+        r#"users:
+  - {id: alice, email: alice@example.com}
+groups:
+  - {id: ml-eng, claim: ML-Eng}
+  - {id: ml-eng-old, claim: ml.eng}
+profiles:
+  - name: team
+    owner: alice
+    members:
+      - {group: ml-eng, access: {role: edit}}
+      - {group: ml-eng-old, access: {role: edit}}
+"#,
+        2,
+        r#"error[claim-collision]: profile `team`: IdP groups `ML-Eng` and `ml.eng` get the same object name `group-ml-eng-clusterrole-edit`
+  --> profiles/p.yaml:11:17
+   |
+11 |       - {group: ml-eng-old, access: {role: edit}}
+   |                 ^^^^^^^^^^
+  ::: profiles/p.yaml:10:17
+   |
+10 |       - {group: ml-eng, access: {role: edit}}
+   |                 ------ `ML-Eng` comes from here
+   |
+   = help: an IdP group's objects are named `group-<claim>-clusterrole-<role>`, every run of characters other than letters and digits replaced by `-`; these two claims cannot both have the same role in one profile
+
+kfprofiles: 1 error
+"#,
+    );
+}
+
+#[test]
+fn invalid_idp_groups_settings() {
+    validate(
+        r#"settings:
+  idpGroups:
+    mode: header
+    claim: my groups
+    header: "kubeflow groups"
+users:
+  - {id: alice, email: alice@example.com}
+profiles:
+  - {name: team, owner: alice}
+"#,
+        2,
+        r#"error[invalid-claim-name]: `idpGroups.claim` `my groups` is not a JWT claim name
+ --> profiles/p.yaml:4:12
+  |
+4 |     claim: my groups
+  |            ^^^^^^^^^
+  |
+  = help: Istio matches it as `request.auth.claims[NAME]`: give a non-empty name without spaces or brackets, e.g. `groups`
+
+error[invalid-header]: `idpGroups.header` `kubeflow groups` is not an HTTP header name
+ --> profiles/p.yaml:5:13
+  |
+5 |     header: "kubeflow groups"
+  |             ^^^^^^^^^^^^^^^^^
+
+kfprofiles: 2 errors
+"#,
+    );
+}
+
+#[test]
+fn unknown_idp_groups_mode() {
+    validate(
+        "settings:\n  idpGroups: {mode: cookie}\n",
+        2,
+        r#"error[unknown-value]: unknown value `cookie` at `settings.idpGroups.mode`
+ --> profiles/p.yaml:2:21
+  |
+2 |   idpGroups: {mode: cookie}
+  |                     ^^^^^^
+  |
+  = help: expected one of `claim`, `header`
+
+kfprofiles: 1 error
+"#,
+    );
+}
+
+#[test]
 fn invalid_quantity() {
     validate(
         r#"users:

@@ -78,4 +78,6 @@ golden! {
     profile_name_prefix => "profile-name-prefix",
     email_lowercase => "email-lowercase",
     owner_email_deploykf => "owner-email-deploykf",
+    idp_groups => "idp-groups",
+    idp_groups_mixed => "idp-groups-mixed",
 }
