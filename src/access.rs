@@ -31,6 +31,10 @@ pub struct AccessRow {
     pub direct: bool,
     /// The group chains that make the user a member (`ml-eng via data-platform`), sorted.
     pub groups: Vec<String>,
+    /// For a group kept in the identity provider: its claim. Such a row stands for everyone the
+    /// identity provider puts in that group; `user` is `None` and `email` empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idp_group: Option<String>,
 }
 
 impl AccessRow {
@@ -43,7 +47,10 @@ impl AccessRow {
         if self.direct {
             parts.push("direct member".to_string());
         }
-        parts.extend(self.groups.iter().map(|g| format!("group {g}")));
+        match &self.idp_group {
+            Some(_) => parts.push(format!("via IdP group ({})", self.groups.join("; "))),
+            None => parts.extend(self.groups.iter().map(|g| format!("group {g}"))),
+        }
         parts.join("; ")
     }
 }
@@ -86,9 +93,21 @@ pub fn matrix(plan: &Plan, filter: &Filter) -> Vec<AccessRow> {
                 owner: false,
                 direct: m.via.iter().any(|v| v == "direct"),
                 groups: m.via.iter().filter(|v| *v != "direct").cloned().collect(),
+                idp_group: None,
             })
             .collect();
         members.sort_by(|a, b| a.email.cmp(&b.email));
+        members.extend(p.groups.iter().map(|g| AccessRow {
+            profile: p.namespace.clone(),
+            user: None,
+            email: String::new(),
+            role: g.role.as_str().to_string(),
+            notebooks_access: g.notebooks_access,
+            owner: false,
+            direct: false,
+            groups: g.via.clone(),
+            idp_group: Some(g.claim.clone()),
+        }));
         let owner = AccessRow {
             profile: p.namespace.clone(),
             user: p.owner_id.clone(),
@@ -99,6 +118,7 @@ pub fn matrix(plan: &Plan, filter: &Filter) -> Vec<AccessRow> {
             owner: true,
             direct: false,
             groups: vec![],
+            idp_group: None,
         };
         rows.extend(std::iter::once(owner).chain(members).filter(|r| matches_user(r, filter.user.as_deref())));
     }
@@ -106,7 +126,11 @@ pub fn matrix(plan: &Plan, filter: &Filter) -> Vec<AccessRow> {
 }
 
 fn matches_user(row: &AccessRow, user: Option<&str>) -> bool {
-    user.is_none_or(|u| row.user.as_deref() == Some(u) || row.email.eq_ignore_ascii_case(u))
+    user.is_none_or(|u| {
+        row.user.as_deref() == Some(u)
+            || (row.idp_group.is_none() && row.email.eq_ignore_ascii_case(u))
+            || row.idp_group.as_deref() == Some(u)
+    })
 }
 
 const COLUMNS: [&str; 6] = ["profile", "user", "email", "role", "notebooks", "reason"];
@@ -115,7 +139,10 @@ fn cells(r: &AccessRow) -> [String; 6] {
     [
         r.profile.clone(),
         r.user.clone().unwrap_or_else(|| "-".into()),
-        r.email.clone(),
+        match &r.idp_group {
+            Some(claim) => format!("(IdP group {claim})"),
+            None => r.email.clone(),
+        },
         r.role.clone(),
         if r.notebooks_access { "yes" } else { "no" }.into(),
         r.reason(),

@@ -359,12 +359,18 @@ fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32
     if let Some(user) = &filter.user {
         let known =
             compiled.input.users.iter().any(|u| u.value.id == *user || u.value.email.eq_ignore_ascii_case(user))
-                || plan.profiles.iter().any(|p| p.owner.eq_ignore_ascii_case(user));
+                || plan
+                    .profiles
+                    .iter()
+                    .any(|p| p.owner.eq_ignore_ascii_case(user) || p.groups.iter().any(|g| g.claim == *user));
         if !known {
             let ids = compiled.input.users.iter().map(|u| u.value.id.as_str());
             let mut d = Diagnostic::error(
                 "unknown-user",
-                format!("no user `{user}` (by id or email) in `{}`", load::display_path(&config.profiles)),
+                format!(
+                    "no user `{user}` (by id, email or IdP group claim) in `{}`",
+                    load::display_path(&config.profiles)
+                ),
             );
             if let Some(m) = diagnostic::did_you_mean(user, ids) {
                 d = d.help(format!("did you mean `{m}`?"));

@@ -119,7 +119,7 @@ fn unknown_filters_and_input_errors_exit_2() {
     org(&["access", "--user", "alcie"]).expect(
         2,
         Some(""),
-        "error[unknown-user]: no user `alcie` (by id or email) in `profiles`\n",
+        "error[unknown-user]: no user `alcie` (by id, email or IdP group claim) in `profiles`\n",
     );
     org(&["access", "--profile", "team-c", "--user", "alice"]).expect(
         2,
@@ -131,4 +131,24 @@ fn unknown_filters_and_input_errors_exit_2() {
         Some(""),
         "profiles/org.yaml:4:10: warning[unused-user]: user `bob` is in no group and no profile\nprofiles/org.yaml:7:23: error[unknown-user]: group `eng` includes unknown user `bobby`\nkfprofiles: 1 error, 1 warning\n",
     );
+}
+
+#[test]
+fn idp_groups_are_reported_via_idp_group() {
+    let yaml = "users:\n  - {id: alice, email: alice@example.com}\n  - {id: bob, email: bob@example.com}\ngroups:\n  - {id: ml-idp, claim: ml-eng}\n  - {id: science, users: [bob], groups: [ml-idp]}\nprofiles:\n  - name: team\n    owner: alice\n    members:\n      - {group: science, access: {role: edit}}\n";
+    let t = Test::new().write("profiles/p.yaml", yaml);
+    t.clone_with_args(&["access"]).expect(
+        0,
+        Some(
+            "PROFILE  USER   EMAIL               ROLE   NOTEBOOKS  REASON\n\
+             team     alice  alice@example.com   admin  yes        owner\n\
+             team     bob    bob@example.com     edit   no         group science\n\
+             team     -      (IdP group ml-eng)  edit   no         via IdP group (science via ml-idp)\n",
+        ),
+        "",
+    );
+    let json = t.clone_with_args(&["access", "--user", "ml-eng", "--format", "json"]).run();
+    let rows: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(rows.as_array().map(Vec::len), Some(1), "{}", json.stdout);
+    assert_eq!(rows[0]["idp_group"], "ml-eng");
 }
