@@ -25,6 +25,11 @@ const MARKDOWN_RESERVE: usize = 4_096;
 
 /// Name of the owner's RoleBinding and AuthorizationPolicy (OUTPUT.md).
 const OWNER_BINDING: &str = "namespaceAdmin";
+
+/// How a group kept in the identity provider appears in the access summary.
+fn idp_grantee(claim: &str) -> String {
+    format!("IdP group {claim}")
+}
 const OWNER_POLICY: &str = "ns-owner-access-istio";
 
 /// Someone's access to one profile, as the objects grant it.
@@ -501,8 +506,13 @@ fn profile_state(objects: &[Object], fallback_gateway: &str) -> ProfileState {
             "ResourceQuota" => quota = Some(hard(&o.spec)),
             "RoleBinding" => {
                 let subject = o.subjects.iter().find(|s| s.kind == "User").map(|s| &s.name);
+                // A group kept in the identity provider is one grantee, named after its claim.
+                let group = annotations
+                    .get("group")
+                    .or_else(|| o.subjects.iter().find(|s| s.kind == "Group").map(|s| &s.name))
+                    .map(|claim| idp_grantee(claim));
                 // The service account bindings name no user.
-                let Some(user) = annotations.get("user").or(subject) else { continue };
+                let Some(user) = annotations.get("user").or(subject).or(group.as_ref()) else { continue };
                 if o.metadata.name == OWNER_BINDING {
                     binding_owner = Some(user.clone());
                     continue;
@@ -520,6 +530,7 @@ fn profile_state(objects: &[Object], fallback_gateway: &str) -> ProfileState {
                     owner_principals = Some(p.into_iter().cloned().collect());
                 } else {
                     policies.push((&o.metadata.name, annotations.get("user"), p));
+                    // Group policies are matched to their binding by name below.
                 }
             }
             _ => {}

@@ -426,3 +426,21 @@ fn markdown_of_a_huge_change_is_cut_to_fit() {
     assert!(note.contains(" of 2000 added profiles; ") && note.contains(" of 4000 access changes; the diffs of "));
     assert!(note.ends_with("Run `kfprofiles diff` locally (or `kfprofiles diff --format json`) to see everything.\n"));
 }
+
+#[test]
+fn an_idp_group_is_one_grantee_named_after_its_claim() {
+    let with_idp = BASE
+        .replace("  - {id: core, users: [carol]}\n", "  - {id: core, users: [carol]}\n  - {id: ml, claim: ml-eng}\n");
+    let base = with_idp.replace("      - {user: dave}\n", "      - {user: dave}\n      - {group: ml}\n");
+    let changed = base.replace("      - {group: ml}\n", "      - {group: ml, access: {role: edit}}\n");
+    let out = scenario(&base, &changed, &[]).expect(1, None, "");
+    assert_eq!(
+        summary(&out),
+        "kfprofiles diff against base: 1 access change (1 privilege increase), 1 file changed
+
+access changes:
+  team-b
+    ~ IdP group ml-eng role view -> edit  [privilege increase]
+"
+    );
+}
