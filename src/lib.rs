@@ -105,6 +105,9 @@ fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) -> Compiled
     diagnostics.extend(validate::validate(&input));
     let (plan, more) = resolve::resolve(&input);
     diagnostics.extend(more);
+    // Warnings the organisation has accepted in `settings.allowWarnings` are not reported.
+    let allowed = input.settings().allow_warnings;
+    diagnostics.retain(|d| d.severity != Severity::Warning || !allowed.iter().any(|a| a == d.code));
     Compiled { input, plan, diagnostics }
 }
 

@@ -54,6 +54,9 @@ pub struct Settings {
     pub reserved_namespaces: Vec<String>,
     /// Extension: when non-empty, every email must be in one of these domains.
     pub allowed_email_domains: Vec<String>,
+    /// Extension: warning codes this organisation has decided to accept (e.g.
+    /// `custom-identity-header` once the gateway is configured to match); they are not printed.
+    pub allow_warnings: Vec<String>,
     /// Extension: how Istio recognises members of groups kept in the identity provider
     /// (groups with a `claim`).
     pub idp_groups: IdpGroupsSettings,
@@ -72,6 +75,7 @@ impl Default for Settings {
             protect_namespaces: true,
             reserved_namespaces: vec![],
             allowed_email_domains: vec![],
+            allow_warnings: vec![],
             idp_groups: IdpGroupsSettings::default(),
         }
     }

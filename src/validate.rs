@@ -16,6 +16,49 @@ use crate::span::{FileId, Path};
 /// Kubernetes' limit on the total size of an object's annotations (apimachinery `TotalAnnotationSizeLimitB`).
 const MAX_ANNOTATIONS_SIZE: usize = 256 * 1024;
 
+/// Every warning code, for `settings.allowWarnings`.
+pub const WARNING_CODES: &[&str] = &[
+    "view-with-notebooks",
+    "unused-group",
+    "unused-user",
+    "email-case",
+    "shared-owner",
+    "no-quota",
+    "custom-identity-header",
+    "root-scale",
+    "unknown-template",
+];
+
+/// The word that makes `email` look like a shared or service account, if any: a part of the
+/// local part (split at `.`, `_`, `-`, `+`) such as `admin`, `platform` or `svc`.
+fn shared_account_word(email: &str) -> Option<&'static str> {
+    const WORDS: &[&str] = &[
+        "admin",
+        "administrator",
+        "root",
+        "svc",
+        "service",
+        "bot",
+        "robot",
+        "shared",
+        "team",
+        "platform",
+        "ops",
+        "devops",
+        "sre",
+        "noreply",
+        "system",
+        "kubeflow",
+        "ci",
+        "automation",
+        "deploy",
+        "infra",
+        "group",
+    ];
+    let local = email.rsplit_once('@').map_or(email, |(l, _)| l).to_lowercase();
+    local.split(['.', '_', '-', '+']).find_map(|part| WORDS.iter().find(|w| **w == part).copied())
+}
+
 /// Runs every check on `input`.
 pub fn validate(input: &Input) -> Vec<Diagnostic> {
     let settings = input.settings();
@@ -26,6 +69,7 @@ pub fn validate(input: &Input) -> Vec<Diagnostic> {
     v.users();
     v.groups();
     v.profiles();
+    v.lints();
     v.out
 }
 
@@ -583,6 +627,79 @@ impl Validator<'_> {
             }
             if let Some(plugins) = &p.plugins {
                 self.plugins(file, &path.key("plugins"), plugins);
+            }
+        }
+    }
+
+    /// Security lints: accounts that should not own profiles, profiles left without the quota
+    /// every other one gets, an identity header that the gateway must be told about, and
+    /// `allowWarnings` entries that name no warning.
+    fn lints(&mut self) {
+        let input = self.input;
+        let defaults = input.profile_defaults();
+        let default_quota = !defaults.resource_quota_spec.hard.is_empty();
+        let user_emails: HashMap<&str, &str> =
+            input.users.iter().map(|u| (u.value.id.as_str(), u.value.email.as_str())).collect();
+        let mut default_owner_reported = false;
+        for item in &input.profiles {
+            let (file, path, p) = (item.file, &item.path, &item.value);
+            let (email, at) = match (&p.owner, &p.owner_email) {
+                (Some(id), _) => (user_emails.get(id.as_str()).copied(), Some((file, path.key("owner")))),
+                (None, Some(e)) => (Some(e.as_str()), Some((file, path.key("ownerEmail")))),
+                (None, None) => {
+                    let d = input.profile_defaults.first();
+                    let at = d.filter(|_| !default_owner_reported).map(|d| (d.file, d.path.key("ownerEmail")));
+                    default_owner_reported = true;
+                    (defaults.owner_email.as_deref(), at)
+                }
+            };
+            if let (Some(email), Some((f, at))) = (email, at) {
+                if let Some(word) = shared_account_word(email) {
+                    let d = Diagnostic::warning("shared-owner", format!("owner `{email}` looks like a shared or service account (`{word}`)"))
+                        .at(self.value(f, &at))
+                        .help("the owner is the profile's administrator in every audit log; make a person the owner and give the shared account member access, or accept this with `settings.allowWarnings: [shared-owner]`");
+                    self.out.push(d);
+                }
+            }
+            if default_quota && p.resource_quota_spec.as_ref().is_some_and(|q| q.hard.is_empty()) {
+                let d = Diagnostic::warning("no-quota", format!("profile `{}` has no resource quota, while `profileDefaults` gives every other profile one", p.name))
+                    .at(self.key(file, &path.key("resourceQuotaSpec")))
+                    .help("an unlimited namespace can starve the cluster; set `resourceQuotaSpec.hard`, or accept this with `settings.allowWarnings: [no-quota]`");
+                self.out.push(d);
+            }
+        }
+        let defaults_settings = crate::model::Settings::default();
+        if let Some(item) = input.settings.first() {
+            let s = &item.value;
+            for (key, value, default) in [
+                ("userIdHeader", &s.user_id_header, &defaults_settings.user_id_header),
+                ("userIdPrefix", &s.user_id_prefix, &defaults_settings.user_id_prefix),
+            ] {
+                // An invalid header is an error already.
+                if value != default && (key != "userIdHeader" || k8s::is_header_name(value)) {
+                    let kubeflow = if default.is_empty() {
+                        "Kubeflow's empty prefix".to_string()
+                    } else {
+                        format!("Kubeflow's `{default}`")
+                    };
+                    let d = Diagnostic::warning(
+                        "custom-identity-header",
+                        format!("`{key}` is `{value}` instead of {kubeflow}: every component that reads the user's identity must be configured the same way"),
+                    )
+                    .at(self.value(item.file, &item.path.key(key)))
+                    .help("the gateway (oauth2-proxy / Istio RequestAuthentication `outputClaimToHeaders`) must set that header, and the central dashboard, KFAM and the web apps (`USERID_HEADER`, `USERID_PREFIX`) must read it; otherwise nobody matches these policies. Accept this once done with `settings.allowWarnings: [custom-identity-header]`");
+                    self.out.push(d);
+                }
+            }
+            for (i, code) in s.allow_warnings.iter().enumerate() {
+                if !WARNING_CODES.contains(&code.as_str()) {
+                    let mut d = Diagnostic::error("unknown-warning", format!("`{code}` is not a warning code"))
+                        .at(self.value(item.file, &item.path.key("allowWarnings").index(i)));
+                    if let Some(s) = did_you_mean(code, WARNING_CODES.iter().copied()) {
+                        d = d.help(format!("did you mean `{s}`?"));
+                    }
+                    self.out.push(d);
+                }
             }
         }
     }

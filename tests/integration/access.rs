@@ -4,7 +4,8 @@
 
 use crate::harness::{repo, run_in, Test};
 
-const ORG: &str = "profileDefaults: {ownerEmail: root@example.com}
+const ORG: &str = "settings: {allowWarnings: [shared-owner]}
+profileDefaults: {ownerEmail: root@example.com}
 users:
   - {id: alice, email: alice@example.com}
   - {id: bob, email: bob@example.com}
@@ -129,7 +130,7 @@ fn unknown_filters_and_input_errors_exit_2() {
     Test::new().write("profiles/org.yaml", &ORG.replace("[bob]", "[bobby]")).args(&["access"]).expect(
         2,
         Some(""),
-        "profiles/org.yaml:4:10: warning[unused-user]: user `bob` is in no group and no profile\nprofiles/org.yaml:7:23: error[unknown-user]: group `eng` includes unknown user `bobby`\nkfprofiles: 1 error, 1 warning\n",
+        "profiles/org.yaml:5:10: warning[unused-user]: user `bob` is in no group and no profile\nprofiles/org.yaml:8:23: error[unknown-user]: group `eng` includes unknown user `bobby`\nkfprofiles: 1 error, 1 warning\n",
     );
 }
 

@@ -1821,3 +1821,146 @@ fn invalid_utf8() {
         "profiles/bad.yaml:2:10: error[invalid-utf8]: `profiles/bad.yaml` is not UTF-8 (invalid byte at offset 16)\nkfprofiles: 1 error\n",
     );
 }
+
+#[test]
+fn lint_shared_owner() {
+    validate(
+        r#"profileDefaults:
+  ownerEmail: ml-platform@example.com
+users:
+  - {id: alice, email: alice@example.com}
+  - {id: bob, email: bob@example.com}
+profiles:
+  - {name: team, members: [{user: alice}, {user: bob}]}
+  - {name: other, ownerEmail: svc.kubeflow@example.com, members: [{user: bob}]}
+"#,
+        0,
+        r#"warning[shared-owner]: owner `ml-platform@example.com` looks like a shared or service account (`platform`)
+ --> profiles/p.yaml:2:15
+  |
+2 |   ownerEmail: ml-platform@example.com
+  |               ^^^^^^^^^^^^^^^^^^^^^^^
+  |
+  = help: the owner is the profile's administrator in every audit log; make a person the owner and give the shared account member access, or accept this with `settings.allowWarnings: [shared-owner]`
+
+warning[shared-owner]: owner `svc.kubeflow@example.com` looks like a shared or service account (`svc`)
+ --> profiles/p.yaml:8:31
+  |
+8 |   - {name: other, ownerEmail: svc.kubeflow@example.com, members: [{user: bob}]}
+  |                               ^^^^^^^^^^^^^^^^^^^^^^^^
+  |
+  = help: the owner is the profile's administrator in every audit log; make a person the owner and give the shared account member access, or accept this with `settings.allowWarnings: [shared-owner]`
+
+kfprofiles: 2 warnings
+"#,
+    );
+}
+
+#[test]
+fn lint_no_quota() {
+    validate(
+        r#"profileDefaults:
+  resourceQuotaSpec: {hard: {cpu: "8"}}
+users:
+  - {id: alice, email: alice@example.com}
+  - {id: bob, email: bob@example.com}
+profiles:
+  - name: team
+    owner: alice
+    members: [{user: bob}]
+    resourceQuotaSpec: {}
+"#,
+        0,
+        r#"warning[no-quota]: profile `team` has no resource quota, while `profileDefaults` gives every other profile one
+  --> profiles/p.yaml:10:5
+   |
+10 |     resourceQuotaSpec: {}
+   |     ^^^^^^^^^^^^^^^^^
+   |
+   = help: an unlimited namespace can starve the cluster; set `resourceQuotaSpec.hard`, or accept this with `settings.allowWarnings: [no-quota]`
+
+kfprofiles: 1 warning
+"#,
+    );
+}
+
+#[test]
+fn lint_custom_identity_header() {
+    validate(
+        r#"settings:
+  userIdHeader: x-user
+  userIdPrefix: "accounts.google.com:"
+users:
+  - {id: alice, email: alice@example.com}
+  - {id: bob, email: bob@example.com}
+profiles:
+  - name: team
+    owner: alice
+    members: [{user: bob}]
+"#,
+        0,
+        r#"warning[custom-identity-header]: `userIdHeader` is `x-user` instead of Kubeflow's `kubeflow-userid`: every component that reads the user's identity must be configured the same way
+ --> profiles/p.yaml:2:17
+  |
+2 |   userIdHeader: x-user
+  |                 ^^^^^^
+  |
+  = help: the gateway (oauth2-proxy / Istio RequestAuthentication `outputClaimToHeaders`) must set that header, and the central dashboard, KFAM and the web apps (`USERID_HEADER`, `USERID_PREFIX`) must read it; otherwise nobody matches these policies. Accept this once done with `settings.allowWarnings: [custom-identity-header]`
+
+warning[custom-identity-header]: `userIdPrefix` is `accounts.google.com:` instead of Kubeflow's empty prefix: every component that reads the user's identity must be configured the same way
+ --> profiles/p.yaml:3:17
+  |
+3 |   userIdPrefix: "accounts.google.com:"
+  |                 ^^^^^^^^^^^^^^^^^^^^^^
+  |
+  = help: the gateway (oauth2-proxy / Istio RequestAuthentication `outputClaimToHeaders`) must set that header, and the central dashboard, KFAM and the web apps (`USERID_HEADER`, `USERID_PREFIX`) must read it; otherwise nobody matches these policies. Accept this once done with `settings.allowWarnings: [custom-identity-header]`
+
+kfprofiles: 2 warnings
+"#,
+    );
+}
+
+#[test]
+fn lint_accepted_with_allow_warnings() {
+    validate(
+        r#"settings:
+  userIdHeader: x-user
+  allowWarnings: [custom-identity-header, unused-user]
+users:
+  - {id: alice, email: alice@example.com}
+  - {id: bob, email: bob@example.com}
+profiles:
+  - name: team
+    owner: alice
+"#,
+        0,
+        r#""#,
+    );
+}
+
+#[test]
+fn unknown_warning_code() {
+    validate(
+        r#"settings:
+  allowWarnings: [shared-ownr]
+users:
+  - {id: alice, email: alice@example.com}
+  - {id: bob, email: bob@example.com}
+profiles:
+  - name: team
+    owner: alice
+    members: [{user: bob}]
+"#,
+        2,
+        r#"error[unknown-warning]: `shared-ownr` is not a warning code
+ --> profiles/p.yaml:2:19
+  |
+2 |   allowWarnings: [shared-ownr]
+  |                   ^^^^^^^^^^^
+  |
+  = help: did you mean `shared-owner`?
+
+kfprofiles: 1 error
+"#,
+    );
+}
