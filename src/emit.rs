@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
 use crate::render::HEADER_MARK;
-use crate::tree::{read_generated, Tree};
+use crate::tree::{changed_files, read_generated, FileStatus, Tree};
 
 /// Suffix of the temporary files `build` renames into place.
 const TMP_SUFFIX: &str = ".kfprofiles-tmp";
@@ -46,18 +46,18 @@ impl Changes {
 
 /// Compares `tree` with the generated files under `out`.
 pub fn compare(tree: &Tree, out: &Path) -> std::io::Result<Changes> {
-    let (old, foreign) = read_generated(out, HEADER_MARK)?;
-    let foreign: BTreeSet<String> = foreign.into_iter().filter(|f| !is_tmp(f)).collect();
+    let (mut old, foreign) = read_generated(out, HEADER_MARK)?;
+    old.retain(|p, _| !is_tmp(p));
+    let foreign: BTreeSet<String> = foreign.into_iter().collect();
     let mut changes = Changes::default();
-    for (path, text) in tree {
-        match old.get(path) {
-            Some(o) if o == text => {}
-            Some(_) => changes.modified.push(path.clone()),
-            None if foreign.contains(path) => changes.foreign.push(path.clone()),
-            None => changes.added.push(path.clone()),
+    for (path, status) in changed_files(&old, tree) {
+        match status {
+            FileStatus::Modified => changes.modified.push(path),
+            FileStatus::Removed => changes.removed.push(path),
+            FileStatus::Added if foreign.contains(&path) => changes.foreign.push(path),
+            FileStatus::Added => changes.added.push(path),
         }
     }
-    changes.removed = old.keys().filter(|p| !tree.contains_key(*p) && !is_tmp(p)).cloned().collect();
     Ok(changes)
 }
 
