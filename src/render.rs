@@ -155,7 +155,7 @@ fn render_profile(
     let kustomization = templates
         .render(
             "kustomization.yaml.j2",
-            &minijinja::context! { files => names, profile => Value::from(Serde(profile)) },
+            &minijinja::context! { files => names, profile => Value::from(Serde(profile)), settings => settings.clone() },
         )
         .map_err(|e| vec![RenderError::Template(e)])?;
     let objects = found.len();
