@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod emit;
+pub mod gitops;
 pub mod k8s;
 pub mod load;
 pub mod model;
@@ -89,6 +90,7 @@ pub fn compile(profiles: &std::path::Path) -> Compiled {
     diagnostics.extend(validate::validate(&input));
     let (plan, more) = resolve::resolve(&input);
     diagnostics.extend(more);
+    diagnostics.extend(gitops::validate(&input, &plan));
     Compiled { input, plan, diagnostics }
 }
 
@@ -124,7 +126,12 @@ pub fn render_compiled(compiled: &mut Compiled, config: &Config) -> Option<Rende
     };
     let input_name = format!("{}/", load::display_path(&config.profiles).trim_end_matches('/'));
     match render::render(&compiled.plan, &templates, &input_name) {
-        Ok(r) => Some(r),
+        Ok(mut r) => {
+            let (files, objects) = gitops::render(&compiled.input, &compiled.plan, &render::header(&input_name));
+            r.tree.extend(files);
+            r.objects += objects;
+            Some(r)
+        }
         Err(errors) => {
             for e in errors {
                 let d = match e {

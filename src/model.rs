@@ -54,6 +54,10 @@ pub struct Settings {
     pub reserved_namespaces: Vec<String>,
     /// Extension: when non-empty, every email must be in one of these domains.
     pub allowed_email_domains: Vec<String>,
+    /// Extension: also write Argo CD objects that apply the output folder.
+    pub argocd: Option<crate::gitops::ArgoCdSettings>,
+    /// Extension: also write Flux Kustomizations that apply the output folder.
+    pub flux: Option<crate::gitops::FluxSettings>,
 }
 
 impl Default for Settings {
@@ -69,6 +73,8 @@ impl Default for Settings {
             protect_namespaces: true,
             reserved_namespaces: vec![],
             allowed_email_domains: vec![],
+            argocd: None,
+            flux: None,
         }
     }
 }

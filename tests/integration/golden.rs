@@ -77,4 +77,6 @@ golden! {
     profile_name_prefix => "profile-name-prefix",
     email_lowercase => "email-lowercase",
     owner_email_deploykf => "owner-email-deploykf",
+    gitops_per_profile => "gitops-per-profile",
+    gitops_single => "gitops-single",
 }

@@ -2,5 +2,6 @@
 
 mod build;
 mod errors;
+mod gitops;
 mod golden;
 mod harness;
