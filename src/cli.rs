@@ -50,6 +50,30 @@ pub enum Command {
     /// Print the JSON Schema of the input files.
     #[command(after_help = EXIT_CODES)]
     Schema,
+    /// Print a shell completion script (e.g. `kfprofiles completions bash > /etc/bash_completion.d/kfprofiles`).
+    #[command(after_help = EXIT_CODES)]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page, in roff (e.g. `kfprofiles man > kfprofiles.1`).
+    #[command(after_help = EXIT_CODES)]
+    Man {
+        /// Instead, write kfprofiles.1 and one page per subcommand (kfprofiles-build.1, ...) here.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// Shells `completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -3,7 +3,7 @@
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
-use crate::cli::{Cli, Color, Command, DiagnosticFormat};
+use crate::cli::{Cli, Color, Command, DiagnosticFormat, Shell};
 use crate::diagnostic::Format;
 
 /// The command to run.
@@ -13,6 +13,10 @@ pub enum Mode {
     Check,
     Validate,
     Schema,
+    /// Print a completion script for this shell.
+    Completions(crate::manual::Shell),
+    /// Print the man page.
+    Man,
 }
 
 /// Everything a run needs to know.
@@ -26,6 +30,8 @@ pub struct Config {
     pub format: Format,
     pub color: bool,
     pub deny_warnings: bool,
+    /// `man --dir`: write every man page into this folder.
+    pub man_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -43,12 +49,25 @@ impl Config {
             None if terminal => Format::Full,
             None => Format::Concise,
         };
+        let man_dir = match &cli.command {
+            Command::Man { dir } => dir.clone(),
+            _ => None,
+        };
         Config {
+            man_dir,
             mode: match cli.command {
                 Command::Build => Mode::Build,
                 Command::Check => Mode::Check,
                 Command::Validate => Mode::Validate,
                 Command::Schema => Mode::Schema,
+                Command::Completions { shell } => Mode::Completions(match shell {
+                    Shell::Bash => crate::manual::Shell::Bash,
+                    Shell::Zsh => crate::manual::Shell::Zsh,
+                    Shell::Fish => crate::manual::Shell::Fish,
+                    Shell::Elvish => crate::manual::Shell::Elvish,
+                    Shell::Powershell => crate::manual::Shell::PowerShell,
+                }),
+                Command::Man { .. } => Mode::Man,
             },
             templates: cli.templates.is_dir().then_some(cli.templates),
             profiles: cli.profiles,

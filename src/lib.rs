@@ -10,6 +10,7 @@ pub mod emit;
 pub mod gitops;
 pub mod k8s;
 pub mod load;
+pub mod manual;
 pub mod model;
 pub mod plan;
 pub mod render;
@@ -54,6 +55,11 @@ where
     let config = Config::from_cli(cli);
     match config.mode {
         Mode::Schema => schema(),
+        Mode::Completions(shell) => manual::print(&manual::completions(shell)),
+        Mode::Man => match &config.man_dir {
+            None => manual::print(&manual::man_page()),
+            Some(dir) => manual::write_man_pages(dir),
+        },
         Mode::Validate => validate(&config),
         Mode::Build => build(&config),
         Mode::Check => check(&config),

@@ -5,3 +5,4 @@ mod errors;
 mod gitops;
 mod golden;
 mod harness;
+mod manual;
