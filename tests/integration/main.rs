@@ -6,3 +6,4 @@ mod gitops;
 mod golden;
 mod harness;
 mod manual;
+mod recipes;
