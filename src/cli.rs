@@ -64,6 +64,17 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Convert a deployKF values file's `deploykf_core.deploykf_profiles_generator` block into a
+    /// profiles file (printed, or written with --output), and check it.
+    #[command(after_help = EXIT_CODES)]
+    ConvertDeploykf {
+        /// The deployKF values file.
+        #[arg(value_name = "FILE")]
+        values: PathBuf,
+        /// Write the profiles file here instead of printing it (e.g. profiles/deploykf.yaml).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 /// Shells `completions` writes a script for.

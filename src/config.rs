@@ -17,6 +17,8 @@ pub enum Mode {
     Completions(crate::manual::Shell),
     /// Print the man page.
     Man,
+    /// Convert deployKF values (`source`) into a profiles file (`output`, or stdout).
+    ConvertDeploykf,
 }
 
 /// Everything a run needs to know.
@@ -32,6 +34,10 @@ pub struct Config {
     pub deny_warnings: bool,
     /// `man --dir`: write every man page into this folder.
     pub man_dir: Option<PathBuf>,
+    /// The file a migration command reads (`convert-deploykf FILE`).
+    pub source: Option<PathBuf>,
+    /// Where a migration command writes (`--output`); `None` = stdout.
+    pub output: Option<PathBuf>,
 }
 
 impl Config {
@@ -53,8 +59,14 @@ impl Config {
             Command::Man { dir } => dir.clone(),
             _ => None,
         };
+        let (source, output) = match &cli.command {
+            Command::ConvertDeploykf { values, output } => (Some(values.clone()), output.clone()),
+            _ => (None, None),
+        };
         Config {
             man_dir,
+            source,
+            output,
             mode: match cli.command {
                 Command::Build => Mode::Build,
                 Command::Check => Mode::Check,
@@ -68,6 +80,7 @@ impl Config {
                     Shell::Powershell => crate::manual::Shell::PowerShell,
                 }),
                 Command::Man { .. } => Mode::Man,
+                Command::ConvertDeploykf { .. } => Mode::ConvertDeploykf,
             },
             templates: cli.templates.is_dir().then_some(cli.templates),
             profiles: cli.profiles,

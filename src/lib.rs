@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod deploykf;
 pub mod diagnostic;
 pub mod emit;
 pub mod gitops;
@@ -19,6 +20,7 @@ pub mod span;
 pub mod templates;
 pub mod tree;
 pub mod validate;
+pub mod yaml_out;
 
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -56,6 +58,7 @@ where
     match config.mode {
         Mode::Schema => schema(),
         Mode::Completions(shell) => manual::print(&manual::completions(shell)),
+        Mode::ConvertDeploykf => convert_deploykf(&config),
         Mode::Man => match &config.man_dir {
             None => manual::print(&manual::man_page()),
             Some(dir) => manual::write_man_pages(dir),
@@ -300,4 +303,71 @@ fn check(config: &Config) -> i32 {
     let n = changes.added.len() + changes.modified.len() + changes.removed.len() + changes.foreign.len();
     println!("kfprofiles: {out} is out of date ({n} files differ); run `kfprofiles build` and commit the result");
     EXIT_DIFFERS
+}
+
+/// `convert-deploykf FILE`: converts, checks the result like any input, then prints or writes it.
+fn convert_deploykf(config: &Config) -> i32 {
+    let source = config.source.as_deref().expect("convert-deploykf has a FILE");
+    let shown = load::display_path(source);
+    let fail = |d: Diagnostic| {
+        eprint!("{}", diagnostic::render(&[d], &Input::default(), config.format, config.color));
+        EXIT_ERROR
+    };
+    let values = match std::fs::read_to_string(source) {
+        Ok(v) => v,
+        Err(e) => return fail(Diagnostic::error("io", format!("cannot read `{shown}`: {e}"))),
+    };
+    let converted = match deploykf::convert(&values, &shown) {
+        Ok(c) => c,
+        Err(message) => {
+            return fail(Diagnostic::error("deploykf-values", message).help(
+                "pass a deployKF values file: the profiles are under `deploykf_core.deploykf_profiles_generator`",
+            ))
+        }
+    };
+    if let Some(path) = config.output.as_deref().filter(|p| p.exists()) {
+        return fail(
+            Diagnostic::error("output-exists", format!("`{}` exists; refusing to overwrite it", path.display()))
+                .help("choose another file name, or move the old file away"),
+        );
+    }
+    let target = config.output.as_deref().map_or(format!("<{shown} converted>"), load::display_path);
+    let (input, mut diagnostics) = load::load_texts(vec![(target, converted.text.clone())]);
+    diagnostics.extend(validate::validate(&input));
+    let (plan, more) = resolve::resolve(&input);
+    diagnostics.extend(more);
+    for d in &converted.dropped {
+        diagnostics.push(Diagnostic::warning("deploykf-dropped", format!("not carried over: {d}")));
+    }
+    for d in &converted.defaults {
+        diagnostics.push(Diagnostic::note("deploykf-default", format!("deployKF default made explicit: {d}")));
+    }
+    let compiled = Compiled { input, plan, diagnostics };
+    report(&compiled, config, true);
+    if compiled.has_errors(config.deny_warnings) {
+        return EXIT_ERROR;
+    }
+    match &config.output {
+        None => manual::print(&converted.text),
+        Some(path) => {
+            let written = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| std::fs::write(path, &converted.text));
+            match written {
+                Ok(()) => {
+                    println!(
+                        "kfprofiles: {} users, {} groups, {} profiles -> {}",
+                        compiled.input.users.len(),
+                        compiled.input.groups.len(),
+                        compiled.input.profiles.len(),
+                        path.display()
+                    );
+                    EXIT_OK
+                }
+                Err(e) => fail(Diagnostic::error("io", format!("cannot write `{}`: {e}", path.display()))),
+            }
+        }
+    }
 }

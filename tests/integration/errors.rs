@@ -1598,7 +1598,7 @@ fn warnings_fail_only_when_denied() {
 #[test]
 fn every_diagnostic_code_is_documented_in_the_readme() {
     let readme = std::fs::read_to_string(crate::harness::repo().join("README.md")).unwrap();
-    let sources: String = ["load.rs", "validate.rs", "resolve.rs", "lib.rs", "emit.rs", "gitops.rs"]
+    let sources: String = ["load.rs", "validate.rs", "resolve.rs", "lib.rs", "emit.rs", "gitops.rs", "deploykf.rs"]
         .iter()
         .map(|f| std::fs::read_to_string(crate::harness::repo().join("src").join(f)).unwrap())
         .collect();

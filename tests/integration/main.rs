@@ -1,6 +1,7 @@
 //! Integration tests: one binary (see `autotests = false` in Cargo.toml), one module per concern.
 
 mod build;
+mod deploykf;
 mod errors;
 mod gitops;
 mod golden;
