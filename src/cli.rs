@@ -75,6 +75,14 @@ pub enum Command {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Write a profiles folder (--profiles) from a cluster dump: the output of `kubectl get
+    /// profiles,namespaces,rolebindings,authorizationpolicies -A -o yaml`.
+    #[command(after_help = EXIT_CODES)]
+    Import {
+        /// The dump (a `kind: List` with `items`).
+        #[arg(value_name = "FILE")]
+        dump: PathBuf,
+    },
 }
 
 /// Shells `completions` writes a script for.

@@ -19,6 +19,8 @@ pub enum Mode {
     Man,
     /// Convert deployKF values (`source`) into a profiles file (`output`, or stdout).
     ConvertDeploykf,
+    /// Write a profiles folder (`profiles`) from a cluster dump (`source`).
+    Import,
 }
 
 /// Everything a run needs to know.
@@ -34,7 +36,7 @@ pub struct Config {
     pub deny_warnings: bool,
     /// `man --dir`: write every man page into this folder.
     pub man_dir: Option<PathBuf>,
-    /// The file a migration command reads (`convert-deploykf FILE`).
+    /// The file a migration command reads (`convert-deploykf FILE`, `import FILE`).
     pub source: Option<PathBuf>,
     /// Where a migration command writes (`--output`); `None` = stdout.
     pub output: Option<PathBuf>,
@@ -61,6 +63,7 @@ impl Config {
         };
         let (source, output) = match &cli.command {
             Command::ConvertDeploykf { values, output } => (Some(values.clone()), output.clone()),
+            Command::Import { dump } => (Some(dump.clone()), None),
             _ => (None, None),
         };
         Config {
@@ -81,6 +84,7 @@ impl Config {
                 }),
                 Command::Man { .. } => Mode::Man,
                 Command::ConvertDeploykf { .. } => Mode::ConvertDeploykf,
+                Command::Import { .. } => Mode::Import,
             },
             templates: cli.templates.is_dir().then_some(cli.templates),
             profiles: cli.profiles,

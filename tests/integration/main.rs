@@ -6,5 +6,6 @@ mod errors;
 mod gitops;
 mod golden;
 mod harness;
+mod import;
 mod manual;
 mod recipes;
