@@ -50,22 +50,28 @@ pub enum Command {
     /// Print the JSON Schema of the input files.
     #[command(after_help = EXIT_CODES)]
     Schema,
-    /// Print a shell completion script (e.g. `kfprofiles completions bash > /etc/bash_completion.d/kfprofiles`).
+    /// Print a shell completion script.
+    ///
+    /// For example `kfprofiles completions bash > /etc/bash_completion.d/kfprofiles`.
     #[command(after_help = EXIT_CODES)]
     Completions {
         /// The shell to complete for.
         #[arg(value_enum)]
         shell: Shell,
     },
-    /// Print the man page, in roff (e.g. `kfprofiles man > kfprofiles.1`).
+    /// Print the man page (roff), or write every page with --dir.
+    ///
+    /// For example `kfprofiles man | man -l -`, or `kfprofiles man --dir /usr/local/share/man/man1`.
     #[command(after_help = EXIT_CODES)]
     Man {
         /// Instead, write kfprofiles.1 and one page per subcommand (kfprofiles-build.1, ...) here.
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
-    /// Convert a deployKF values file's `deploykf_core.deploykf_profiles_generator` block into a
-    /// profiles file (printed, or written with --output), and check it.
+    /// Convert deployKF values into a profiles file.
+    ///
+    /// Reads the `deploykf_core.deploykf_profiles_generator` block of a deployKF values file,
+    /// checks the result like any input, and prints it (or writes it to a new file, --output).
     #[command(after_help = EXIT_CODES)]
     ConvertDeploykf {
         /// The deployKF values file.
@@ -75,8 +81,10 @@ pub enum Command {
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// Write a profiles folder (--profiles) from a cluster dump: the output of `kubectl get
-    /// profiles,namespaces,rolebindings,authorizationpolicies -A -o yaml`.
+    /// Write a new profiles folder (--profiles) from a cluster dump.
+    ///
+    /// The dump is the output of `kubectl get profiles,namespaces,rolebindings,authorizationpolicies
+    /// -A -o yaml`. What `build` would not reproduce is listed, and written to IMPORT.md.
     #[command(after_help = EXIT_CODES)]
     Import {
         /// The dump (a `kind: List` with `items`).
