@@ -5,7 +5,8 @@
 //! The input format is deliberately deployKF's `deploykf_core.deploykf_profiles_generator` block
 //! (`profileDefaults`, `users`, `groups`, `profiles`, `members[].access`), so the conversion is
 //! mostly a copy. What differs: deployKF's defaults are made explicit (its profiles are owned by
-//! `admin@example.com` unless they say otherwise; kfprofiles has no default owner), and
+//! `admin@example.com` unless they say otherwise; kfprofiles has no default owner; with
+//! `kubeflow_tools.pipelines.enabled: false` member policies do not admit the KFP UI), and
 //! deployKF's per-tool settings (`tools`: MinIO / object store access for Kubeflow Pipelines),
 //! which are not Kubeflow access objects, are dropped and listed.
 
@@ -49,6 +50,14 @@ pub fn convert(values: &str, source: &str) -> Result<Converted, String> {
         }
     }
     let mut out = Mapping::new();
+    // deployKF leaves the KFP UI out of member policies when Kubeflow Pipelines is off.
+    let pipelines = doc.get("kubeflow_tools").and_then(|t| t.get("pipelines")).and_then(|p| p.get("enabled"));
+    if pipelines == Some(&Value::Bool(false)) {
+        let mut settings = Mapping::new();
+        settings.insert("kubeflowPipelines".into(), false.into());
+        out.insert("settings".into(), Value::Mapping(settings));
+        defaults.push("`settings.kubeflowPipelines: false`: `kubeflow_tools.pipelines.enabled` is false".into());
+    }
 
     let mut profile_defaults = block.get("profileDefaults").and_then(Value::as_mapping).cloned().unwrap_or_default();
     if profile_defaults.remove("tools").is_some() {
@@ -124,6 +133,16 @@ mod tests {
         assert_eq!(parsed["profileDefaults"]["ownerEmail"], "admin@example.com");
         assert_eq!(parsed["profiles"][0]["members"][0]["group"], "g");
         assert!(parsed["profiles"][0].get("tools").is_none());
+    }
+
+    #[test]
+    fn pipelines_off_in_deploykf_means_no_kfp_principal() {
+        let values = "kubeflow_tools: {pipelines: {enabled: false}}\ndeploykf_core:\n  deploykf_profiles_generator: {profiles: []}\n";
+        let c = convert(values, "v.yaml").unwrap();
+        let parsed: Value = serde_yaml::from_str(&c.text).unwrap();
+        assert_eq!(parsed["settings"]["kubeflowPipelines"], false);
+        let on = convert("deploykf_core:\n  deploykf_profiles_generator: {profiles: []}\n", "v.yaml").unwrap();
+        assert!(!on.text.contains("settings"));
     }
 
     #[test]
