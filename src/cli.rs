@@ -67,6 +67,61 @@ pub enum Command {
     /// Print the JSON Schema of the input files.
     #[command(after_help = EXIT_CODES)]
     Schema,
+    /// Print a shell completion script.
+    ///
+    /// For example `kfprofiles completions bash > /etc/bash_completion.d/kfprofiles`.
+    #[command(after_help = EXIT_CODES)]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page (roff), or write every page with --dir.
+    ///
+    /// For example `kfprofiles man | man -l -`, or `kfprofiles man --dir /usr/local/share/man/man1`.
+    #[command(after_help = EXIT_CODES)]
+    Man {
+        /// Instead, write kfprofiles.1 and one page per subcommand (kfprofiles-build.1, ...) here.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Convert deployKF values into a profiles file.
+    ///
+    /// Reads the `deploykf_core.deploykf_profiles_generator` block of a deployKF values file,
+    /// checks the result like any input, and prints it (or writes it to a new file, --output).
+    #[command(after_help = EXIT_CODES)]
+    ConvertDeploykf {
+        /// The deployKF values file.
+        #[arg(value_name = "FILE")]
+        values: PathBuf,
+        /// Write the profiles file here instead of printing it (e.g. profiles/deploykf.yaml).
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        diagnostics: DiagnosticArgs,
+    },
+    /// Write a new profiles folder (--profiles) from a cluster dump.
+    ///
+    /// The dump is the output of `kubectl get profiles,namespaces,rolebindings,authorizationpolicies
+    /// -A -o yaml`. What `build` would not reproduce is listed, and written to IMPORT.md.
+    #[command(after_help = EXIT_CODES)]
+    Import {
+        /// The dump (a `kind: List` with `items`).
+        #[arg(value_name = "FILE")]
+        dump: PathBuf,
+        #[command(flatten)]
+        diagnostics: DiagnosticArgs,
+    },
+}
+
+/// Shells `completions` writes a script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
 }
 
 /// Options of the commands whose only output format is that of the diagnostics.

@@ -3,7 +3,7 @@
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
-use crate::cli::{AccessFormat, Cli, Color, Command, DiagnosticFormat, DiffFormat};
+use crate::cli::{AccessFormat, Cli, Color, Command, DiagnosticFormat, DiffFormat, Shell};
 use crate::diagnostic::Format;
 
 /// The command to run, with its own options.
@@ -13,6 +13,14 @@ pub enum Mode {
     Check,
     Validate,
     Schema,
+    /// Print a completion script for this shell.
+    Completions(crate::manual::Shell),
+    /// Print the man page.
+    Man,
+    /// Convert deployKF values (`source`) into a profiles file (`output`, or stdout).
+    ConvertDeploykf,
+    /// Write a profiles folder (`profiles`) from a cluster dump (`source`).
+    Import,
     /// Compare the rendering with `against` (the output folder when not given).
     Diff {
         against: PathBuf,
@@ -58,6 +66,12 @@ pub struct Config {
     /// Colour in results (stdout): the text diff.
     pub color_stdout: bool,
     pub deny_warnings: bool,
+    /// `man --dir`: write every man page into this folder.
+    pub man_dir: Option<PathBuf>,
+    /// The file a migration command reads (`convert-deploykf FILE`, `import FILE`).
+    pub source: Option<PathBuf>,
+    /// Where a migration command writes (`--output`); `None` = stdout.
+    pub output: Option<PathBuf>,
 }
 
 impl Config {
@@ -74,6 +88,7 @@ impl Config {
         let (color, color_stdout) = (color_on(terminal), color_on(std::io::stdout().is_terminal()));
         let diagnostic_format = match &cli.command {
             Command::Build(a) | Command::Check(a) | Command::Validate(a) => a.format,
+            Command::ConvertDeploykf { diagnostics, .. } | Command::Import { diagnostics, .. } => diagnostics.format,
             _ => None,
         };
         let format = match diagnostic_format {
@@ -83,11 +98,30 @@ impl Config {
             None if terminal => Format::Full,
             None => Format::Concise,
         };
+        let man_dir = match &cli.command {
+            Command::Man { dir } => dir.clone(),
+            _ => None,
+        };
+        let (source, output) = match &cli.command {
+            Command::ConvertDeploykf { values, output, .. } => (Some(values.clone()), output.clone()),
+            Command::Import { dump, .. } => (Some(dump.clone()), None),
+            _ => (None, None),
+        };
         let mode = match cli.command {
             Command::Build(_) => Mode::Build,
             Command::Check(_) => Mode::Check,
             Command::Validate(_) => Mode::Validate,
             Command::Schema => Mode::Schema,
+            Command::Completions { shell } => Mode::Completions(match shell {
+                Shell::Bash => crate::manual::Shell::Bash,
+                Shell::Zsh => crate::manual::Shell::Zsh,
+                Shell::Fish => crate::manual::Shell::Fish,
+                Shell::Elvish => crate::manual::Shell::Elvish,
+                Shell::Powershell => crate::manual::Shell::PowerShell,
+            }),
+            Command::Man { .. } => Mode::Man,
+            Command::ConvertDeploykf { .. } => Mode::ConvertDeploykf,
+            Command::Import { .. } => Mode::Import,
             Command::Diff(d) => Mode::Diff {
                 against: d.against.unwrap_or_else(|| cli.out.clone()),
                 format: match d.format {
@@ -109,6 +143,9 @@ impl Config {
         };
         Config {
             mode,
+            man_dir,
+            source,
+            output,
             templates: cli.templates.is_dir().then_some(cli.templates),
             profiles: cli.profiles,
             out: cli.out,

@@ -6,11 +6,16 @@
 pub mod access;
 pub mod cli;
 pub mod config;
+pub mod deploykf;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;
+pub mod gitops;
+pub mod import;
 pub mod k8s;
 pub mod load;
+pub mod manual;
+pub mod migrate;
 pub mod model;
 pub mod plan;
 pub mod render;
@@ -19,6 +24,7 @@ pub mod span;
 pub mod templates;
 pub mod tree;
 pub mod validate;
+pub mod yaml_out;
 
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -55,6 +61,13 @@ where
     let config = Config::from_cli(cli);
     match &config.mode {
         Mode::Schema => schema(),
+        Mode::Completions(shell) => manual::print(&manual::completions(*shell)),
+        Mode::ConvertDeploykf => migrate::convert_deploykf(&config),
+        Mode::Import => migrate::import_dump(&config),
+        Mode::Man => match &config.man_dir {
+            None => manual::print(&manual::man_page()),
+            Some(dir) => manual::write_man_pages(dir),
+        },
         Mode::Validate => validate(&config),
         Mode::Build => build(&config),
         Mode::Check => check(&config),
@@ -105,6 +118,7 @@ fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) -> Compiled
     diagnostics.extend(validate::validate(&input));
     let (plan, more) = resolve::resolve(&input);
     diagnostics.extend(more);
+    diagnostics.extend(gitops::validate(&input, &plan));
     // Warnings the organisation has accepted in `settings.allowWarnings` are not reported.
     let allowed = input.settings().allow_warnings;
     diagnostics.retain(|d| d.severity != Severity::Warning || !allowed.iter().any(|a| a == d.code));
@@ -143,7 +157,12 @@ pub fn render_compiled(compiled: &mut Compiled, config: &Config) -> Option<Rende
     };
     let input_name = format!("{}/", load::display_path(&config.profiles).trim_end_matches('/'));
     match render::render(&compiled.plan, &templates, &input_name) {
-        Ok(r) => Some(r),
+        Ok(mut r) => {
+            let (files, objects) = gitops::render(&compiled.input, &compiled.plan, &render::header(&input_name));
+            r.tree.extend(files);
+            r.objects += objects;
+            Some(r)
+        }
         Err(errors) => {
             for e in errors {
                 let d = match e {

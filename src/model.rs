@@ -60,6 +60,10 @@ pub struct Settings {
     /// Extension: how Istio recognises members of groups kept in the identity provider
     /// (groups with a `claim`).
     pub idp_groups: IdpGroupsSettings,
+    /// Extension: also write Argo CD objects that apply the output folder.
+    pub argocd: Option<crate::gitops::ArgoCdSettings>,
+    /// Extension: also write Flux Kustomizations that apply the output folder.
+    pub flux: Option<crate::gitops::FluxSettings>,
 }
 
 impl Default for Settings {
@@ -77,6 +81,8 @@ impl Default for Settings {
             allowed_email_domains: vec![],
             allow_warnings: vec![],
             idp_groups: IdpGroupsSettings::default(),
+            argocd: None,
+            flux: None,
         }
     }
 }

@@ -172,6 +172,14 @@ fn yaml_filter(value: Value, indent: usize) -> Result<Value, Error> {
     Ok(Value::from_safe_string(lines.join(&pad)))
 }
 
+/// `value` (anything serde can serialise) as a block YAML document with the same quoting rules
+/// as the templates, newline-terminated: for objects built in code rather than from a template.
+pub fn to_yaml(value: &impl serde::Serialize) -> String {
+    let mut lines = Vec::new();
+    block(&Value::from(minijinja::value::Serde(value)), 0, &mut lines).expect("plain data serialises as YAML");
+    lines.join("\n") + "\n"
+}
+
 /// Appends the lines of `value` at `indent`, in block style (lists not indented under their key).
 fn block(value: &Value, indent: usize, lines: &mut Vec<String>) -> Result<(), Error> {
     let pad = " ".repeat(indent);

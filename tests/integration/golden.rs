@@ -80,4 +80,6 @@ golden! {
     owner_email_deploykf => "owner-email-deploykf",
     idp_groups => "idp-groups",
     idp_groups_mixed => "idp-groups-mixed",
+    gitops_per_profile => "gitops-per-profile",
+    gitops_single => "gitops-single",
 }

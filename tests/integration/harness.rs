@@ -137,7 +137,8 @@ pub fn assert_yaml_1_1_safe(path: &str, text: &str) {
     use yaml_rust2::parser::{Event, Parser};
     use yaml_rust2::scanner::TScalarStyle;
     // The only fields of the output that are booleans.
-    const BOOLEAN_KEYS: &[&str] = &["annotateOnly"];
+    const BOOLEAN_KEYS: &[&str] =
+        &["annotateOnly", "exclude", "goTemplate", "preserveResourcesOnDeletion", "prune", "selfHeal"];
     let mut parser = Parser::new_from_str(text);
     let mut previous = String::new();
     loop {

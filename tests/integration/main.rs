@@ -2,10 +2,15 @@
 
 mod access;
 mod build;
+mod deploykf;
 mod diff;
 mod errors;
 mod filesystem;
+mod gitops;
 mod golden;
 mod harness;
 mod hostile;
+mod import;
+mod manual;
 mod properties;
+mod recipes;
