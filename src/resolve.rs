@@ -79,6 +79,8 @@ struct Resolver<'a> {
     expanded: Vec<BTreeMap<usize, Vec<usize>>>,
     /// Normalised emails of the users, by user index.
     emails: Vec<String>,
+    /// The first user of each normalised email (the owner's id is looked up once per profile).
+    email_users: HashMap<String, usize>,
 }
 
 impl<'a> Resolver<'a> {
@@ -91,10 +93,14 @@ impl<'a> Resolver<'a> {
         for (i, g) in input.groups.iter().enumerate() {
             group_ids.entry(g.value.id.as_str()).or_insert(i);
         }
-        let emails = input.users.iter().map(|u| normalise_email(settings, &u.value.email)).collect();
+        let emails: Vec<String> = input.users.iter().map(|u| normalise_email(settings, &u.value.email)).collect();
+        let mut email_users = HashMap::new();
+        for (i, e) in emails.iter().enumerate() {
+            email_users.entry(e.clone()).or_insert(i);
+        }
         let groups: Vec<&Group> = input.groups.iter().map(|g| &g.value).collect();
         let expanded = expand_groups(&groups, &user_ids, &group_ids);
-        Resolver { input, settings, user_ids, group_ids, expanded, emails }
+        Resolver { input, settings, user_ids, group_ids, expanded, emails, email_users }
     }
 
     fn profile(&self, item: &Item<Profile>, diagnostics: &mut Vec<Diagnostic>) -> ProfilePlan {
@@ -106,7 +112,7 @@ impl<'a> Resolver<'a> {
             (None, Some(email), _) | (None, None, Some(email)) => normalise_email(self.settings, email),
             (None, None, None) => String::new(),
         };
-        let owner_id = self.emails.iter().position(|e| *e == owner).map(|u| self.input.users[u].value.id.clone());
+        let owner_id = self.email_users.get(&owner).map(|&u| self.input.users[u].value.id.clone());
 
         let mut access: BTreeMap<usize, Access> = BTreeMap::new();
         for (mi, m) in p.members.iter().enumerate() {
