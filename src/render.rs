@@ -120,7 +120,9 @@ fn render_profile(
     header: &str,
 ) -> Result<ProfileFiles, Vec<RenderError>> {
     let ns = &profile.namespace;
-    let ctx = minijinja::context! { profile => Value::from(Serde(profile)), settings => settings.clone() };
+    // Converted once: both contexts share it (a `Value` clone is a reference count).
+    let profile_value = Value::from(Serde(profile));
+    let ctx = minijinja::context! { profile => profile_value.clone(), settings => settings.clone() };
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let mut found: Vec<ObjectId> = Vec::new();
@@ -152,10 +154,7 @@ fn render_profile(
     }
     let names: Vec<String> = files.iter().map(|(f, ..)| f.clone()).collect();
     let kustomization = templates
-        .render(
-            "kustomization.yaml.j2",
-            &minijinja::context! { files => names, profile => Value::from(Serde(profile)) },
-        )
+        .render("kustomization.yaml.j2", &minijinja::context! { files => names, profile => profile_value })
         .map_err(|e| vec![RenderError::Template(e)])?;
     let objects = found.len();
     let mut out: Vec<(String, String)> =
