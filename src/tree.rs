@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Relative path → file content.
 pub type Tree = BTreeMap<String, String>;
@@ -44,23 +45,39 @@ pub fn list_files(root: &Path) -> std::io::Result<Vec<String>> {
     Ok(files)
 }
 
-/// `f` applied to every item, on every core: the items are split into one contiguous run per
-/// thread, and the results come back in the items' order. For file I/O, where two threads keep
-/// the disk (or the page cache) busier than one.
+/// `f` applied to every item, on every core; the results come back in the items' order.
+///
+/// The threads take blocks of [`BLOCK`] items from a shared counter until none is left, so a
+/// thread slowed down (by other processes on a busy machine, or by big profiles) takes fewer
+/// blocks instead of holding the others up. Used for file I/O here and by `render` and `resolve`.
 pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len() / 64).max(1);
-    if threads == 1 {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len().div_ceil(BLOCK));
+    if threads <= 1 {
         return items.iter().map(f).collect();
     }
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(items.len().div_ceil(threads))
-            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().expect("an I/O thread panicked")).collect()
-    })
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let start = next.fetch_add(BLOCK, Ordering::Relaxed);
+            if start >= items.len() {
+                return done;
+            }
+            let block = &items[start..items.len().min(start + BLOCK)];
+            done.push((start, block.iter().map(&f).collect::<Vec<R>>()));
+        }
+    };
+    let mut blocks: Vec<(usize, Vec<R>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a worker thread panicked")).collect()
+    });
+    blocks.sort_unstable_by_key(|(start, _)| *start);
+    blocks.into_iter().flat_map(|(_, results)| results).collect()
 }
+
+/// Items a [`par_map`] thread takes at a time: enough to make the shared counter cheap, few
+/// enough to balance the threads.
+const BLOCK: usize = 16;
 
 /// `path` below `root`, `/`-separated.
 pub fn relative(root: &Path, path: &Path) -> String {
