@@ -12,6 +12,7 @@ use crate::load::{Input, Item};
 use crate::model::{Group, Plugin, Profile, Role, Settings};
 use crate::plan::{MemberPlan, Plan, ProfilePlan, SettingsPlan};
 use crate::span::Path;
+use crate::tree::par_map;
 
 /// Label put on every generated object.
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kfprofiles");
@@ -38,9 +39,14 @@ pub fn resolve(input: &Input) -> (Plan, Vec<Diagnostic>) {
     let settings = input.settings();
     let mut diagnostics = Vec::new();
     let resolver = Resolver::new(input, &settings);
+    // Profiles resolve independently: on every core, then merged in input order.
+    let resolved = par_map(&input.profiles, |item| {
+        let mut found = Vec::new();
+        (resolver.profile(item, &mut found), found)
+    });
     let mut profiles: BTreeMap<String, ProfilePlan> = BTreeMap::new();
-    for item in &input.profiles {
-        let plan = resolver.profile(item, &mut diagnostics);
+    for (plan, found) in resolved {
+        diagnostics.extend(found);
         // A duplicate namespace is reported by `validate`; the first profile keeps it.
         profiles.entry(plan.namespace.clone()).or_insert(plan);
     }
