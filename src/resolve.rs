@@ -15,6 +15,7 @@ use crate::load::{Input, Item};
 use crate::model::{Group, IdpGroupsMode, Plugin, Profile, Role, Settings};
 use crate::plan::{ConditionPlan, GroupPlan, MemberPlan, Plan, ProfilePlan, SettingsPlan};
 use crate::span::Path;
+use crate::tree::par_map;
 
 /// Label put on every generated object.
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kfprofiles");
@@ -41,9 +42,14 @@ pub fn resolve(input: &Input) -> (Plan, Vec<Diagnostic>) {
     let settings = input.settings();
     let mut diagnostics = Vec::new();
     let resolver = Resolver::new(input, &settings);
+    // Profiles resolve independently: on every core, then merged in input order.
+    let resolved = par_map(&input.profiles, |item| {
+        let mut found = Vec::new();
+        (resolver.profile(item, &mut found), found)
+    });
     let mut profiles: BTreeMap<String, ProfilePlan> = BTreeMap::new();
-    for item in &input.profiles {
-        let plan = resolver.profile(item, &mut diagnostics);
+    for (plan, found) in resolved {
+        diagnostics.extend(found);
         // A duplicate namespace is reported by `validate`; the first profile keeps it.
         profiles.entry(plan.namespace.clone()).or_insert(plan);
     }
@@ -96,6 +102,8 @@ struct Resolver<'a> {
     expanded: Vec<Expansion>,
     /// Normalised emails of the users, by user index.
     emails: Vec<String>,
+    /// The first user of each normalised email (the owner's id is looked up once per profile).
+    email_users: HashMap<String, usize>,
 }
 
 impl<'a> Resolver<'a> {
@@ -108,10 +116,14 @@ impl<'a> Resolver<'a> {
         for (i, g) in input.groups.iter().enumerate() {
             group_ids.entry(g.value.id.as_str()).or_insert(i);
         }
-        let emails = input.users.iter().map(|u| normalise_email(settings, &u.value.email)).collect();
+        let emails: Vec<String> = input.users.iter().map(|u| normalise_email(settings, &u.value.email)).collect();
+        let mut email_users = HashMap::new();
+        for (i, e) in emails.iter().enumerate() {
+            email_users.entry(e.clone()).or_insert(i);
+        }
         let groups: Vec<&Group> = input.groups.iter().map(|g| &g.value).collect();
         let expanded = expand_groups(&groups, &user_ids, &group_ids);
-        Resolver { input, settings, user_ids, group_ids, expanded, emails }
+        Resolver { input, settings, user_ids, group_ids, expanded, emails, email_users }
     }
 
     fn profile(&self, item: &Item<Profile>, diagnostics: &mut Vec<Diagnostic>) -> ProfilePlan {
@@ -123,7 +135,7 @@ impl<'a> Resolver<'a> {
             (None, Some(email), _) | (None, None, Some(email)) => normalise_email(self.settings, email),
             (None, None, None) => String::new(),
         };
-        let owner_id = self.emails.iter().position(|e| *e == owner).map(|u| self.input.users[u].value.id.clone());
+        let owner_id = self.email_users.get(&owner).map(|&u| self.input.users[u].value.id.clone());
 
         let mut access: BTreeMap<usize, Access> = BTreeMap::new();
         let mut group_access: BTreeMap<String, GroupAccess> = BTreeMap::new();

@@ -5,40 +5,85 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Relative path → file content.
 pub type Tree = BTreeMap<String, String>;
 
 /// The generated files under `root` (those that start with `mark`), without following symlinks.
-/// Returns the tree and the paths of everything else that is not a folder: files that were not
-/// generated, symbolic links, sockets.
+/// Returns the tree and the (sorted) paths of everything else that is not a folder: files that
+/// were not generated, symbolic links, sockets.
 pub fn read_generated(root: &Path, mark: &str) -> std::io::Result<(Tree, Vec<String>)> {
+    let (files, mut foreign) = list_files(root)?;
+    let texts = par_map(&files, |rel| std::fs::read(root.join(rel)));
     let mut tree = Tree::new();
-    let mut foreign = Vec::new();
-    if !root.exists() {
-        return Ok((tree, foreign));
-    }
-    for entry in walkdir::WalkDir::new(root).follow_links(false).sort_by_file_name() {
-        let entry = entry.map_err(std::io::Error::other)?;
-        if entry.file_type().is_dir() {
-            continue;
-        }
-        let rel = relative(root, entry.path());
-        // A symbolic link is never generated, so never overwritten or deleted (nor followed).
-        if !entry.file_type().is_file() {
-            foreign.push(rel);
-            continue;
-        }
-        let bytes = std::fs::read(entry.path())?;
-        match String::from_utf8(bytes) {
+    for (rel, bytes) in files.into_iter().zip(texts) {
+        match String::from_utf8(bytes?) {
             Ok(text) if text.starts_with(mark) => {
                 tree.insert(rel, text);
             }
             _ => foreign.push(rel),
         }
     }
+    foreign.sort_unstable();
     Ok((tree, foreign))
 }
+
+/// Everything under `root` that is not a folder, as sorted `/`-separated paths relative to
+/// `root`: the regular files, and the rest (symbolic links, which are never followed, sockets,
+/// …); nothing when `root` does not exist.
+pub fn list_files(root: &Path) -> std::io::Result<(Vec<String>, Vec<String>)> {
+    let (mut files, mut others) = (Vec::new(), Vec::new());
+    if !root.exists() {
+        return Ok((files, others));
+    }
+    for entry in walkdir::WalkDir::new(root).follow_links(false) {
+        let entry = entry.map_err(std::io::Error::other)?;
+        let kind = entry.file_type();
+        if kind.is_file() {
+            files.push(relative(root, entry.path()));
+        } else if !kind.is_dir() {
+            others.push(relative(root, entry.path()));
+        }
+    }
+    files.sort_unstable();
+    others.sort_unstable();
+    Ok((files, others))
+}
+
+/// `f` applied to every item, on every core; the results come back in the items' order.
+///
+/// The threads take blocks of [`BLOCK`] items from a shared counter until none is left, so a
+/// thread slowed down (by other processes on a busy machine, or by big profiles) takes fewer
+/// blocks instead of holding the others up. Used for file I/O here and by `render` and `resolve`.
+pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len().div_ceil(BLOCK));
+    if threads <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let start = next.fetch_add(BLOCK, Ordering::Relaxed);
+            if start >= items.len() {
+                return done;
+            }
+            let block = &items[start..items.len().min(start + BLOCK)];
+            done.push((start, block.iter().map(&f).collect::<Vec<R>>()));
+        }
+    };
+    let mut blocks: Vec<(usize, Vec<R>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(work)).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a worker thread panicked")).collect()
+    });
+    blocks.sort_unstable_by_key(|(start, _)| *start);
+    blocks.into_iter().flat_map(|(_, results)| results).collect()
+}
+
+/// Items a [`par_map`] thread takes at a time: enough to make the shared counter cheap, few
+/// enough to balance the threads.
+const BLOCK: usize = 16;
 
 /// `path` below `root`, `/`-separated.
 pub fn relative(root: &Path, path: &Path) -> String {
