@@ -131,14 +131,18 @@ fn invalid_utf8(input: &mut Input, display: String, bytes: &[u8]) -> Diagnostic 
 
 /// Parses and merges the given `(display path, text)` pairs, in order.
 pub fn load_texts(texts: Vec<(String, String)>) -> (Input, Vec<Diagnostic>) {
+    // Files are parsed on every core (a large organisation has thousands), then merged in order.
+    let indexed: Vec<(usize, (String, String))> = texts.into_iter().enumerate().collect();
+    let parsed = crate::tree::par_map(&indexed, |(file, (_, text))| {
+        // A byte order mark is legal at the start of a YAML stream; serde_yaml accepts it too.
+        let spans = SpanIndex::build(*file, text.strip_prefix('\u{feff}').unwrap_or(text));
+        (spans, parse(text))
+    });
     let mut input = Input::default();
     let mut diagnostics = Vec::new();
-    for (display, text) in texts {
-        let file = input.files.len();
-        // A byte order mark is legal at the start of a YAML stream; serde_yaml accepts it too.
-        let spans = SpanIndex::build(file, text.strip_prefix('\u{feff}').unwrap_or(&text));
+    for ((file, (display, text)), (spans, result)) in indexed.into_iter().zip(parsed) {
         input.files.push(SourceFile { display, text, spans });
-        match parse(&input.files[file].text) {
+        match result {
             Ok(parsed) => merge(&mut input, file, parsed),
             Err(e) => diagnostics.push(yaml_error(&input, file, &e)),
         }
