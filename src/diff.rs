@@ -222,6 +222,55 @@ impl Report {
     }
 }
 
+/// The parts of the base folder `against` and of the rendering `new` that [`report`] needs: the
+/// files that differ, and every file of a profile folder where something differs (its access is
+/// compared as a whole). A base file equal to the rendered one is read, compared and dropped, so
+/// the base is never in memory as a whole; files that kfprofiles did not generate and temporary
+/// files are left out.
+pub fn relevant_trees(against: &std::path::Path, new: &Tree) -> std::io::Result<(Tree, Tree)> {
+    let (files, _others) = crate::tree::list_files(against)?;
+    // For each base file: `None` when equal to the rendering, its text when it differs or is
+    // stale; not generated files are skipped.
+    let read = crate::tree::par_map(&files, |rel| -> std::io::Result<Option<Option<String>>> {
+        if crate::emit::is_tmp(rel) {
+            return Ok(None);
+        }
+        let bytes = std::fs::read(against.join(rel))?;
+        if new.get(rel).is_some_and(|t| t.as_bytes() == bytes) {
+            return Ok(Some(None));
+        }
+        Ok(String::from_utf8(bytes).ok().filter(|t| t.starts_with(crate::render::HEADER_MARK)).map(Some))
+    });
+    let mut old = Tree::new();
+    let mut same: BTreeSet<String> = BTreeSet::new();
+    for (rel, r) in files.into_iter().zip(read) {
+        match r? {
+            Some(Some(text)) => {
+                old.insert(rel, text);
+            }
+            Some(None) => {
+                same.insert(rel);
+            }
+            None => {}
+        }
+    }
+    let folder = |p: &str| p.split_once('/').map(|(f, _)| f.to_string());
+    let mut changed: BTreeSet<String> = old.keys().filter_map(|p| folder(p)).collect();
+    changed.extend(new.keys().filter(|p| !same.contains(*p) && !old.contains_key(*p)).filter_map(|p| folder(p)));
+    let mut relevant = Tree::new();
+    for (path, text) in new {
+        let in_changed_folder = folder(path).is_some_and(|f| changed.contains(&f));
+        if in_changed_folder || !same.contains(path) {
+            relevant.insert(path.clone(), text.clone());
+        }
+        // An unchanged file of a changed folder is the same on both sides.
+        if in_changed_folder && same.contains(path) {
+            old.insert(path.clone(), text.clone());
+        }
+    }
+    Ok((old, relevant))
+}
+
 /// Compares the base tree `old` with the rendering `new` of `plan`. `against` names the base
 /// in the output. Fails when a base file cannot be parsed.
 pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Report, String> {

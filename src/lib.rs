@@ -340,15 +340,13 @@ fn diff(config: &Config, against: &std::path::Path, format: DiffOutput) -> i32 {
                 .help("pass the base rendering with `--against DIR`; to compare with nothing, pass an empty folder"),
         );
     }
-    let old = match tree::read_generated(against, render::HEADER_MARK) {
-        Ok((mut old, _foreign)) => {
-            old.retain(|path, _| !emit::is_tmp(path));
-            old
-        }
+    let (old, new) = match diff::relevant_trees(against, &rendered.tree) {
+        Ok(trees) => trees,
         Err(e) => return fail(config, Diagnostic::error("io", format!("cannot read `{}`: {e}", against.display()))),
     };
+    drop(rendered);
     let name = load::display_path(against);
-    let report = match diff::report(&old, &rendered.tree, &compiled.plan, &name) {
+    let report = match diff::report(&old, &new, &compiled.plan, &name) {
         Ok(r) => r,
         Err(e) => {
             return fail(

@@ -9,17 +9,28 @@ use crate::load::{self, Input};
 use crate::{deploykf, import, manual, plural, render_compiled, report, resolve, validate, Compiled};
 use crate::{EXIT_ERROR, EXIT_OK};
 
+/// The FILE a migration command reads: its shown path and its text.
+fn read_source(config: &Config) -> Result<(String, String), Box<Diagnostic>> {
+    let source = config.source.as_deref().expect("a migration command has a FILE");
+    let shown = load::display_path(source);
+    match std::fs::read_to_string(source) {
+        Ok(text) => Ok((shown, text)),
+        Err(e) => Err(Box::new(Diagnostic::error("io", format!("cannot read `{shown}`: {e}")))),
+    }
+}
+
+/// Prints one diagnostic that is not about the profiles input; returns the error exit code.
+fn report_one(config: &Config, d: Diagnostic) -> i32 {
+    eprint!("{}", diagnostic::render(&[d], &Input::default(), config.format, config.color));
+    EXIT_ERROR
+}
+
 /// `convert-deploykf FILE`: converts, checks the result like any input, then prints or writes it.
 pub fn convert_deploykf(config: &Config) -> i32 {
-    let source = config.source.as_deref().expect("convert-deploykf has a FILE");
-    let shown = load::display_path(source);
-    let fail = |d: Diagnostic| {
-        eprint!("{}", diagnostic::render(&[d], &Input::default(), config.format, config.color));
-        EXIT_ERROR
-    };
-    let values = match std::fs::read_to_string(source) {
-        Ok(v) => v,
-        Err(e) => return fail(Diagnostic::error("io", format!("cannot read `{shown}`: {e}"))),
+    let fail = |d: Diagnostic| report_one(config, d);
+    let (shown, values) = match read_source(config) {
+        Ok(s) => s,
+        Err(d) => return fail(*d),
     };
     let converted = match deploykf::convert(&values, &shown) {
         Ok(c) => c,
@@ -80,15 +91,10 @@ pub fn convert_deploykf(config: &Config) -> i32 {
 /// the rendering with the dump object by object, and writes the folder with `IMPORT.md`, the
 /// list of what `build` will not reproduce.
 pub fn import_dump(config: &Config) -> i32 {
-    let source = config.source.as_deref().expect("import has a FILE");
-    let shown = load::display_path(source);
-    let fail = |d: Diagnostic| {
-        eprint!("{}", diagnostic::render(&[d], &Input::default(), config.format, config.color));
-        EXIT_ERROR
-    };
-    let dump = match std::fs::read_to_string(source) {
-        Ok(v) => v,
-        Err(e) => return fail(Diagnostic::error("io", format!("cannot read `{shown}`: {e}"))),
+    let fail = |d: Diagnostic| report_one(config, d);
+    let (shown, dump) = match read_source(config) {
+        Ok(s) => s,
+        Err(d) => return fail(*d),
     };
     let imported = match import::import(&dump, &shown) {
         Ok(i) => i,
