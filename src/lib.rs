@@ -324,7 +324,7 @@ fn check(config: &Config) -> i32 {
 }
 
 /// Prints diagnostics not tied to an input position (a bad option value, an unreadable folder).
-fn fail(config: &Config, d: Diagnostic) -> i32 {
+pub(crate) fn fail(config: &Config, d: Diagnostic) -> i32 {
     eprint!("{}", diagnostic::render(&[d], &Input::default(), config.format, config.color));
     EXIT_ERROR
 }

@@ -4,8 +4,8 @@
 //! checks what it made with the normal `load → validate → resolve` stages before writing.
 
 use crate::config::Config;
-use crate::diagnostic::{self, Diagnostic};
-use crate::load::{self, Input};
+use crate::diagnostic::Diagnostic;
+use crate::load;
 use crate::{deploykf, import, manual, plural, render_compiled, report, resolve, validate, Compiled};
 use crate::{EXIT_ERROR, EXIT_OK};
 
@@ -19,15 +19,9 @@ fn read_source(config: &Config) -> Result<(String, String), Box<Diagnostic>> {
     }
 }
 
-/// Prints one diagnostic that is not about the profiles input; returns the error exit code.
-fn report_one(config: &Config, d: Diagnostic) -> i32 {
-    eprint!("{}", diagnostic::render(&[d], &Input::default(), config.format, config.color));
-    EXIT_ERROR
-}
-
 /// `convert-deploykf FILE`: converts, checks the result like any input, then prints or writes it.
 pub fn convert_deploykf(config: &Config) -> i32 {
-    let fail = |d: Diagnostic| report_one(config, d);
+    let fail = |d: Diagnostic| crate::fail(config, d);
     let (shown, values) = match read_source(config) {
         Ok(s) => s,
         Err(d) => return fail(*d),
@@ -91,7 +85,7 @@ pub fn convert_deploykf(config: &Config) -> i32 {
 /// the rendering with the dump object by object, and writes the folder with `IMPORT.md`, the
 /// list of what `build` will not reproduce.
 pub fn import_dump(config: &Config) -> i32 {
-    let fail = |d: Diagnostic| report_one(config, d);
+    let fail = |d: Diagnostic| crate::fail(config, d);
     let (shown, dump) = match read_source(config) {
         Ok(s) => s,
         Err(d) => return fail(*d),

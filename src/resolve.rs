@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::diagnostic::Diagnostic;
 use crate::k8s::{binding_name, group_binding_name, group_claim_problem};
 use crate::load::{Input, Item};
-use crate::model::{Group, IdpGroupsMode, Plugin, Profile, Role, Settings};
+use crate::model::{Group, IdpGroupsMode, Plugin, Profile, ProfileDefaults, Role, Settings};
 use crate::plan::{ConditionPlan, GroupPlan, MemberPlan, Plan, ProfilePlan, SettingsPlan};
 use crate::span::Path;
 use crate::tree::par_map;
@@ -104,6 +104,8 @@ struct Resolver<'a> {
     emails: Vec<String>,
     /// The first user of each normalised email (the owner's id is looked up once per profile).
     email_users: HashMap<String, usize>,
+    /// The profile defaults in force, taken from the input once.
+    defaults: ProfileDefaults,
 }
 
 impl<'a> Resolver<'a> {
@@ -123,12 +125,13 @@ impl<'a> Resolver<'a> {
         }
         let groups: Vec<&Group> = input.groups.iter().map(|g| &g.value).collect();
         let expanded = expand_groups(&groups, &user_ids, &group_ids);
-        Resolver { input, settings, user_ids, group_ids, expanded, emails, email_users }
+        let defaults = input.profile_defaults();
+        Resolver { input, settings, user_ids, group_ids, expanded, emails, email_users, defaults }
     }
 
     fn profile(&self, item: &Item<Profile>, diagnostics: &mut Vec<Diagnostic>) -> ProfilePlan {
         let p = &item.value;
-        let defaults = self.input.profile_defaults();
+        let defaults = &self.defaults;
         let namespace = format!("{}{}", defaults.profile_name_prefix, p.name);
         let owner = match (&p.owner, &p.owner_email, &defaults.owner_email) {
             (Some(id), ..) => self.user_ids.get(id.as_str()).map(|&u| self.emails[u].clone()).unwrap_or_default(),

@@ -10,25 +10,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Relative path → file content.
 pub type Tree = BTreeMap<String, String>;
 
-/// The generated files under `root` (those that start with `mark`), without following symlinks.
-/// Returns the tree and the (sorted) paths of everything else that is not a folder: files that
-/// were not generated, symbolic links, sockets.
-pub fn read_generated(root: &Path, mark: &str) -> std::io::Result<(Tree, Vec<String>)> {
-    let (files, mut foreign) = list_files(root)?;
-    let texts = par_map(&files, |rel| std::fs::read(root.join(rel)));
-    let mut tree = Tree::new();
-    for (rel, bytes) in files.into_iter().zip(texts) {
-        match String::from_utf8(bytes?) {
-            Ok(text) if text.starts_with(mark) => {
-                tree.insert(rel, text);
-            }
-            _ => foreign.push(rel),
-        }
-    }
-    foreign.sort_unstable();
-    Ok((tree, foreign))
-}
-
 /// Everything under `root` that is not a folder, as sorted `/`-separated paths relative to
 /// `root`: the regular files, and the rest (symbolic links, which are never followed, sockets,
 /// …); nothing when `root` does not exist.
