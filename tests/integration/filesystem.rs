@@ -87,6 +87,29 @@ fn a_second_build_on_the_same_folder_is_refused_while_one_runs() {
     t.clone_with_args(&["build"]).expect(0, None, "");
 }
 
+#[test]
+fn temporary_files_of_a_killed_build_are_cleared_whatever_they_hold() {
+    // A build killed between writing a temporary file and renaming it leaves a complete
+    // generated file beside its target (`.NAME.kfprofiles-tmp`), or a partial one.
+    let t = Test::new().write("profiles/p.yaml", ORG);
+    t.clone_with_args(&["build"]).expect(0, None, "");
+    let owner = std::fs::read_to_string(t.path("out/team/owner.yaml")).unwrap();
+    let members = std::fs::read_to_string(t.path("out/team/members.yaml")).unwrap();
+    let t = t
+        .write("profiles/p.yaml", &ORG.replace("bob@", "robert@"))
+        .write("out/team/.members.yaml.kfprofiles-tmp", &members)
+        .write("out/team/.owner.yaml.kfprofiles-tmp", &owner[..owner.len() / 2])
+        .write("out/gone/.namespace.yaml.kfprofiles-tmp", &owner);
+    let out = t.clone_with_args(&["build"]).run();
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stdout.ends_with(": 1 file written, 4 unchanged, 0 removed\n"), "{}", out.stdout);
+    let left: Vec<String> = read_tree(&t.path("out")).into_keys().filter(|p| p.contains("kfprofiles-tmp")).collect();
+    assert_eq!(left, Vec::<String>::new(), "temporary files left behind");
+    assert!(!t.path("out/gone").exists(), "a folder that held only a temporary file stays");
+    assert!(std::fs::read_to_string(t.path("out/team/members.yaml")).unwrap().contains("robert@example.com"));
+    t.clone_with_args(&["check"]).expect(0, None, "");
+}
+
 /// An organisation large enough that writing it takes a while.
 fn large_org(prefix: &str, first: usize, last: usize) -> String {
     let mut y = format!("settings:\n  userIdPrefix: \"{prefix}\"\nusers:\n");
@@ -112,7 +135,8 @@ fn render_to(dir: &Path, org: &str) -> BTreeMap<String, Vec<u8>> {
 
 /// Starts `build` in `work`, waits until it starts writing (the root kustomization, written
 /// first, changes), lets it write for `delay`, then kills it with SIGKILL. Returns how long the
-/// build had been writing when it was killed, or `None` when it finished first.
+/// build had been writing when it was killed, or `None` when it finished first (successfully:
+/// asserted).
 fn kill_while_writing(work: &Path, delay: Duration) -> Option<Duration> {
     let root = work.join("out/kustomization.yaml");
     let before = std::fs::metadata(&root).and_then(|m| m.modified()).ok();
@@ -124,18 +148,25 @@ fn kill_while_writing(work: &Path, delay: Duration) -> Option<Duration> {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
+    let mut started = true;
     while std::fs::metadata(&root).and_then(|m| m.modified()).ok() == before {
         if child.try_wait().unwrap().is_some() || Instant::now() > deadline {
-            return None;
+            started = false;
+            break;
         }
         std::thread::sleep(Duration::from_micros(200));
     }
     let writing = Instant::now();
-    std::thread::sleep(delay);
-    let finished = child.try_wait().unwrap().is_some();
-    child.kill().unwrap(); // SIGKILL
+    if started {
+        std::thread::sleep(delay);
+    }
+    let finished = child.try_wait().unwrap();
+    // A build that finished before the kill must have converged from what the last kill left.
+    assert!(finished.is_none_or(|s| s.success()), "a build after a kill failed: {finished:?}");
+    // SIGKILL, and reaped in every case: a build left running would hold the lock of the next.
+    let _ = child.kill();
     child.wait().unwrap();
-    (!finished).then(|| writing.elapsed())
+    (started && finished.is_none()).then(|| writing.elapsed())
 }
 
 #[test]
@@ -192,7 +223,8 @@ fn a_build_killed_at_any_moment_leaves_every_file_old_or_new_and_the_next_conver
     }
     assert!(killed_while_writing >= 8, "only {killed_while_writing} of 16 kills landed while files were written");
     std::fs::write(work.join("profiles/p.yaml"), &v2).unwrap();
-    assert_eq!(run_in(&work, &["build".into()]).status, 0);
+    let converge = run_in(&work, &["build".into()]);
+    assert_eq!(converge.status, 0, "the build after the kills failed: {}", converge.stderr);
     assert_eq!(read_tree(&work.join("out")), new, "the next build converges, leaving no temporary files");
     assert_eq!(run_in(&work, &["check".into()]).status, 0);
 }
