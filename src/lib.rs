@@ -319,7 +319,11 @@ fn check(config: &Config) -> i32 {
     show("removed", &changes.removed);
     show("foreign", &changes.foreign);
     let n = changes.added.len() + changes.modified.len() + changes.removed.len() + changes.foreign.len();
-    println!("kfprofiles: {out} is out of date ({n} files differ); run `kfprofiles build` and commit the result");
+    let differ = if n == 1 { "differs" } else { "differ" };
+    println!(
+        "kfprofiles: {out} is out of date ({} {differ}); run `kfprofiles build` and commit the result",
+        plural(n, "file")
+    );
     EXIT_DIFFERS
 }
 

@@ -82,7 +82,7 @@ impl SpanIndex {
     /// does not parse (serde_yaml reports the syntax error itself).
     pub fn build(file: FileId, text: &str) -> SpanIndex {
         let mut index = SpanIndex { file, nodes: HashMap::new() };
-        let _ = Walker { text, parser: Parser::new_from_str(text), index: &mut index }.document();
+        let _ = Walker { text, parser: Parser::new_from_str(text), index: &mut index, cursor: (0, 0) }.document();
         index
     }
 
@@ -156,6 +156,9 @@ struct Walker<'a, 'i> {
     text: &'a str,
     parser: Parser<std::str::Chars<'a>>,
     index: &'i mut SpanIndex,
+    /// The last position turned from characters into bytes, `(chars, bytes)`: marks come in
+    /// text order, so each conversion walks on from there.
+    cursor: (usize, usize),
 }
 
 type Walk<T> = Result<T, ()>;
@@ -242,12 +245,32 @@ impl Walker<'_, '_> {
     }
 
     /// Line, column and width in characters of the token starting at `mark`.
-    fn position(&self, mark: Marker, event: &Event) -> (usize, usize, usize) {
+    fn position(&mut self, mark: Marker, event: &Event) -> (usize, usize, usize) {
         let len = match event {
-            Event::Scalar(value, ..) => token_width(self.text, mark.index(), value),
+            Event::Scalar(value, ..) => {
+                let start = self.byte_offset(mark.index());
+                token_width(self.text, start, value)
+            }
             _ => 1,
         };
         (mark.line(), mark.col() + 1, len)
+    }
+
+    /// The byte offset of the character at `chars` (yaml-rust2's marks count characters).
+    fn byte_offset(&mut self, chars: usize) -> usize {
+        if chars < self.cursor.0 {
+            self.cursor = (0, 0);
+        }
+        let (mut at, mut byte) = self.cursor;
+        for c in self.text[byte..].chars() {
+            if at == chars {
+                break;
+            }
+            at += 1;
+            byte += c.len_utf8();
+        }
+        self.cursor = (at, byte);
+        byte
     }
 }
 
@@ -290,6 +313,16 @@ mod tests {
         let group = root.key("profiles").index(0).key("members").index(0).key("group");
         assert_eq!(idx.value(&group), Span::at(0, 5, 16, 10));
         assert_eq!(idx.key(&group), Span::at(0, 5, 9, 5));
+    }
+
+    #[test]
+    fn token_widths_are_right_after_non_ascii_text() {
+        let text = "# teams ──> groups — ü\nusers: [\"ünï@example.com\", ingird]\ngroups: [{id: platformteam}]\n";
+        let idx = SpanIndex::build(0, text);
+        let root = Path::root();
+        assert_eq!(idx.value(&root.key("users").index(0)), Span::at(0, 2, 9, 17));
+        assert_eq!(idx.value(&root.key("users").index(1)), Span::at(0, 2, 28, 6));
+        assert_eq!(idx.value(&root.key("groups").index(0).key("id")), Span::at(0, 3, 15, 12));
     }
 
     #[test]

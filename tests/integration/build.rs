@@ -151,6 +151,21 @@ fn check_lists_what_differs_and_exits_1() {
 }
 
 #[test]
+fn check_counts_a_single_file_in_the_singular() {
+    let t = org().args(&["build"]);
+    t.expect(0, None, "");
+    std::fs::remove_file(t.path("out/team-b/members.yaml")).unwrap();
+    t.clone_with_args(&["check"]).expect(
+        1,
+        Some(
+            "added     out/team-b/members.yaml\n\
+             kfprofiles: out is out of date (1 file differs); run `kfprofiles build` and commit the result\n",
+        ),
+        "",
+    );
+}
+
+#[test]
 fn the_same_input_split_differently_renders_byte_identical_output() {
     let one = org().args(&["build"]);
     one.expect(0, None, "");
