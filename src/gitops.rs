@@ -227,6 +227,25 @@ pub fn validate(input: &Input, plan: &Plan) -> Vec<Diagnostic> {
                 bad(p.key(key), format!("`argocd.{key}` `{value}` is not a DNS-1123 subdomain"), "");
             }
         }
+        // The ApplicationSet's template is a Go template: a setting copied into it must not
+        // carry template actions of its own (Argo CD would evaluate them per profile).
+        let copied = [
+            ("repoURL", Some(&a.repo_url)),
+            ("revision", Some(&a.revision)),
+            ("path", Some(&a.path)),
+            ("destination.server", a.destination.server.as_ref()),
+            ("destination.name", a.destination.name.as_ref()),
+        ];
+        for (key, value) in copied {
+            if let Some(v) = value.filter(|v| v.contains("{{") || v.contains("}}")) {
+                let path = key.split('.').fold(p.clone(), |path, k| path.key(k));
+                bad(
+                    path,
+                    format!("`argocd.{key}` `{v}` contains `{{{{` or `}}}}`"),
+                    "Argo CD reads the ApplicationSet template as a Go template; give the literal value",
+                );
+            }
+        }
         match (&a.destination.server, &a.destination.name) {
             (Some(_), None) | (None, Some(_)) => {}
             _ => bad(

@@ -115,6 +115,12 @@ pub fn compile_texts(texts: Vec<(String, String)>) -> Compiled {
 }
 
 fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) -> Compiled {
+    // A file that did not load contributes nothing, so checks across files would report its
+    // users and groups as unknown: report what loading found, and check the rest once it loads.
+    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+        let (plan, _) = resolve::resolve(&input);
+        return Compiled { input, plan, diagnostics };
+    }
     diagnostics.extend(validate::validate(&input));
     let (plan, more) = resolve::resolve(&input);
     diagnostics.extend(more);

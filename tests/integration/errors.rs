@@ -1968,3 +1968,21 @@ kfprofiles: 1 error
 "#,
     );
 }
+
+#[test]
+fn a_file_that_does_not_load_causes_no_false_reference_errors_elsewhere() {
+    // `a.yaml` declares bob with a misspelled key: serde stops there, so the file contributes no
+    // users, and checking `b.yaml` would report alice and bob as unknown.
+    Test::new()
+        .write(
+            "profiles/a.yaml",
+            "users:\n  - {id: alice, email: alice@example.com}\n  - {id: bob, email: bob@example.com, extra: 1}\n",
+        )
+        .write("profiles/b.yaml", "profiles:\n  - name: team\n    owner: alice\n    members: [{user: bob}]\n")
+        .args(&["validate", "--format", "concise"])
+        .expect(
+            2,
+            Some(""),
+            "profiles/a.yaml:3:39: error[unknown-key]: unknown key `extra` at `users[1]`\nkfprofiles: 1 error\n",
+        );
+}

@@ -119,6 +119,25 @@ fn a_hand_written_file_in_the_gitops_folder_is_left_alone() {
 }
 
 #[test]
+fn argocd_settings_may_not_carry_go_template_actions() {
+    let yaml = "settings:
+  argocd:
+    repoURL: https://git.example.com/{{.path.path}}.git
+    revision: \"{{ .path.basename }}\"
+    destination: {name: \"prod-}}\"}
+";
+    Test::new().write("profiles/p.yaml", &format!("{yaml}{ORG}")).args(&["validate", "--format", "concise"]).expect(
+        2,
+        Some(""),
+        "profiles/p.yaml:3:14: error[invalid-gitops-setting]: `argocd.repoURL` `https://git.example.com/{{.path.path}}.git` contains `{{` or `}}`
+profiles/p.yaml:4:15: error[invalid-gitops-setting]: `argocd.revision` `{{ .path.basename }}` contains `{{` or `}}`
+profiles/p.yaml:5:25: error[invalid-gitops-setting]: `argocd.destination.name` `prod-}}` contains `{{` or `}}`
+kfprofiles: 3 errors
+",
+    );
+}
+
+#[test]
 fn invalid_gitops_settings() {
     let yaml = "settings:
   argocd:
