@@ -210,6 +210,8 @@ pub fn validate(input: &Input, plan: &Plan) -> Vec<Diagnostic> {
         }
         out.push(d);
     };
+    // A setting's path from its dotted name below `argocd` or `flux` (`destination.server`).
+    let at = |p: &Path, key: &str| key.split('.').fold(p.clone(), |path, k| path.key(k));
     let mut folders = Vec::new();
     if let Some(a) = &item.value.argocd {
         let p = base.key("argocd");
@@ -238,9 +240,8 @@ pub fn validate(input: &Input, plan: &Plan) -> Vec<Diagnostic> {
         ];
         for (key, value) in copied {
             if let Some(v) = value.filter(|v| v.contains("{{") || v.contains("}}")) {
-                let path = key.split('.').fold(p.clone(), |path, k| path.key(k));
                 bad(
-                    path,
+                    at(&p, key),
                     format!("`argocd.{key}` `{v}` contains `{{{{` or `}}}}`"),
                     "Argo CD reads the ApplicationSet template as a Go template; give the literal value",
                 );
@@ -278,7 +279,7 @@ pub fn validate(input: &Input, plan: &Plan) -> Vec<Diagnostic> {
             [("namespace", Some(&f.namespace)), ("sourceRef.namespace", f.source_ref.namespace.as_ref())]
         {
             if value.is_some_and(|v| !k8s::is_dns1123_label(v)) {
-                bad(p.key(key), format!("`flux.{key}` `{}` is not a DNS-1123 label", value.unwrap()), "");
+                bad(at(&p, key), format!("`flux.{key}` `{}` is not a DNS-1123 label", value.unwrap()), "");
             }
         }
         for (key, value) in [
@@ -287,7 +288,7 @@ pub fn validate(input: &Input, plan: &Plan) -> Vec<Diagnostic> {
             ("serviceAccountName", f.service_account_name.as_ref()),
         ] {
             if value.is_some_and(|v| !k8s::is_dns1123_subdomain(v)) {
-                bad(p.key(key), format!("`flux.{key}` `{}` is not a DNS-1123 subdomain", value.unwrap()), "");
+                bad(at(&p, key), format!("`flux.{key}` `{}` is not a DNS-1123 subdomain", value.unwrap()), "");
             }
         }
         if f.mode == Mode::PerProfile {

@@ -117,14 +117,13 @@ pub fn compile_texts(texts: Vec<(String, String)>) -> Compiled {
 fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) -> Compiled {
     // A file that did not load contributes nothing, so checks across files would report its
     // users and groups as unknown: report what loading found, and check the rest once it loads.
-    if diagnostics.iter().any(|d| d.severity == Severity::Error) {
-        let (plan, _) = resolve::resolve(&input);
-        return Compiled { input, plan, diagnostics };
-    }
-    diagnostics.extend(validate::validate(&input));
+    let loaded = !diagnostics.iter().any(|d| d.severity == Severity::Error);
     let (plan, more) = resolve::resolve(&input);
-    diagnostics.extend(more);
-    diagnostics.extend(gitops::validate(&input, &plan));
+    if loaded {
+        diagnostics.extend(validate::validate(&input));
+        diagnostics.extend(more);
+        diagnostics.extend(gitops::validate(&input, &plan));
+    }
     // Warnings the organisation has accepted in `settings.allowWarnings` are not reported.
     let allowed = input.settings().allow_warnings;
     diagnostics.retain(|d| d.severity != Severity::Warning || !allowed.iter().any(|a| a == d.code));
