@@ -115,9 +115,10 @@ pub fn compile_texts(texts: Vec<(String, String)>) -> Compiled {
 }
 
 fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) -> Compiled {
-    // A file that did not load contributes nothing, so checks across files would report its
-    // users and groups as unknown: report what loading found, and check the rest once it loads.
-    let loaded = !diagnostics.iter().any(|d| d.severity == Severity::Error);
+    // A file or block that did not load would have its users and groups reported as unknown by
+    // checks across files: report what loading found, and check the rest once it loads. List
+    // items that did not load are known by id, and the checks pass over references to them.
+    let loaded = !input.unloaded.whole;
     let (plan, more) = resolve::resolve(&input);
     if loaded {
         diagnostics.extend(validate::validate(&input));

@@ -1,11 +1,15 @@
 //! Stage `load`: the profiles folder → [`Input`] (every file parsed, merged, positions kept).
 //!
 //! Every `*.yaml`/`*.yml` file under the folder is read in sorted path order and deserialised
-//! into [`InputFile`]. Syntax, unknown-key and type errors become located diagnostics; a file with
-//! errors contributes nothing, and loading goes on with the next file so that every problem is
-//! reported in one run.
+//! into [`InputFile`]. A file that does not deserialise is taken apart: each top-level block and
+//! each `users`/`groups`/`profiles` item is deserialised on its own, so that every bad item is
+//! reported at its token and the good ones are kept ([`Unloaded`] says what is missing). Loading
+//! goes on with the next file, so that every problem is reported in one run.
 
+use std::collections::BTreeSet;
 use std::path::{Path as FsPath, PathBuf};
+
+use serde::de::DeserializeOwned;
 
 use crate::diagnostic::{did_you_mean, Diagnostic, Sources};
 use crate::model::{Group, InputFile, Profile, ProfileDefaults, Settings, User};
@@ -40,6 +44,8 @@ pub struct Input {
     pub users: Vec<Item<User>>,
     pub groups: Vec<Item<Group>>,
     pub profiles: Vec<Item<Profile>>,
+    /// What did not load (its problems are among the diagnostics).
+    pub unloaded: Unloaded,
 }
 
 impl Input {
@@ -108,6 +114,7 @@ pub fn load_dir(dir: &FsPath) -> (Input, Vec<Diagnostic>) {
             .push(Diagnostic::error("no-input", format!("no `*.yaml` or `*.yml` file under `{}`", dir.display())));
     }
     let (mut input, more) = load_texts(files);
+    input.unloaded.whole |= !diagnostics.is_empty() || !not_utf8.is_empty();
     diagnostics.extend(more);
     for (display, bytes) in not_utf8 {
         diagnostics.push(invalid_utf8(&mut input, display, &bytes));
@@ -135,34 +142,185 @@ pub fn load_texts(texts: Vec<(String, String)>) -> (Input, Vec<Diagnostic>) {
     let indexed: Vec<(usize, (String, String))> = texts.into_iter().enumerate().collect();
     let parsed = crate::tree::par_map(&indexed, |(file, (_, text))| {
         // A byte order mark is legal at the start of a YAML stream; serde_yaml accepts it too.
-        let spans = SpanIndex::build(*file, text.strip_prefix('\u{feff}').unwrap_or(text));
-        (spans, parse(text))
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        (SpanIndex::build(*file, text), parse(text))
     });
     let mut input = Input::default();
     let mut diagnostics = Vec::new();
-    for ((file, (display, text)), (spans, result)) in indexed.into_iter().zip(parsed) {
+    for ((file, (display, text)), (spans, parsed)) in indexed.into_iter().zip(parsed) {
         input.files.push(SourceFile { display, text, spans });
-        match result {
-            Ok(parsed) => merge(&mut input, file, parsed),
-            Err(e) => diagnostics.push(yaml_error(&input, file, &e)),
-        }
+        diagnostics.extend(parsed.failures.iter().map(|f| located(&input, file, f)));
+        merge(&mut input, file, parsed);
     }
     (input, diagnostics)
 }
 
-fn parse(text: &str) -> Result<InputFile, serde_yaml::Error> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+/// What did not load, so that checks across files do not report it a second time.
+#[derive(Debug, Default)]
+pub struct Unloaded {
+    /// A whole file, a block or an item without a readable id did not load: checks across
+    /// files would report what it declares as unknown, so they wait until it loads.
+    pub whole: bool,
+    /// A list item did not load.
+    pub items: bool,
+    /// Ids of users whose item did not load.
+    pub users: BTreeSet<String>,
+    /// Ids of groups whose item did not load.
+    pub groups: BTreeSet<String>,
+}
+
+impl Unloaded {
+    /// Nothing is missing.
+    pub fn is_empty(&self) -> bool {
+        !self.whole && !self.items
+    }
+}
+
+/// What one file holds: each list item with its index in the file, and the problems of the
+/// items that did not deserialise.
+#[derive(Default)]
+struct Parsed {
+    settings: Option<Settings>,
+    profile_defaults: Option<ProfileDefaults>,
+    users: Vec<(usize, User)>,
+    groups: Vec<(usize, Group)>,
+    profiles: Vec<(usize, Profile)>,
+    failures: Vec<Failure>,
+    unloaded: Unloaded,
+}
+
+/// A problem serde found, before it is located: the path it names (`users[3].access`), its
+/// message, and the position serde_yaml gave, if any.
+struct Failure {
+    path: Option<String>,
+    message: String,
+    location: Option<(usize, usize)>,
+}
+
+impl From<&serde_yaml::Error> for Failure {
+    fn from(e: &serde_yaml::Error) -> Failure {
+        let raw = e.to_string();
+        // serde_yaml writes "PATH: MESSAGE at line L column C"; the position is kept apart.
+        let raw = raw.find(" at line ").map_or(raw.as_str(), |i| &raw[..i]);
+        let (path, message) = match raw.split_once(": ") {
+            Some((p, m)) if !p.is_empty() && !p.contains(' ') => (Some(p.to_string()), m),
+            _ => (None, raw),
+        };
+        let location = e.location().map(|l| (l.line(), l.column()));
+        Failure { path, message: message.to_string(), location }
+    }
+}
+
+fn parse(text: &str) -> Parsed {
     // A file of only comments is an empty document: nothing to merge, not an error.
     if text.lines().all(|l| {
         let l = l.trim();
         l.is_empty() || l.starts_with('#') || l == "---" || l == "..."
     }) {
-        return Ok(InputFile::default());
+        return Parsed::default();
     }
-    serde_yaml::from_str(text)
+    match serde_yaml::from_str::<InputFile>(text) {
+        Ok(f) => Parsed {
+            settings: f.settings,
+            profile_defaults: f.profile_defaults,
+            users: f.users.into_iter().enumerate().collect(),
+            groups: f.groups.into_iter().enumerate().collect(),
+            profiles: f.profiles.into_iter().enumerate().collect(),
+            ..Parsed::default()
+        },
+        Err(e) => parse_items(text).unwrap_or_else(|| Parsed {
+            failures: vec![Failure::from(&e)],
+            unloaded: Unloaded { whole: true, ..Unloaded::default() },
+            ..Parsed::default()
+        }),
+    }
 }
 
-fn merge(input: &mut Input, file: FileId, parsed: InputFile) {
+/// The slow path, for a file that does not deserialise: each top-level block and each list item
+/// on its own, so that every bad item is reported and the good ones are kept. `None` when the
+/// file is not a YAML mapping or every part deserialises alone (the problem is then the file's
+/// own, such as a duplicate key, and serde_yaml's own error says so).
+fn parse_items(text: &str) -> Option<Parsed> {
+    use serde_yaml::Value;
+    let Ok(Value::Mapping(map)) = serde_yaml::from_str::<Value>(text) else { return None };
+    let mut out = Parsed::default();
+    for (key, value) in map {
+        let list = key.as_str().filter(|k| ["users", "groups", "profiles"].contains(k)).map(str::to_string);
+        match (list, value) {
+            (Some(list), Value::Sequence(items)) => {
+                for (i, item) in items.into_iter().enumerate() {
+                    let at = format!("{list}[{i}]");
+                    let id = item.get("id").and_then(Value::as_str).map(str::to_string);
+                    let failed = match list.as_str() {
+                        "users" => push(&mut out.users, i, item, &at),
+                        "groups" => push(&mut out.groups, i, item, &at),
+                        _ => push(&mut out.profiles, i, item, &at),
+                    };
+                    let Some(failure) = failed else { continue };
+                    out.failures.push(failure);
+                    out.unloaded.items = true;
+                    match (list.as_str(), id) {
+                        ("users", Some(id)) => drop(out.unloaded.users.insert(id)),
+                        ("groups", Some(id)) => drop(out.unloaded.groups.insert(id)),
+                        ("profiles", _) => {}
+                        _ => out.unloaded.whole = true,
+                    }
+                }
+            }
+            // Any other entry is deserialised as a file of that one entry, so that serde's own
+            // messages (unknown key, wrong type) and paths come out as for the whole file.
+            (_, value) => match deserialize::<InputFile>(Value::Mapping([(key, value)].into_iter().collect()), "") {
+                Ok(f) => {
+                    out.settings = out.settings.or(f.settings);
+                    out.profile_defaults = out.profile_defaults.or(f.profile_defaults);
+                }
+                Err(failure) => {
+                    out.failures.push(failure);
+                    out.unloaded.whole = true;
+                }
+            },
+        }
+    }
+    (!out.failures.is_empty()).then_some(out)
+}
+
+/// Deserialises one list item, keeping it with its index; returns the problem if it does not.
+fn push<T: DeserializeOwned>(
+    list: &mut Vec<(usize, T)>,
+    index: usize,
+    item: serde_yaml::Value,
+    at: &str,
+) -> Option<Failure> {
+    match deserialize(item, at) {
+        Ok(value) => {
+            list.push((index, value));
+            None
+        }
+        Err(failure) => Some(failure),
+    }
+}
+
+/// Deserialises `value`, found at serde path `at`, naming the path of a problem from the root.
+fn deserialize<T: DeserializeOwned>(value: serde_yaml::Value, at: &str) -> Result<T, Failure> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let message = e.inner().to_string();
+        let mut inner = e.path().to_string();
+        // The path of an unknown key ends with the key; serde_yaml names the mapping, as here.
+        if let Some(key) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
+            if let Some(parent) = inner.strip_suffix(key).map(|p| p.strip_suffix('.').unwrap_or(p)) {
+                inner = if parent.is_empty() { ".".to_string() } else { parent.to_string() };
+            }
+        }
+        let path = match inner.as_str() {
+            "." => at.to_string(),
+            p if at.is_empty() || p.starts_with('[') => format!("{at}{p}"),
+            p => format!("{at}.{p}"),
+        };
+        Failure { path: (!path.is_empty()).then_some(path), message, location: None }
+    })
+}
+
+fn merge(input: &mut Input, file: FileId, parsed: Parsed) {
     let root = Path::root();
     if let Some(value) = parsed.settings {
         input.settings.push(Item { file, path: root.key("settings"), value });
@@ -170,61 +328,57 @@ fn merge(input: &mut Input, file: FileId, parsed: InputFile) {
     if let Some(value) = parsed.profile_defaults {
         input.profile_defaults.push(Item { file, path: root.key("profileDefaults"), value });
     }
-    fn items<T>(file: FileId, base: Path, list: Vec<T>) -> impl Iterator<Item = Item<T>> {
-        list.into_iter().enumerate().map(move |(i, value)| Item { file, path: base.index(i), value })
+    fn items<T>(file: FileId, base: Path, list: Vec<(usize, T)>) -> impl Iterator<Item = Item<T>> {
+        list.into_iter().map(move |(i, value)| Item { file, path: base.index(i), value })
     }
     input.users.extend(items(file, root.key("users"), parsed.users));
     input.groups.extend(items(file, root.key("groups"), parsed.groups));
     input.profiles.extend(items(file, root.key("profiles"), parsed.profiles));
+    input.unloaded.whole |= parsed.unloaded.whole;
+    input.unloaded.items |= parsed.unloaded.items;
+    input.unloaded.users.extend(parsed.unloaded.users);
+    input.unloaded.groups.extend(parsed.unloaded.groups);
 }
 
-/// Turns a serde_yaml error into a located diagnostic with a code and, for misspelled keys, a hint.
-fn yaml_error(input: &Input, file: FileId, e: &serde_yaml::Error) -> Diagnostic {
-    let raw = e.to_string();
-    // serde_yaml writes "PATH: MESSAGE at line L column C"; the position goes into the span.
-    let raw = raw.find(" at line ").map_or(raw.as_str(), |i| &raw[..i]);
-    let (path, message) = match raw.split_once(": ") {
-        Some((p, m)) if !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "_-.[]".contains(c)) => {
-            (Some(p), m)
-        }
-        _ => (None, raw),
-    };
-    let span = e.location().map_or(Span::at(file, 1, 1, 1), |l| {
-        let text = &input.files[file].text;
-        let line_text = text.lines().nth(l.line().saturating_sub(1)).unwrap_or("");
+/// Turns a serde problem into a located diagnostic with a code and, for misspelled keys, a hint.
+fn located(input: &Input, file: FileId, failure: &Failure) -> Diagnostic {
+    let spans = &input.files[file].spans;
+    let (code, message, help) = classify(&failure.message);
+    // The path serde names leads to the node; serde_yaml's own position, where it gives one, is
+    // rough for values (the enclosing node) and right for syntax errors.
+    let node = failure.path.as_deref().map_or_else(Path::root, |p| spans.serde_path(p));
+    // The word that starts at a position: a key, a scalar, a `{`.
+    let token = |line: usize, column: usize| {
+        let line_text = input.files[file].text.lines().nth(line.saturating_sub(1)).unwrap_or("");
         let width = line_text
             .chars()
-            .skip(l.column().saturating_sub(1))
+            .skip(column.saturating_sub(1))
             .take_while(|c| !c.is_whitespace() && !",:]}".contains(*c))
             .count();
-        Span::at(file, l.line(), l.column(), width)
-    });
-    let (code, message, help) = classify(message);
-    // serde_yaml places value errors and duplicate keys roughly; the path it names leads to the
-    // token itself (for a duplicate key, the index keeps the last occurrence).
-    let spans = &input.files[file].spans;
-    let node = path.map(|p| spans.serde_path(p)).filter(|n| *n != Path::root());
-    let span = match (code, node) {
-        ("unknown-value" | "wrong-type", Some(node)) => spans.value(&node),
-        ("duplicate-key", node) => {
-            let key = message.split('`').nth(1).unwrap_or_default();
-            let at = node.unwrap_or_else(Path::root).key(key);
+        Span::at(file, line, column, width)
+    };
+    let span = failure.location.map_or_else(|| spans.value(&node), |(line, column)| token(line, column));
+    let span = match code {
+        // The mapping that lacks the key, underlined from its first word.
+        "missing-key" => token(span.line, span.col),
+        // The key is named in the message; for a duplicate, the index keeps the last occurrence.
+        "unknown-key" | "duplicate-key" => {
+            let key = failure.message.split('`').nth(1).unwrap_or_default();
+            let at = node.key(key);
             if spans.contains(&at) {
                 spans.key(&at)
             } else {
                 span
             }
         }
-        _ => span,
-    };
-    // serde_yaml places this error at the start of the file; the second document's `---` is the problem.
-    let span = match code {
+        "unknown-value" | "wrong-type" if node != Path::root() => spans.value(&node),
+        // serde_yaml places this error at the start of the file; the second `---` is the problem.
         "multiple-documents" => {
             second_document(&input.files[file].text).map_or(span, |line| Span::at(file, line, 1, 3))
         }
         _ => span,
     };
-    let message = match path {
+    let message = match &failure.path {
         Some(p) => format!("{message} at `{p}`"),
         None => message,
     };

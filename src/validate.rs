@@ -266,6 +266,10 @@ impl Validator<'_> {
             .chain(input.profile_defaults.first().and_then(|d| d.value.owner_email.as_deref()))
             .map(|e| normalise_email(self.settings, e))
             .collect();
+        // A group or profile that did not load may be the one that uses a user.
+        if !input.unloaded.is_empty() {
+            return;
+        }
         for u in &input.users {
             if !used.contains(u.value.id.as_str())
                 && !owner_emails.contains(&normalise_email(self.settings, &u.value.email))
@@ -358,7 +362,7 @@ impl Validator<'_> {
             }
         }
         for (&id, &i) in &ids {
-            if !reached.contains(&i) {
+            if !reached.contains(&i) && input.unloaded.is_empty() {
                 let g = &input.groups[i];
                 let d = Diagnostic::warning("unused-group", format!("group `{id}` is used by no profile"))
                     .at(self.value(g.file, &g.path.key("id")));
@@ -424,6 +428,11 @@ impl Validator<'_> {
         path: &Path,
         known: impl IntoIterator<Item = &'n str>,
     ) {
+        // An item that did not load has had its own error; a reference to it is not another.
+        let unloaded = if what == "user" { &self.input.unloaded.users } else { &self.input.unloaded.groups };
+        if unloaded.contains(name) {
+            return;
+        }
         let code = if what == "user" { "unknown-user" } else { "unknown-group" };
         let mut d = Diagnostic::error(code, message.to_string()).at(self.value(file, path));
         if let Some(s) = did_you_mean(name, known) {

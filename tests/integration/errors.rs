@@ -1971,8 +1971,8 @@ kfprofiles: 1 error
 
 #[test]
 fn a_file_that_does_not_load_causes_no_false_reference_errors_elsewhere() {
-    // `a.yaml` declares bob with a misspelled key: serde stops there, so the file contributes no
-    // users, and checking `b.yaml` would report alice and bob as unknown.
+    // `a.yaml` declares bob with a misspelled key: his item does not load, but alice's does, and
+    // the reference to bob in `b.yaml` is not reported a second time as unknown.
     Test::new()
         .write(
             "profiles/a.yaml",
@@ -1985,4 +1985,95 @@ fn a_file_that_does_not_load_causes_no_false_reference_errors_elsewhere() {
             Some(""),
             "profiles/a.yaml:3:39: error[unknown-key]: unknown key `extra` at `users[1]`\nkfprofiles: 1 error\n",
         );
+}
+
+#[test]
+fn every_bad_item_of_a_file_is_reported_and_the_good_ones_are_checked() {
+    // Two bad users and a bad member in one file: each is reported at its own token. The items
+    // that load are still checked (dave and erin are unknown), while references to the users
+    // that did not load (bob, carol) are not reported again.
+    validate(
+        r#"users:
+  - id: alice
+    email: alice@example.com
+  - id: bob
+    emial: bob@example.com
+  - {id: carol, email: [carol@example.com]}
+groups:
+  - id: team
+    users: [alice, bob, dave]
+profiles:
+  - name: ml
+    owner: alice
+    members:
+      - {group: team}
+      - {user: carol, access: {role: owner}}
+  - name: research
+    owner: bob
+    members: [{user: erin}]
+"#,
+        2,
+        r#"error[unknown-key]: unknown key `emial` at `users[1]`
+ --> profiles/p.yaml:5:5
+  |
+5 |     emial: bob@example.com
+  |     ^^^^^
+  |
+  = help: did you mean `email`?
+
+error[wrong-type]: invalid type: list, expected a string at `users[2].email`
+ --> profiles/p.yaml:6:24
+  |
+6 |   - {id: carol, email: [carol@example.com]}
+  |                        ^
+
+error[unknown-user]: group `team` includes unknown user `dave`
+ --> profiles/p.yaml:9:25
+  |
+9 |     users: [alice, bob, dave]
+  |                         ^^^^
+
+error[unknown-value]: unknown value `owner` at `profiles[0].members[1].access.role`
+  --> profiles/p.yaml:15:38
+   |
+15 |       - {user: carol, access: {role: owner}}
+   |                                      ^^^^^
+   |
+   = help: expected one of `view`, `edit`, `admin`
+
+error[unknown-user]: profile `research` member refers to unknown user `erin`
+  --> profiles/p.yaml:18:22
+   |
+18 |     members: [{user: erin}]
+   |                      ^^^^
+
+kfprofiles: 5 errors
+"#,
+    );
+}
+
+#[test]
+fn a_bad_block_and_an_unknown_top_level_key_are_both_reported() {
+    // Blocks other than the lists are checked whole, each on its own; while one does not load,
+    // checks across files wait (the users under `user:` would otherwise be unknown).
+    validate(
+        "settings:\n  kubeflowPipelines: maybe\nuser:\n  - {id: alice, email: alice@example.com}\nprofiles:\n  - {name: ml, owner: alice}\n",
+        2,
+        r#"error[wrong-type]: invalid type: string "maybe", expected a boolean at `settings.kubeflowPipelines`
+ --> profiles/p.yaml:2:22
+  |
+2 |   kubeflowPipelines: maybe
+  |                      ^^^^^
+
+error[unknown-key]: unknown key `user`
+ --> profiles/p.yaml:3:1
+  |
+3 | user:
+  | ^^^^
+  |
+  = help: did you mean `users`?
+
+kfprofiles: 2 errors
+"#,
+    );
 }
