@@ -419,7 +419,8 @@ fn classify(message: &str) -> (&'static str, String, Option<String>) {
             .replace("unit value", "null")
             .replace("a sequence", "a list")
             .replace("sequence", "list")
-            .replace("a map", "a mapping");
+            .replace("a map", "a mapping")
+            .replace(": map,", ": mapping,");
         return ("wrong-type", m, None);
     }
     if message.contains("more than one document") {

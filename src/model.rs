@@ -394,17 +394,27 @@ enum QuantitySchema {
 
 impl<'de> Deserialize<'de> for Quantity {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Quantity, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged, expecting = "a Kubernetes quantity such as `16`, `500m` or `64Gi`")]
-        enum Raw {
-            Text(String),
-            Int(i64),
-            Float(f64),
+        // A visitor, not an untagged enum: serde then names the type found ("invalid type: map")
+        // at the value's own path, instead of "did not match any variant" at the enclosing node.
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Quantity;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a Kubernetes quantity such as `16`, `500m` or `64Gi`")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Quantity, E> {
+                Ok(Quantity(s.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, i: i64) -> Result<Quantity, E> {
+                Ok(Quantity(i.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, u: u64) -> Result<Quantity, E> {
+                Ok(Quantity(u.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<Quantity, E> {
+                Ok(Quantity(f.to_string()))
+            }
         }
-        Ok(Quantity(match Raw::deserialize(d)? {
-            Raw::Text(s) => s,
-            Raw::Int(i) => i.to_string(),
-            Raw::Float(f) => f.to_string(),
-        }))
+        d.deserialize_any(Visitor)
     }
 }

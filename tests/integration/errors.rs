@@ -2077,3 +2077,28 @@ kfprofiles: 2 errors
 "#,
     );
 }
+
+#[test]
+fn a_quantity_of_the_wrong_type_is_reported_at_its_value() {
+    validate(
+        r#"users:
+  - {id: alice, email: alice@example.com}
+profiles:
+  - name: ml
+    owner: alice
+    resourceQuotaSpec:
+      hard:
+        cpu: 4
+        memory: {a: 1}
+"#,
+        2,
+        r#"error[wrong-type]: invalid type: mapping, expected a Kubernetes quantity such as `16`, `500m` or `64Gi` at `profiles[0].resourceQuotaSpec.hard.memory`
+ --> profiles/p.yaml:9:17
+  |
+9 |         memory: {a: 1}
+  |                 ^
+
+kfprofiles: 1 error
+"#,
+    );
+}
