@@ -199,23 +199,72 @@ fn full(out: &mut String, d: &Diagnostic, sources: &dyn Sources, color: bool) {
     spans.extend(d.labels.iter().map(|l| (l.span, l.message.as_str(), false)));
     let width = spans.iter().map(|(s, ..)| s.line.to_string().len()).max().unwrap_or(1);
     let gutter = " ".repeat(width);
-    for (i, (span, message, primary)) in spans.iter().enumerate() {
+    let bar = paint("1;34", "|");
+    // Spans on one line share its snippet, as long as their marks do not overlap.
+    let mut blocks: Vec<Vec<(Span, &str, bool)>> = Vec::new();
+    for s in spans.iter().copied() {
+        let shared = blocks.iter_mut().find(|b| {
+            b[0].0.file == s.0.file
+                && b[0].0.line == s.0.line
+                && b.iter().all(|o| o.0.end_line == o.0.line && (o.0.end_col <= s.0.col || s.0.end_col <= o.0.col))
+                && s.0.end_line == s.0.line
+        });
+        match shared {
+            Some(b) => b.push(s),
+            None => blocks.push(vec![s]),
+        }
+    }
+    for (i, block) in blocks.iter_mut().enumerate() {
+        let first = block[0].0;
         let arrow = if i == 0 { "-->" } else { ":::" };
         let _ =
-            writeln!(out, "{gutter}{} {}:{}:{}", paint("1;34", arrow), sources.path(span.file), span.line, span.col);
-        let Some(line) = sources.text(span.file).lines().nth(span.line - 1) else {
+            writeln!(out, "{gutter}{} {}:{}:{}", paint("1;34", arrow), sources.path(first.file), first.line, first.col);
+        let Some(line) = sources.text(first.file).lines().nth(first.line - 1) else {
             continue;
         };
         let line = line.trim_end_matches('\r');
-        let pad: String = line.chars().take(span.col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-        let avail = line.chars().count().saturating_sub(span.col - 1).max(1);
-        let len = if span.end_line == span.line { (span.end_col - span.col).clamp(1, avail) } else { avail };
-        let mark = if *primary { "^" } else { "-" }.repeat(len);
-        let mark_color = if *primary { sev_color } else { "1;34" };
-        let _ = writeln!(out, "{gutter} {}", paint("1;34", "|"));
-        let _ = writeln!(out, "{} {} {line}", paint("1;34", &format!("{:>width$}", span.line)), paint("1;34", "|"));
-        let text = if message.is_empty() { mark } else { format!("{mark} {message}") };
-        let _ = writeln!(out, "{gutter} {} {pad}{}", paint("1;34", "|"), paint(mark_color, &text));
+        let chars: Vec<char> = line.chars().collect();
+        // Blank up to character column `to` (0-based) from `from`, keeping tabs so marks align.
+        let pad = |from: usize, to: usize| -> String {
+            (from..to).map(|c| if chars.get(c) == Some(&'\t') { '\t' } else { ' ' }).collect()
+        };
+        let _ = writeln!(out, "{gutter} {bar}");
+        let _ = writeln!(out, "{} {bar} {line}", paint("1;34", &format!("{:>width$}", first.line)));
+        block.sort_by_key(|(s, ..)| s.col);
+        let mut marks = String::new();
+        let mut at = 0;
+        for (span, _, primary) in block.iter() {
+            let avail = chars.len().saturating_sub(span.col - 1).max(1);
+            let len = if span.end_line == span.line { (span.end_col - span.col).clamp(1, avail) } else { avail };
+            let mark = if *primary { "^" } else { "-" }.repeat(len);
+            marks.push_str(&pad(at, span.col - 1));
+            marks.push_str(&paint(if *primary { sev_color } else { "1;34" }, &mark));
+            at = span.col - 1 + len;
+        }
+        // The rightmost message follows its mark; the others hang below theirs, right to left.
+        let (last, rest) = block.split_last().expect("a block has a span");
+        if !last.1.is_empty() {
+            let _ = write!(marks, " {}", paint(if last.2 { sev_color } else { "1;34" }, last.1));
+        }
+        let _ = writeln!(out, "{gutter} {bar} {marks}");
+        let hanging: Vec<&(Span, &str, bool)> = rest.iter().filter(|(_, m, _)| !m.is_empty()).collect();
+        for n in (0..hanging.len()).rev() {
+            let stems = |upto: usize| {
+                let mut s = String::new();
+                let mut at = 0;
+                for (span, ..) in &hanging[..upto] {
+                    s.push_str(&pad(at, span.col - 1));
+                    s.push_str(&paint("1;34", "|"));
+                    at = span.col;
+                }
+                (s, at)
+            };
+            let (s, _) = stems(n + 1);
+            let _ = writeln!(out, "{gutter} {bar} {s}");
+            let (s, at) = stems(n);
+            let (span, message, _) = hanging[n];
+            let _ = writeln!(out, "{gutter} {bar} {s}{}{}", pad(at, span.col - 1), paint("1;34", message));
+        }
     }
     if let Some(h) = &d.help {
         if !spans.is_empty() {
@@ -265,5 +314,37 @@ mod tests {
         assert_eq!(did_you_mean("platfrom", ["platform", "research"]), Some("platform"));
         assert_eq!(did_you_mean("xyz", ["platform"]), None);
         assert_eq!(did_you_mean("emial", ["id", "email"]), Some("email"));
+    }
+
+    struct One(&'static str);
+    impl Sources for One {
+        fn path(&self, _: usize) -> &str {
+            "p.yaml"
+        }
+        fn text(&self, _: usize) -> &str {
+            self.0
+        }
+    }
+
+    #[test]
+    fn labels_on_the_primary_line_hang_below_their_marks() {
+        let d = Diagnostic::error("duplicate-key", "duplicate key `a`")
+            .at(Span::at(0, 1, 15, 1))
+            .label(Span::at(0, 1, 2, 1), "first set here")
+            .label(Span::at(0, 1, 8, 1), "then here")
+            .label(Span::at(0, 1, 11, 1), "");
+        let want = "\
+error[duplicate-key]: duplicate key `a`
+ --> p.yaml:1:15
+  |
+1 | {a: 1, a: 2, a: 3}
+  |  -     -  -   ^
+  |  |     |
+  |  |     then here
+  |  |
+  |  first set here
+
+";
+        assert_eq!(render(&[d], &One("{a: 1, a: 2, a: 3}\n"), Format::Full, false), want);
     }
 }

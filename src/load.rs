@@ -148,8 +148,20 @@ pub fn load_texts(texts: Vec<(String, String)>) -> (Input, Vec<Diagnostic>) {
     let mut input = Input::default();
     let mut diagnostics = Vec::new();
     for ((file, (display, text)), (spans, parsed)) in indexed.into_iter().zip(parsed) {
+        // The index finds every duplicate key, with both places; serde finds only those in
+        // fixed structures, one per item.
+        let duplicates = spans.duplicates.iter().map(|d| {
+            let at = if d.map == Path::root() { String::new() } else { format!(" at `{}`", d.map.serde()) };
+            Diagnostic::error("duplicate-key", format!("duplicate key `{}`{at}", d.key))
+                .at(d.second)
+                .label(d.first, "first set here")
+                .help("a key may appear once in a mapping")
+        });
+        diagnostics.extend(duplicates);
+        let found = !spans.duplicates.is_empty();
         input.files.push(SourceFile { display, text, spans });
-        diagnostics.extend(parsed.failures.iter().map(|f| located(&input, file, f)));
+        let failures = parsed.failures.iter().filter(|f| !(found && f.message.starts_with("duplicate")));
+        diagnostics.extend(failures.map(|f| located(&input, file, f)));
         merge(&mut input, file, parsed);
     }
     (input, diagnostics)

@@ -58,6 +58,26 @@ impl Path {
         self.key(&index.to_string())
     }
 
+    /// The path as serde names it (`profiles[0].labels`; `.` for the root). A key of digits
+    /// alone reads as an index: the path does not know whether its parent is a list.
+    pub fn serde(&self) -> String {
+        let mut out = String::new();
+        for segment in self.0.split(SEP).skip(1) {
+            if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
+                out.push_str(&format!("[{segment}]"));
+            } else {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(segment);
+            }
+        }
+        if out.is_empty() {
+            out.push('.');
+        }
+        out
+    }
+
     fn parent(&self) -> Option<Path> {
         self.0.rfind(SEP).map(|i| Path(self.0[..i].to_string()))
     }
@@ -75,13 +95,27 @@ struct NodeSpan {
 pub struct SpanIndex {
     file: FileId,
     nodes: HashMap<Path, NodeSpan>,
+    /// Keys that appear more than once in a mapping, in text order. serde rejects them only in
+    /// fixed structures; in free-form maps (labels, quotas) the last would silently win.
+    pub duplicates: Vec<DuplicateKey>,
+}
+
+/// A key that appears twice in one mapping.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// The mapping.
+    pub map: Path,
+    pub key: String,
+    /// The key's first and second occurrences.
+    pub first: Span,
+    pub second: Span,
 }
 
 impl SpanIndex {
     /// Walk `text` and record the position of every node. Returns an empty index when the text
     /// does not parse (serde_yaml reports the syntax error itself).
     pub fn build(file: FileId, text: &str) -> SpanIndex {
-        let mut index = SpanIndex { file, nodes: HashMap::new() };
+        let mut index = SpanIndex { file, nodes: HashMap::new(), duplicates: Vec::new() };
         let _ = Walker { text, parser: Parser::new_from_str(text), index: &mut index, cursor: (0, 0) }.document();
         index
     }
@@ -203,28 +237,45 @@ impl Walker<'_, '_> {
                     i += 1;
                 }
             }
-            Event::MappingStart(..) => loop {
-                let (event, mark) = self.next()?;
-                if matches!(event, Event::MappingEnd) {
-                    return Ok(());
-                }
-                let key_pos = self.position(mark, &event);
-                // A block mapping's start marker is not where it visibly starts: its first key is.
-                let node = self.index.nodes.get_mut(&path).expect("inserted above");
-                if node.value.0 > key_pos.0 || (node.value.0 == key_pos.0 && node.value.1 > key_pos.1) {
-                    node.value = (key_pos.0, key_pos.1, 1);
-                }
-                let name = match &event {
-                    Event::Scalar(s, ..) => s.clone(),
-                    _ => {
-                        // A complex key: skip it, then index its value under a placeholder.
-                        self.skip(event)?;
-                        String::from("?")
+            Event::MappingStart(..) => {
+                // The keys of this mapping so far, to find duplicates (complex keys are not
+                // compared: they are all indexed as `?`).
+                let mut seen: HashMap<String, (usize, usize, usize)> = HashMap::new();
+                loop {
+                    let (event, mark) = self.next()?;
+                    if matches!(event, Event::MappingEnd) {
+                        return Ok(());
                     }
-                };
-                let (event, mark) = self.next()?;
-                self.node(event, mark, path.key(&name), Some(key_pos))?;
-            },
+                    let key_pos = self.position(mark, &event);
+                    // A block mapping's start marker is not where it visibly starts: its first key is.
+                    let node = self.index.nodes.get_mut(&path).expect("inserted above");
+                    if node.value.0 > key_pos.0 || (node.value.0 == key_pos.0 && node.value.1 > key_pos.1) {
+                        node.value = (key_pos.0, key_pos.1, 1);
+                    }
+                    let name = match &event {
+                        Event::Scalar(s, ..) => s.clone(),
+                        _ => {
+                            // A complex key: skip it, then index its value under a placeholder.
+                            self.skip(event)?;
+                            String::from("?")
+                        }
+                    };
+                    let (event, mark) = self.next()?;
+                    self.node(event, mark, path.key(&name), Some(key_pos))?;
+                    if name != "?" {
+                        if let Some(first) = seen.insert(name.clone(), key_pos) {
+                            let span = |(line, col, len)| Span::at(self.index.file, line, col, len);
+                            let duplicate = DuplicateKey {
+                                map: path.clone(),
+                                key: name,
+                                first: span(first),
+                                second: span(key_pos),
+                            };
+                            self.index.duplicates.push(duplicate);
+                        }
+                    }
+                }
+            }
             _ => Ok(()),
         }
     }
@@ -323,6 +374,22 @@ mod tests {
         assert_eq!(idx.value(&root.key("users").index(0)), Span::at(0, 2, 9, 17));
         assert_eq!(idx.value(&root.key("users").index(1)), Span::at(0, 2, 28, 6));
         assert_eq!(idx.value(&root.key("groups").index(0).key("id")), Span::at(0, 3, 15, 12));
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_in_every_mapping() {
+        let text = "a: 1\nm:\n  x: 1\n  y: 2\n  x: 3\nl: [{k: 1, k: 2}]\na: 2\n";
+        let idx = SpanIndex::build(0, text);
+        let found: Vec<(String, &str, Span, Span)> =
+            idx.duplicates.iter().map(|d| (d.map.serde(), d.key.as_str(), d.first, d.second)).collect();
+        assert_eq!(
+            found,
+            [
+                ("m".to_string(), "x", Span::at(0, 3, 3, 1), Span::at(0, 5, 3, 1)),
+                ("l[0]".to_string(), "k", Span::at(0, 6, 6, 1), Span::at(0, 6, 12, 1)),
+                (".".to_string(), "a", Span::at(0, 1, 1, 1), Span::at(0, 7, 1, 1)),
+            ]
+        );
     }
 
     #[test]

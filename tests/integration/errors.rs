@@ -125,6 +125,10 @@ profiles:
   |
 7 |     owner: bob
   |     ^^^^^
+ ::: profiles/p.yaml:6:5
+  |
+6 |     owner: alice
+  |     ----- first set here
   |
   = help: a key may appear once in a mapping
 
@@ -2099,6 +2103,65 @@ profiles:
   |                 ^
 
 kfprofiles: 1 error
+"#,
+    );
+}
+
+#[test]
+fn duplicate_keys_in_free_form_maps_and_at_the_top() {
+    // serde keeps the last of two label values without a word; every duplicate is an error,
+    // each with its first occurrence, and a duplicated top-level list reports no duplicates of
+    // the keys inside its items.
+    validate(
+        r#"users:
+  - {id: alice, email: alice@example.com}
+profiles:
+  - name: ml
+    owner: alice
+    labels: {team: a, team: b}
+    resourceQuotaSpec:
+      hard:
+        cpu: 4
+        "cpu": 8
+users:
+  - {id: alice, email: alice@example.com}
+"#,
+        2,
+        r#"error[duplicate-key]: duplicate key `team` at `profiles[0].labels`
+ --> profiles/p.yaml:6:23
+  |
+6 |     labels: {team: a, team: b}
+  |              ----     ^^^^
+  |              |
+  |              first set here
+  |
+  = help: a key may appear once in a mapping
+
+error[duplicate-key]: duplicate key `cpu` at `profiles[0].resourceQuotaSpec.hard`
+  --> profiles/p.yaml:10:9
+   |
+10 |         "cpu": 8
+   |         ^^^^^
+  ::: profiles/p.yaml:9:9
+   |
+ 9 |         cpu: 4
+   |         --- first set here
+   |
+   = help: a key may appear once in a mapping
+
+error[duplicate-key]: duplicate key `users`
+  --> profiles/p.yaml:11:1
+   |
+11 | users:
+   | ^^^^^
+  ::: profiles/p.yaml:1:1
+   |
+ 1 | users:
+   | ----- first set here
+   |
+   = help: a key may appear once in a mapping
+
+kfprofiles: 3 errors
 "#,
     );
 }
