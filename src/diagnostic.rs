@@ -173,6 +173,9 @@ fn gh_property(s: &str) -> String {
     gh_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// The widest source line a snippet shows; longer lines are cut around the marks.
+const SNIPPET_WIDTH: usize = 120;
+
 fn full(out: &mut String, d: &Diagnostic, sources: &dyn Sources, color: bool) {
     let paint = |code: &str, text: &str| {
         if color {
@@ -223,23 +226,37 @@ fn full(out: &mut String, d: &Diagnostic, sources: &dyn Sources, color: bool) {
             continue;
         };
         let line = line.trim_end_matches('\r');
-        let chars: Vec<char> = line.chars().collect();
-        // Blank up to character column `to` (0-based) from `from`, keeping tabs so marks align.
+        block.sort_by_key(|(s, ..)| s.col);
+        // A long line (minified YAML, a runaway value) is shown as a window around the marks.
+        let all: Vec<char> = line.chars().collect();
+        let ends = |s: &Span| if s.end_line == s.line { s.end_col - 1 } else { all.len() };
+        let (lo, hi) = (block[0].0.col - 1, block.iter().map(|(s, ..)| ends(s)).max().unwrap_or(0));
+        let start = if all.len() <= SNIPPET_WIDTH || hi <= SNIPPET_WIDTH { 0 } else { lo.saturating_sub(20) };
+        let end = all.len().min(start + SNIPPET_WIDTH);
+        let lead = if start > 0 { "..." } else { "" };
+        let trail = if end < all.len() { "..." } else { "" };
+        let chars: Vec<char> = lead.chars().chain(all[start..end].iter().copied()).collect();
+        // Where a span's marks go in the shown line: 0-based start and width.
+        let place = |s: &Span| {
+            let col = (s.col - 1).clamp(start, end) - start + lead.len();
+            let avail = chars.len().saturating_sub(col).max(1);
+            (col, (ends(s).min(end).saturating_sub(s.col - 1)).clamp(1, avail))
+        };
+        // Blank up to column `to` (0-based) from `from`, keeping tabs so marks align.
         let pad = |from: usize, to: usize| -> String {
             (from..to).map(|c| if chars.get(c) == Some(&'\t') { '\t' } else { ' ' }).collect()
         };
+        let shown: String = chars.iter().collect();
         let _ = writeln!(out, "{gutter} {bar}");
-        let _ = writeln!(out, "{} {bar} {line}", paint("1;34", &format!("{:>width$}", first.line)));
-        block.sort_by_key(|(s, ..)| s.col);
+        let _ = writeln!(out, "{} {bar} {shown}{trail}", paint("1;34", &format!("{:>width$}", first.line)));
         let mut marks = String::new();
         let mut at = 0;
         for (span, _, primary) in block.iter() {
-            let avail = chars.len().saturating_sub(span.col - 1).max(1);
-            let len = if span.end_line == span.line { (span.end_col - span.col).clamp(1, avail) } else { avail };
+            let (col, len) = place(span);
             let mark = if *primary { "^" } else { "-" }.repeat(len);
-            marks.push_str(&pad(at, span.col - 1));
+            marks.push_str(&pad(at, col));
             marks.push_str(&paint(if *primary { sev_color } else { "1;34" }, &mark));
-            at = span.col - 1 + len;
+            at = col + len;
         }
         // The rightmost message follows its mark; the others hang below theirs, right to left.
         let (last, rest) = block.split_last().expect("a block has a span");
@@ -253,9 +270,10 @@ fn full(out: &mut String, d: &Diagnostic, sources: &dyn Sources, color: bool) {
                 let mut s = String::new();
                 let mut at = 0;
                 for (span, ..) in &hanging[..upto] {
-                    s.push_str(&pad(at, span.col - 1));
+                    let col = place(span).0;
+                    s.push_str(&pad(at, col));
                     s.push_str(&paint("1;34", "|"));
-                    at = span.col;
+                    at = col + 1;
                 }
                 (s, at)
             };
@@ -263,7 +281,7 @@ fn full(out: &mut String, d: &Diagnostic, sources: &dyn Sources, color: bool) {
             let _ = writeln!(out, "{gutter} {bar} {s}");
             let (s, at) = stems(n);
             let (span, message, _) = hanging[n];
-            let _ = writeln!(out, "{gutter} {bar} {s}{}{}", pad(at, span.col - 1), paint("1;34", message));
+            let _ = writeln!(out, "{gutter} {bar} {s}{}{}", pad(at, place(span).0), paint("1;34", message));
         }
     }
     if let Some(h) = &d.help {
@@ -346,5 +364,19 @@ error[duplicate-key]: duplicate key `a`
 
 ";
         assert_eq!(render(&[d], &One("{a: 1, a: 2, a: 3}\n"), Format::Full, false), want);
+    }
+
+    #[test]
+    fn a_long_line_is_cut_around_the_mark() {
+        let line = format!("users: [{}bbo]", "alice, ".repeat(100));
+        let d = Diagnostic::error("unknown-user", "unknown user `bbo`").at(Span::at(0, 1, line.len() - 3, 3));
+        let text: &'static str = Box::leak(format!("{line}\n").into_boxed_str());
+        let shown = &line[line.len() - 4 - 20..];
+        let want = format!(
+            "error[unknown-user]: unknown user `bbo`\n --> p.yaml:1:{}\n  |\n1 | ...{shown}\n  | {}^^^\n\n",
+            line.len() - 3,
+            " ".repeat(23)
+        );
+        assert_eq!(render(&[d], &One(text), Format::Full, false), want);
     }
 }

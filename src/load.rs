@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::diagnostic::{did_you_mean, Diagnostic, Sources};
 use crate::model::{Group, InputFile, Profile, ProfileDefaults, Settings, User};
-use crate::span::{FileId, Path, Span, SpanIndex};
+use crate::span::{FileId, Path, Span, SpanIndex, MAX_DEPTH};
 
 /// One input file: where it is and what it says.
 #[derive(Debug)]
@@ -143,7 +143,12 @@ pub fn load_texts(texts: Vec<(String, String)>) -> (Input, Vec<Diagnostic>) {
     let parsed = crate::tree::par_map(&indexed, |(file, (_, text))| {
         // A byte order mark is legal at the start of a YAML stream; serde_yaml accepts it too.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        (SpanIndex::build(*file, text), parse(text))
+        let spans = SpanIndex::build(*file, text);
+        let parsed = match spans.too_deep {
+            Some(_) => Parsed { unloaded: Unloaded { whole: true, ..Unloaded::default() }, ..Parsed::default() },
+            None => parse(text),
+        };
+        (spans, parsed)
     });
     let mut input = Input::default();
     let mut diagnostics = Vec::new();
@@ -158,6 +163,11 @@ pub fn load_texts(texts: Vec<(String, String)>) -> (Input, Vec<Diagnostic>) {
                 .help("a key may appear once in a mapping")
         });
         diagnostics.extend(duplicates);
+        if let Some(span) = spans.too_deep {
+            let message = format!("lists and mappings nest more than {MAX_DEPTH} levels deep");
+            let help = "no input nests more than a few levels: look for unclosed or repeated brackets";
+            diagnostics.push(Diagnostic::error("yaml-too-complex", message).at(span).help(help));
+        }
         let found = !spans.duplicates.is_empty();
         input.files.push(SourceFile { display, text, spans });
         let failures = parsed.failures.iter().filter(|f| !(found && f.message.starts_with("duplicate")));
@@ -447,13 +457,6 @@ fn classify(message: &str) -> (&'static str, String, Option<String>) {
             "duplicate-key",
             format!("duplicate key `{first}`"),
             Some("a key may appear once in a mapping".into()),
-        );
-    }
-    if message.contains("recursion limit") || message.contains("repetition limit") {
-        return (
-            "yaml-too-complex",
-            message.to_string(),
-            Some("aliases and nesting are limited; write the values out".into()),
         );
     }
     ("yaml-syntax", message.to_string(), None)

@@ -98,6 +98,8 @@ pub struct SpanIndex {
     /// Keys that appear more than once in a mapping, in text order. serde rejects them only in
     /// fixed structures; in free-form maps (labels, quotas) the last would silently win.
     pub duplicates: Vec<DuplicateKey>,
+    /// The collection that nests deeper than [`MAX_DEPTH`], if any: the file is not parsed further.
+    pub too_deep: Option<Span>,
 }
 
 /// A key that appears twice in one mapping.
@@ -115,7 +117,7 @@ impl SpanIndex {
     /// Walk `text` and record the position of every node. Returns an empty index when the text
     /// does not parse (serde_yaml reports the syntax error itself).
     pub fn build(file: FileId, text: &str) -> SpanIndex {
-        let mut index = SpanIndex { file, nodes: HashMap::new(), duplicates: Vec::new() };
+        let mut index = SpanIndex { file, nodes: HashMap::new(), duplicates: Vec::new(), too_deep: None };
         let _ = Walker { text, parser: Parser::new_from_str(text), index: &mut index, cursor: (0, 0) }.document();
         index
     }
@@ -197,9 +199,18 @@ struct Walker<'a, 'i> {
 
 type Walk<T> = Result<T, ()>;
 
+/// The deepest nesting of collections a file may have (serde_yaml's own limit is 128).
+pub const MAX_DEPTH: usize = 64;
+
 impl Walker<'_, '_> {
     fn next(&mut self) -> Walk<(Event, Marker)> {
-        self.parser.next_token().map_err(|_| ())
+        self.parser.next_token().map_err(|e| {
+            // The scanner stops at 255 nested flow collections, before they reach the walker.
+            if e.info().contains("recursion limit") {
+                let at = e.marker();
+                self.index.too_deep = Some(Span::at(self.index.file, at.line(), at.col() + 1, 1));
+            }
+        })
     }
 
     fn document(&mut self) -> Walk<()> {
@@ -225,6 +236,14 @@ impl Walker<'_, '_> {
     fn node(&mut self, event: Event, mark: Marker, path: Path, key: Option<(usize, usize, usize)>) -> Walk<()> {
         let value = self.position(mark, &event);
         self.index.nodes.insert(path.clone(), NodeSpan { key, value });
+        // No input type nests this deep. libyaml (under serde_yaml) takes time quadratic in the
+        // depth of flow collections (minutes for 200,000 `[`), so such a file goes no further.
+        if matches!(event, Event::SequenceStart(..) | Event::MappingStart(..))
+            && path.0.matches(SEP).count() >= MAX_DEPTH
+        {
+            self.index.too_deep = Some(Span::at(self.index.file, value.0, value.1, value.2));
+            return Err(());
+        }
         match event {
             Event::SequenceStart(..) => {
                 let mut i = 0;

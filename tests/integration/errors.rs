@@ -2165,3 +2165,23 @@ kfprofiles: 3 errors
 "#,
     );
 }
+
+#[test]
+fn nesting_deeper_than_any_input_is_refused_before_parsing() {
+    // 65 nested block lists (66 collections with the root mapping): no input nests near that.
+    let yaml = format!("users:\n{}", (1..=65).map(|i| format!("{}-\n", " ".repeat(i))).collect::<String>());
+    validate(
+        &yaml,
+        2,
+        r#"error[yaml-too-complex]: lists and mappings nest more than 64 levels deep
+  --> profiles/p.yaml:65:65
+   |
+65 |                                                                 -
+   |                                                                 ^
+   |
+   = help: no input nests more than a few levels: look for unclosed or repeated brackets
+
+kfprofiles: 1 error
+"#,
+    );
+}
