@@ -137,19 +137,7 @@ pub fn render_compiled(compiled: &mut Compiled, config: &Config) -> Option<Rende
     let templates = match templates::Templates::load(config.templates.as_deref()) {
         Ok((t, unknown)) => {
             for path in unknown {
-                compiled.diagnostics.push(
-                    Diagnostic::warning(
-                        "unknown-template",
-                        format!(
-                            "template `{}` overrides no built-in template and is ignored",
-                            load::display_path(&path)
-                        ),
-                    )
-                    .help(format!(
-                        "the built-in templates are {}",
-                        templates::BUILTIN.iter().map(|(n, _)| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-                    )),
-                );
+                compiled.diagnostics.push(unknown_template(&mut compiled.input, &path));
             }
             t
         }
@@ -196,6 +184,26 @@ fn template_name(name: &str) -> &'static str {
 }
 
 /// A template error as a diagnostic pointing into the template file.
+/// A file in the templates folder that replaces no built-in template: located at its first
+/// line, so that the pull request shows it on the file.
+fn unknown_template(input: &mut Input, path: &std::path::Path) -> Diagnostic {
+    let display = load::display_path(path);
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let width = text.lines().next().map_or(1, |l| l.chars().count());
+    let file = input.files.len();
+    let message = format!("template `{display}` overrides no built-in template and is ignored");
+    input.files.push(SourceFile { display, text, spans: SpanIndex::default() });
+    let names = templates::BUILTIN.iter().map(|(n, _)| *n);
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let help = match diagnostic::did_you_mean(&name, names.clone()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => {
+            format!("the built-in templates are {}", names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))
+        }
+    };
+    Diagnostic::warning("unknown-template", message).at(Span::at(file, 1, 1, width)).help(help)
+}
+
 fn template_diagnostic(
     input: &mut Input,
     source: &templates::TemplateSource,
@@ -238,7 +246,10 @@ fn report(compiled: &Compiled, config: &Config, notes: bool) {
     let mut text = diagnostic::render(&shown, &compiled.input, config.format, config.color);
     if config.format != diagnostic::Format::Github {
         if let Some(summary) = diagnostic::summary(&shown) {
-            text.push_str(&format!("kfprofiles: {summary}\n"));
+            // Say why warnings alone exit 2.
+            let denied = config.deny_warnings && shown.iter().any(|d| d.severity == Severity::Warning);
+            let denied = if denied { ", denied by --deny-warnings" } else { "" };
+            text.push_str(&format!("kfprofiles: {summary}{denied}\n"));
         }
     }
     let _ = std::io::stderr().write_all(text.as_bytes());

@@ -214,6 +214,30 @@ fn an_override_template_replaces_the_built_in() {
 }
 
 #[test]
+fn a_template_that_overrides_nothing_is_a_warning_at_that_file() {
+    let t = org().write("templates/memebrs.yaml.j2", "kind: RoleBinding\n").args(&["build", "--format", "full"]);
+    let warning =
+        "warning[unknown-template]: template `templates/memebrs.yaml.j2` overrides no built-in template and is ignored
+ --> templates/memebrs.yaml.j2:1:1
+  |
+1 | kind: RoleBinding
+  | ^^^^^^^^^^^^^^^^^
+  |
+  = help: did you mean `members.yaml.j2`?
+
+kfprofiles: 1 warning
+";
+    let built = t.expect(0, None, warning);
+    assert!(built.stdout.contains("files written"), "{}", built.stdout);
+    // The built-in was used, and a warning the organisation has not accepted fails the strict gate.
+    t.clone_with_args(&["check", "--deny-warnings", "--format", "github"]).expect(
+        2,
+        None,
+        "::warning file=templates/memebrs.yaml.j2,line=1,col=1,endLine=1,endColumn=18,title=kfprofiles unknown-template::template `templates/memebrs.yaml.j2` overrides no built-in template and is ignored%0Ahelp: did you mean `members.yaml.j2`?\n",
+    );
+}
+
+#[test]
 fn an_override_template_error_points_into_the_template() {
     let t = org()
         .write(

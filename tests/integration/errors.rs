@@ -1781,9 +1781,9 @@ fn warnings_fail_only_when_denied() {
     let t = t.args(&["validate", "--format", "concise"]);
     t.expect(0, Some(""), "profiles/p.yaml:3:10: warning[unused-user]: user `idle` is in no group and no profile\nkfprofiles: 1 warning\n");
     let t = t.args(&["validate", "--format", "concise", "--deny-warnings"]);
-    t.expect(2, Some(""), "profiles/p.yaml:3:10: warning[unused-user]: user `idle` is in no group and no profile\nkfprofiles: 1 warning\n");
+    t.expect(2, Some(""), "profiles/p.yaml:3:10: warning[unused-user]: user `idle` is in no group and no profile\nkfprofiles: 1 warning, denied by --deny-warnings\n");
     let t = t.args(&["build", "--format", "concise", "--deny-warnings"]);
-    t.expect(2, Some(""), "profiles/p.yaml:3:10: warning[unused-user]: user `idle` is in no group and no profile\nkfprofiles: 1 warning\n");
+    t.expect(2, Some(""), "profiles/p.yaml:3:10: warning[unused-user]: user `idle` is in no group and no profile\nkfprofiles: 1 warning, denied by --deny-warnings\n");
     assert!(!t.path("out").exists());
 }
 

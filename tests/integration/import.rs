@@ -189,3 +189,33 @@ fn import_refuses_a_dump_without_profiles() {
             "error[import-dump]: `dump.yaml` holds no Profile; expected the output of `kubectl get profiles,namespaces,rolebindings,authorizationpolicies -A -o yaml`\n",
         );
 }
+
+#[test]
+fn import_lists_what_build_adds_that_the_cluster_lacks() {
+    // A cluster whose owner policy for team-a was deleted by hand: build brings it back, and
+    // import says so before anyone applies it.
+    let mut dump: Value = serde_yaml::from_str(&dump()).unwrap();
+    let items = dump["items"].as_sequence_mut().unwrap();
+    let before = items.len();
+    items.retain(|o| key(o) != ("AuthorizationPolicy".into(), "team-a".into(), "ns-owner-access-istio".into()));
+    assert_eq!(items.len(), before - 1);
+    let t = Test::new().write("dump.yaml", &serde_yaml::to_string(&dump).unwrap()).args(&[
+        "import",
+        "dump.yaml",
+        "--format",
+        "concise",
+    ]);
+    let out = t.run();
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "kfprofiles: 3 profiles, 5 users -> profiles: 3 not reproduced, 1 added (see profiles/IMPORT.md)\n"
+    );
+    let added: Vec<&str> = out.stderr.lines().filter(|l| l.contains("import-added")).collect();
+    assert_eq!(
+        added,
+        ["note[import-added]: build adds AuthorizationPolicy `team-a/ns-owner-access-istio`, which the cluster does not have"]
+    );
+    let notes = std::fs::read_to_string(t.path("profiles/IMPORT.md")).unwrap();
+    assert!(notes.contains("- AuthorizationPolicy `team-a/ns-owner-access-istio`"), "{notes}");
+}
