@@ -147,12 +147,11 @@ impl<'a> Resolver<'a> {
             let reference = member_path.key(if m.user.is_some() { "user" } else { "group" });
             let role = m.access.role.unwrap_or(defaults.member_access.role);
             let notebooks = m.access.notebooks_access.unwrap_or(defaults.member_access.notebooks_access);
-            let reached: Vec<(usize, String)> = match (&m.user, &m.group) {
-                (Some(u), None) => {
-                    self.user_ids.get(u.as_str()).map(|&u| vec![(u, "direct".to_string())]).unwrap_or_default()
-                }
+            // Each user the member reaches, with the chain of groups (none for a user member).
+            let reached: Vec<(usize, &[usize])> = match (&m.user, &m.group) {
+                (Some(u), None) => self.user_ids.get(u.as_str()).map(|&u| vec![(u, &[][..])]).unwrap_or_default(),
                 (None, Some(g)) => match self.group_ids.get(g.as_str()) {
-                    Some(&g) => self.expanded[g].users.iter().map(|(&u, chain)| (u, self.chain_text(chain))).collect(),
+                    Some(&g) => self.expanded[g].users.iter().map(|(&u, chain)| (u, &chain[..])).collect(),
                     None => vec![],
                 },
                 _ => vec![],
@@ -178,13 +177,15 @@ impl<'a> Resolver<'a> {
                     entry.group_ids.push(group.id.clone());
                 }
             }
-            for (u, via) in reached {
+            for (u, chain) in reached {
                 if self.emails[u] == owner {
                     if m.group.is_some() {
+                        let groups: Vec<String> =
+                            chain.iter().map(|&g| format!("`{}`", self.input.groups[g].value.id)).collect();
                         diagnostics.push(
                             Diagnostic::note(
                                 "owner-in-group",
-                                format!("profile `{}` owner `{}` is also reached through group `{via}`; the owner keeps the owner objects", p.name, owner),
+                                format!("profile `{}` owner `{}` is also reached through group {}; the owner keeps the owner objects", p.name, owner, groups.join(" via ")),
                             )
                             .at(self.input.value_span(item.file, &member_path.key("group"))),
                         );
@@ -199,6 +200,7 @@ impl<'a> Resolver<'a> {
                 });
                 entry.role = entry.role.max(role);
                 entry.notebooks_access |= notebooks;
+                let via = if chain.is_empty() { "direct".to_string() } else { self.chain_text(chain) };
                 if !entry.via.contains(&via) {
                     entry.via.push(via);
                 }

@@ -1573,6 +1573,31 @@ profiles:
 }
 
 #[test]
+fn note_owner_in_a_nested_group_names_each_group() {
+    validate(
+        r#"users:
+  - {id: alice, email: alice@example.com}
+groups:
+  - {id: leads, users: [alice]}
+  - {id: org, groups: [leads]}
+profiles:
+  - name: team
+    owner: alice
+    members:
+      - group: org
+"#,
+        0,
+        r#"note[owner-in-group]: profile `team` owner `alice@example.com` is also reached through group `org` via `leads`; the owner keeps the owner objects
+  --> profiles/p.yaml:10:16
+   |
+10 |       - group: org
+   |                ^^^
+
+"#,
+    );
+}
+
+#[test]
 fn warning_view_with_notebooks() {
     validate(
         r#"users:
