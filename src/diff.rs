@@ -87,6 +87,10 @@ pub struct ProfileChange {
     /// For a removed profile: its Namespace is protected from pruning, so it stays.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace_kept: Option<bool>,
+    /// For a removed profile under Argo CD `perProfile`: the Application the ApplicationSet keeps,
+    /// so that nothing it deployed is removed (access stays until it is deleted by hand).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept_application: Option<String>,
 }
 
 /// A profile whose owner changes.
@@ -307,12 +311,14 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
                 owner: o.owner.clone(),
                 users: o.users.len(),
                 namespace_kept: Some(o.protected),
+                kept_application: plan.settings.kept_application_prefix.as_ref().map(|p| format!("{p}{name}")),
             }),
             (None, Some(n)) => r.profiles_added.push(ProfileChange {
                 profile: name.clone(),
                 owner: n.owner.clone(),
                 users: n.users.len(),
                 namespace_kept: None,
+                kept_application: None,
             }),
             (Some(o), Some(n)) if o.owner != n.owner => {
                 r.owner_changes.push(OwnerChange { profile: name.clone(), old: o.owner.clone(), new: n.owner.clone() })
@@ -644,6 +650,14 @@ fn headline(r: &Report) -> String {
 /// The removed-profile line: loud, because a namespace may outlive, or lose, its data.
 fn removed_text(p: &ProfileChange) -> String {
     let users = plural(p.users, "user", "users");
+    if let Some(app) = &p.kept_application {
+        let namespace = if p.namespace_kept == Some(false) {
+            "this also deletes the namespace with its data: it is NOT protected"
+        } else {
+            "the namespace stays: it is protected"
+        };
+        return format!("access NOT revoked for {users}: the ApplicationSet keeps Application `{app}` and what it deployed; `argocd app delete {app} --cascade` revokes it ({namespace})");
+    }
     if p.namespace_kept == Some(false) {
         format!("access revoked for {users}; the namespace is NOT protected from pruning: Argo CD or Flux may delete it with its data")
     } else {

@@ -34,6 +34,9 @@ pub struct SettingsPlan {
     pub idp_groups_claim: String,
     /// The header the gateway fills with the comma-joined groups (mode `header`).
     pub idp_groups_header: String,
+    /// Argo CD `perProfile`: the ApplicationSet keeps the Application of a removed profile folder
+    /// (named this prefix and the profile), and with it everything it deployed.
+    pub kept_application_prefix: Option<String>,
 }
 
 /// One profile, ready to render.

@@ -67,6 +67,11 @@ pub fn resolve(input: &Input) -> (Plan, Vec<Diagnostic>) {
             idp_groups_mode: settings.idp_groups.mode,
             idp_groups_claim: settings.idp_groups.claim.clone(),
             idp_groups_header: settings.idp_groups.header.clone(),
+            kept_application_prefix: settings
+                .argocd
+                .as_ref()
+                .filter(|a| a.mode == crate::gitops::Mode::PerProfile)
+                .map(|a| a.application_name_prefix.clone()),
         },
         profiles: profiles.into_values().collect(),
     };

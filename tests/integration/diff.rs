@@ -129,6 +129,36 @@ fn removing_an_unprotected_profile_says_its_namespace_can_go() {
     );
 }
 
+#[test]
+fn removing_a_profile_under_argocd_per_profile_says_access_stays() {
+    // The ApplicationSet never deletes an Application (`applicationsSync: create-update`), so the
+    // RoleBindings stay applied: the review must not read "access revoked".
+    let argocd =
+        "settings:\n  argocd:\n    repoURL: https://github.com/example/profiles.git\n    applicationNamePrefix: kf-\n";
+    let remove = |base: &str| {
+        base.replace(
+            "  - name: team-b\n    owner: bob\n    members:\n      - {user: carol}\n      - {user: dave}\n",
+            "",
+        )
+        .replace("  - {id: dave, email: dave@example.com}\n", "")
+    };
+    let base = format!("{argocd}{BASE}");
+    let out = scenario(&base, &remove(&base), &[]).expect(1, None, "");
+    assert!(
+        out.stdout.contains("  ! team-b: access NOT revoked for 3 users: the ApplicationSet keeps Application `kf-team-b` and what it deployed; `argocd app delete kf-team-b --cascade` revokes it (the namespace stays: it is protected)\n"),
+        "{}",
+        summary(&out)
+    );
+    let base = format!("{argocd}  protectNamespaces: false\n{BASE}");
+    let t = scenario(&base, &remove(&base), &["--format", "json"]);
+    let out = t.expect(1, None, "");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        v["profiles_removed"],
+        serde_json::json!([{"profile": "team-b", "owner": "bob@example.com", "users": 3, "namespace_kept": false, "kept_application": "kf-team-b"}])
+    );
+}
+
 /// Alice is left with nothing: the warning says so.
 const ALICE_UNUSED: &str =
     "profiles/org.yaml:2:10: warning[unused-user]: user `alice` is in no group and no profile\nkfprofiles: 1 warning\n";
