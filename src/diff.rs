@@ -26,9 +26,18 @@ const MARKDOWN_RESERVE: usize = 4_096;
 /// Name of the owner's RoleBinding and AuthorizationPolicy (OUTPUT.md).
 const OWNER_BINDING: &str = "namespaceAdmin";
 
-/// How a group kept in the identity provider appears in the access summary.
+/// How a group kept in the identity provider appears in the access summary. No email contains
+/// a space, so the prefix tells groups from users.
+const IDP_GROUP: &str = "IdP group ";
+
 fn idp_grantee(claim: &str) -> String {
-    format!("IdP group {claim}")
+    format!("{IDP_GROUP}{claim}")
+}
+
+/// Users and IdP groups of a profile, counted apart.
+fn grantee_counts(grants: &BTreeMap<String, Grant>) -> (usize, usize) {
+    let groups = grants.keys().filter(|k| k.starts_with(IDP_GROUP)).count();
+    (grants.len() - groups, groups)
 }
 const OWNER_POLICY: &str = "ns-owner-access-istio";
 
@@ -84,6 +93,9 @@ pub struct ProfileChange {
     pub owner: Option<String>,
     /// How many users (owner included) gain, or lose, access.
     pub users: usize,
+    /// How many groups kept in the identity provider gain, or lose, access.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub idp_groups: usize,
     /// For a removed profile: its Namespace is protected from pruning, so it stays.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace_kept: Option<bool>,
@@ -91,6 +103,21 @@ pub struct ProfileChange {
     /// so that nothing it deployed is removed (access stays until it is deleted by hand).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kept_application: Option<String>,
+}
+
+impl ProfileChange {
+    /// `3 users`, `3 users and 1 IdP group`.
+    fn grantees(&self) -> String {
+        let users = plural(self.users, "user", "users");
+        match self.idp_groups {
+            0 => users,
+            n => format!("{users} and {}", plural(n, "IdP group", "IdP groups")),
+        }
+    }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A profile whose owner changes.
@@ -105,8 +132,12 @@ pub struct OwnerChange {
 #[derive(Debug, Clone, Serialize)]
 pub struct AccessChange {
     pub profile: String,
-    /// The email.
-    pub user: String,
+    /// The user's email (absent for an IdP group).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The group kept in the identity provider, by its claim value (absent for a user).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idp_group: Option<String>,
     /// `None`: no access before.
     pub old: Option<Grant>,
     /// `None`: no access after.
@@ -118,6 +149,14 @@ pub struct AccessChange {
 }
 
 impl AccessChange {
+    /// The email, or `IdP group CLAIM`.
+    fn grantee(&self) -> String {
+        match (&self.user, &self.idp_group) {
+            (Some(u), _) => u.clone(),
+            (None, g) => idp_grantee(g.as_deref().unwrap_or_default()),
+        }
+    }
+
     /// `gains access: edit (group eng)`, `loses access (was view)`, `role view -> edit`.
     fn text(&self) -> String {
         let via = if self.via.is_empty() {
@@ -309,14 +348,16 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
             (Some(o), None) => r.profiles_removed.push(ProfileChange {
                 profile: name.clone(),
                 owner: o.owner.clone(),
-                users: o.users.len(),
+                users: grantee_counts(&o.users).0,
+                idp_groups: grantee_counts(&o.users).1,
                 namespace_kept: Some(o.protected),
                 kept_application: plan.settings.kept_application_prefix.as_ref().map(|p| format!("{p}{name}")),
             }),
             (None, Some(n)) => r.profiles_added.push(ProfileChange {
                 profile: name.clone(),
                 owner: n.owner.clone(),
-                users: n.users.len(),
+                users: grantee_counts(&n.users).0,
+                idp_groups: grantee_counts(&n.users).1,
                 namespace_kept: None,
                 kept_application: None,
             }),
@@ -370,9 +411,11 @@ fn access_changes(
             Some(g) if !g.owner => via.get(&(name, user.as_str())).map(|v| (*v).clone()),
             _ => None,
         };
+        let idp_group = user.strip_prefix(IDP_GROUP).map(str::to_string);
         changes.push(AccessChange {
             profile: name.to_string(),
-            user: user.clone(),
+            user: idp_group.is_none().then(|| user.clone()),
+            idp_group,
             old: old.cloned(),
             new: new.cloned(),
             privilege_increase,
@@ -649,7 +692,7 @@ fn headline(r: &Report) -> String {
 
 /// The removed-profile line: loud, because a namespace may outlive, or lose, its data.
 fn removed_text(p: &ProfileChange) -> String {
-    let users = plural(p.users, "user", "users");
+    let users = p.grantees();
     if let Some(app) = &p.kept_application {
         let namespace = if p.namespace_kept == Some(false) {
             "this also deletes the namespace with its data: it is NOT protected"
@@ -728,7 +771,7 @@ pub fn text(r: &Report, color: bool) -> String {
         let _ = writeln!(out, "\nadded profiles:");
         for p in &r.profiles_added {
             let owner = p.owner.as_deref().unwrap_or("none");
-            let _ = writeln!(out, "  + {}: owner {owner}, {}", p.profile, plural(p.users, "user", "users"));
+            let _ = writeln!(out, "  + {}: owner {owner}, {}", p.profile, p.grantees());
         }
     }
     if !r.owner_changes.is_empty() {
@@ -746,7 +789,7 @@ pub fn text(r: &Report, color: bool) -> String {
                 let _ = writeln!(out, "  {profile}");
             }
             let mark = if c.privilege_increase { format!("  {increase}") } else { String::new() };
-            let _ = writeln!(out, "    {} {} {}{mark}", c.sign(), c.user, c.text());
+            let _ = writeln!(out, "    {} {} {}{mark}", c.sign(), c.grantee(), c.text());
         }
     }
     if !r.quota_changes.is_empty() {
@@ -860,7 +903,7 @@ pub fn markdown(r: &Report) -> String {
             .iter()
             .map(|p| {
                 let owner = p.owner.as_deref().map_or("none".into(), md_code);
-                format!("- {}: owner {owner}, {}\n", md_code(&p.profile), plural(p.users, "user", "users"))
+                format!("- {}: owner {owner}, {}\n", md_code(&p.profile), p.grantees())
             })
             .collect(),
         "added profiles",
@@ -889,7 +932,7 @@ pub fn markdown(r: &Report) -> String {
                 format!(
                     "| {} | {} | {} | {mark} |\n",
                     md_code(&a.profile),
-                    md_code(&a.user),
+                    md_code(&a.grantee()),
                     a.text().replace('|', "\\|")
                 )
             })

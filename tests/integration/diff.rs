@@ -473,4 +473,16 @@ access changes:
     ~ IdP group ml-eng role view -> edit  [privilege increase]
 "
     );
+    // In the JSON a group is not a user: it has its own key, and profiles count it apart.
+    let out = scenario(&base, &changed, &["--format", "json"]).expect(1, None, "");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let change = &v["access_changes"][0];
+    assert_eq!((change.get("user"), &change["idp_group"]), (None, &serde_json::json!("ml-eng")));
+    let removed = base.replace("  - name: team-b\n    owner: bob\n", "  - name: team-x\n    owner: bob\n");
+    let out = scenario(&base, &removed, &["--format", "json"]).expect(1, None, "");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["profiles_removed"][0]["users"], 3);
+    assert_eq!(v["profiles_removed"][0]["idp_groups"], 1);
+    let out = scenario(&base, &removed, &[]).expect(1, None, "");
+    assert!(out.stdout.contains("  ! team-b: access revoked for 3 users and 1 IdP group; "), "{}", summary(&out));
 }
