@@ -870,95 +870,121 @@ pub fn markdown(r: &Report) -> String {
     }
     b.push(&table);
 
-    // Lists: a heading, then items while they fit.
-    let mut list = |b: &mut Budget, heading: &str, header: &str, items: Vec<String>, what: &str| {
-        if items.is_empty() {
-            return;
+    // Lists: a heading, then the items that fit. Each list gets a fair share of the room (what
+    // a short list leaves goes to the longer ones), so that 2,000 added profiles cannot push
+    // every access change out; within a list, privilege increases are kept first.
+    // (heading, table header, (kept first, text) per item, what the items are)
+    type Section<'a> = (String, &'a str, Vec<(bool, String)>, &'a str);
+    let sections: Vec<Section> = vec![
+        (
+            ":warning: removed profiles (destructive)".into(),
+            "",
+            r.profiles_removed
+                .iter()
+                .map(|p| (true, format!("- :warning: **{}**: {}\n", md_code(&p.profile), removed_text(p))))
+                .collect(),
+            "removed profiles",
+        ),
+        (
+            "added profiles".into(),
+            "",
+            r.profiles_added
+                .iter()
+                .map(|p| {
+                    let owner = p.owner.as_deref().map_or("none".into(), md_code);
+                    (false, format!("- {}: owner {owner}, {}\n", md_code(&p.profile), p.grantees()))
+                })
+                .collect(),
+            "added profiles",
+        ),
+        (
+            "owner changes".into(),
+            "",
+            r.owner_changes
+                .iter()
+                .map(|o| {
+                    let v = |s: &Option<String>| s.as_deref().map_or("none".into(), md_code);
+                    (true, format!("- {}: {} → {}\n", md_code(&o.profile), v(&o.old), v(&o.new)))
+                })
+                .collect(),
+            "owner changes",
+        ),
+        (
+            "access changes".into(),
+            "| profile | user | change | |\n|---|---|---|---|\n",
+            r.access_changes
+                .iter()
+                .map(|a| {
+                    let mark = if a.privilege_increase { ":arrow_up: **privilege increase**" } else { "" };
+                    let row = format!(
+                        "| {} | {} | {} | {mark} |\n",
+                        md_code(&a.profile),
+                        md_code(&a.grantee()),
+                        a.text().replace('|', "\\|")
+                    );
+                    (a.privilege_increase, row)
+                })
+                .collect(),
+            "access changes",
+        ),
+        (
+            "quota changes".into(),
+            "| profile | resource | old | new | change |\n|---|---|---|---|---|\n",
+            r.quota_changes
+                .iter()
+                .map(|q| {
+                    let v = |s: &Option<String>| s.as_deref().map_or("none".into(), md_code);
+                    let row = format!(
+                        "| {} | {} | {} | {} | {} |\n",
+                        md_code(&q.profile),
+                        md_code(&q.resource),
+                        v(&q.old),
+                        v(&q.new),
+                        q.change
+                    );
+                    (false, row)
+                })
+                .collect(),
+            "quota changes",
+        ),
+    ];
+    let sections: Vec<_> = sections
+        .into_iter()
+        .filter(|s| !s.2.is_empty())
+        .map(|(heading, header, items, what)| (format!("\n#### {heading}\n\n{header}"), items, what))
+        .collect();
+    let sizes: Vec<usize> =
+        sections.iter().map(|(head, items, _)| head.len() + items.iter().map(|i| i.1.len()).sum::<usize>()).collect();
+    let mut shares = vec![0; sections.len()];
+    let mut left = b.limit.saturating_sub(b.out.len());
+    let mut by_size: Vec<usize> = (0..sections.len()).collect();
+    by_size.sort_by_key(|&i| sizes[i]);
+    for (k, &i) in by_size.iter().enumerate() {
+        shares[i] = sizes[i].min(left / (sections.len() - k));
+        left -= shares[i];
+    }
+    for ((head, items, what), share) in sections.iter().zip(shares) {
+        let mut room = share.saturating_sub(head.len());
+        let mut keep = vec![false; items.len()];
+        if head.len() <= share {
+            for first in [true, false] {
+                for (i, (priority, item)) in items.iter().enumerate() {
+                    if *priority == first && item.len() <= room {
+                        keep[i] = true;
+                        room -= item.len();
+                    }
+                }
+            }
         }
-        // The items that fit, in order; from the first that does not, the rest are cut.
-        let mut shown = 0;
-        if b.push(&format!("\n#### {heading}\n\n{header}")) {
-            shown = items.iter().take_while(|item| b.push(item)).count();
+        let shown = keep.iter().filter(|k| **k).count();
+        if shown > 0 {
+            let body: String = items.iter().zip(&keep).filter(|(_, k)| **k).map(|(i, _)| i.1.as_str()).collect();
+            b.push(&format!("{head}{body}"));
         }
-        let missing = items.len() - shown;
-        if missing > 0 {
-            cut.push(format!("{missing} of {} {what}", items.len()));
+        if shown < items.len() {
+            cut.push(format!("{} of {} {what}", items.len() - shown, items.len()));
         }
-    };
-    list(
-        &mut b,
-        ":warning: removed profiles (destructive)",
-        "",
-        r.profiles_removed
-            .iter()
-            .map(|p| format!("- :warning: **{}**: {}\n", md_code(&p.profile), removed_text(p)))
-            .collect(),
-        "removed profiles",
-    );
-    list(
-        &mut b,
-        "added profiles",
-        "",
-        r.profiles_added
-            .iter()
-            .map(|p| {
-                let owner = p.owner.as_deref().map_or("none".into(), md_code);
-                format!("- {}: owner {owner}, {}\n", md_code(&p.profile), p.grantees())
-            })
-            .collect(),
-        "added profiles",
-    );
-    list(
-        &mut b,
-        "owner changes",
-        "",
-        r.owner_changes
-            .iter()
-            .map(|o| {
-                let v = |s: &Option<String>| s.as_deref().map_or("none".into(), md_code);
-                format!("- {}: {} → {}\n", md_code(&o.profile), v(&o.old), v(&o.new))
-            })
-            .collect(),
-        "owner changes",
-    );
-    list(
-        &mut b,
-        "access changes",
-        "| profile | user | change | |\n|---|---|---|---|\n",
-        r.access_changes
-            .iter()
-            .map(|a| {
-                let mark = if a.privilege_increase { ":arrow_up: **privilege increase**" } else { "" };
-                format!(
-                    "| {} | {} | {} | {mark} |\n",
-                    md_code(&a.profile),
-                    md_code(&a.grantee()),
-                    a.text().replace('|', "\\|")
-                )
-            })
-            .collect(),
-        "access changes",
-    );
-    list(
-        &mut b,
-        "quota changes",
-        "| profile | resource | old | new | change |\n|---|---|---|---|---|\n",
-        r.quota_changes
-            .iter()
-            .map(|q| {
-                let v = |s: &Option<String>| s.as_deref().map_or("none".into(), md_code);
-                format!(
-                    "| {} | {} | {} | {} | {} |\n",
-                    md_code(&q.profile),
-                    md_code(&q.resource),
-                    v(&q.old),
-                    v(&q.new),
-                    q.change
-                )
-            })
-            .collect(),
-        "quota changes",
-    );
+    }
     if r.access_summary_is_empty() {
         b.push("\nNo access changes.\n");
     }

@@ -454,6 +454,11 @@ fn markdown_of_a_huge_change_is_cut_to_fit() {
     let note = md.rsplit_once("\n---\n").unwrap().1;
     assert!(note.starts_with("**Cut to fit:** not shown: "), "{note}");
     assert!(note.contains(" of 2000 added profiles; ") && note.contains(" of 4000 access changes; the diffs of "));
+    // Each list gets its share of the room: the added profiles do not push out every access change.
+    assert!(md.contains(
+        "\n#### access changes\n\n| profile | user | change | |\n|---|---|---|---|\n| `p-0000` | `u0@example.com` | "
+    ));
+    assert!(!note.contains("4000 of 4000 access changes") && !note.contains("2000 of 2000 added profiles"), "{note}");
     assert!(note.ends_with("Run `kfprofiles diff` locally (or `kfprofiles diff --format json`) to see everything.\n"));
 }
 
