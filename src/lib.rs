@@ -419,6 +419,17 @@ fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32
             return fail(config, d);
         }
     }
+    // `--profile` names a namespace; with `profileNamePrefix`, the name as written in the input
+    // is taken too (a namespace of exactly that name comes first).
+    let mut filter = filter.clone();
+    if let Some(profile) = &filter.profile {
+        let prefixed = format!("{}{profile}", compiled.input.profile_defaults().profile_name_prefix);
+        if !plan.profiles.iter().any(|p| p.namespace == *profile)
+            && plan.profiles.iter().any(|p| p.namespace == prefixed)
+        {
+            filter.profile = Some(prefixed);
+        }
+    }
     if let Some(profile) = &filter.profile {
         if !plan.profiles.iter().any(|p| p.namespace == *profile) {
             let names = plan.profiles.iter().map(|p| p.namespace.as_str());
@@ -432,7 +443,7 @@ fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32
             return fail(config, d);
         }
     }
-    let rows = access::matrix(plan, filter);
+    let rows = access::matrix(plan, &filter);
     let _ = std::io::stdout().write_all(access::render(&rows, format).as_bytes());
     EXIT_OK
 }

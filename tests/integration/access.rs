@@ -116,6 +116,22 @@ fn filters_by_user_id_or_email_and_by_profile() {
 }
 
 #[test]
+fn a_profile_is_found_by_its_namespace_or_by_its_name_without_the_prefix() {
+    let prefixed = ORG.replace("profileDefaults: {", "profileDefaults: {profileNamePrefix: kf-, ");
+    let t = Test::new().write("profiles/org.yaml", &prefixed);
+    let want = "profile,user,email,role,notebooks,reason\nkf-team-a,alice,alice@example.com,admin,yes,owner\n";
+    for profile in ["kf-team-a", "team-a"] {
+        let out = t.clone_with_args(&["access", "--profile", profile, "--user", "alice", "--format", "csv"]);
+        assert_eq!(out.expect(0, None, "").stdout, want, "--profile {profile}");
+    }
+    t.clone_with_args(&["access", "--profile", "team-c"]).expect(
+        2,
+        Some(""),
+        "error[unknown-profile]: no profile `team-c` in `profiles`\n",
+    );
+}
+
+#[test]
 fn unknown_filters_and_input_errors_exit_2() {
     org(&["access", "--user", "alcie"]).expect(
         2,
