@@ -96,15 +96,81 @@ pub struct IdpGroupsSettings {
     /// on the profile workloads). `header`: match the header the gateway fills with the
     /// comma-joined groups (cannot match a group in the middle of that list).
     pub mode: IdpGroupsMode,
-    /// The JWT claim that lists the user's groups (mode `claim`).
-    pub claim: String,
+    /// The JWT claim that lists the user's groups (mode `claim`): a name, or the path of a
+    /// nested claim as a list (`[realm_access, roles]`).
+    pub claim: ClaimPath,
     /// The header the gateway fills with the comma-joined groups (mode `header`).
     pub header: String,
 }
 
 impl Default for IdpGroupsSettings {
     fn default() -> IdpGroupsSettings {
-        IdpGroupsSettings { mode: IdpGroupsMode::Claim, claim: "groups".into(), header: "kubeflow-groups".into() }
+        IdpGroupsSettings {
+            mode: IdpGroupsMode::Claim,
+            claim: ClaimPath(vec!["groups".into()]),
+            header: "kubeflow-groups".into(),
+        }
+    }
+}
+
+/// A JWT claim, by its path from the token's top level: one name for a top-level claim
+/// (`groups`), several for a nested one (`[realm_access, roles]`).
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(with = "ClaimPathSchema")]
+pub struct ClaimPath(pub Vec<String>);
+
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum ClaimPathSchema {
+    Name(String),
+    Path(Vec<String>),
+}
+
+impl ClaimPath {
+    /// Istio's attribute for the claim: `request.auth.claims[realm_access][roles]`.
+    pub fn istio_key(&self) -> String {
+        self.0.iter().fold("request.auth.claims".to_string(), |key, name| format!("{key}[{name}]"))
+    }
+}
+
+impl std::fmt::Display for ClaimPath {
+    /// The path as written in messages: `groups`, `realm_access.roles`.
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(&self.0.join("."))
+    }
+}
+
+impl Serialize for ClaimPath {
+    /// As written: a name alone, or the list of a nested claim.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [name] => s.serialize_str(name),
+            path => path.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ClaimPath {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ClaimPath, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ClaimPath;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a claim name, or a list of names for a nested claim")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<ClaimPath, E> {
+                Ok(ClaimPath(vec![s.to_string()]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<ClaimPath, A::Error> {
+                let mut path = Vec::new();
+                while let Some(name) = seq.next_element::<String>()? {
+                    path.push(name);
+                }
+                Ok(ClaimPath(path))
+            }
+        }
+        d.deserialize_any(Visitor)
     }
 }
 

@@ -65,7 +65,7 @@ pub fn resolve(input: &Input) -> (Plan, Vec<Diagnostic>) {
             kubeflow_pipelines: settings.kubeflow_pipelines,
             profile_resources: settings.profile_resources,
             idp_groups_mode: settings.idp_groups.mode,
-            idp_groups_claim: settings.idp_groups.claim.clone(),
+            idp_groups_claim: settings.idp_groups.claim.to_string(),
             idp_groups_header: settings.idp_groups.header.clone(),
             kept_application_prefix: settings
                 .argocd
@@ -345,9 +345,7 @@ impl<'a> Resolver<'a> {
             names.insert(name.clone(), (claim.clone(), a.member.clone()));
             let idp = &self.settings.idp_groups;
             let when = match idp.mode {
-                IdpGroupsMode::Claim => {
-                    ConditionPlan { key: format!("request.auth.claims[{}]", idp.claim), values: vec![claim.clone()] }
-                }
+                IdpGroupsMode::Claim => ConditionPlan { key: idp.claim.istio_key(), values: vec![claim.clone()] },
                 // The gateway joins the groups with `,` into one header. Istio matches a value
                 // exactly, by prefix (`x*`) or by suffix (`*x`), nothing else: so the group can be
                 // matched alone, first or last, never in the middle (see the README).
@@ -502,6 +500,23 @@ profiles:
         assert_eq!(g.via, ["idp", "team via idp", "team via idp2"]);
         assert_eq!(g.when.key, "request.auth.claims[groups]");
         assert_eq!(g.when.values, ["ml-eng"]);
+    }
+
+    #[test]
+    fn a_nested_claim_is_matched_by_its_path() {
+        let (plan, _) = plan(
+            "settings: {idpGroups: {claim: [realm_access, roles]}}
+users: [{id: o, email: o@x.io}]
+groups: [{id: g, claim: ml}]
+profiles: [{name: p, owner: o, members: [{group: g}]}]
+",
+        );
+        let when = &plan.profiles[0].groups[0].when;
+        assert_eq!(
+            (when.key.as_str(), &when.values[..]),
+            ("request.auth.claims[realm_access][roles]", &["ml".to_string()][..])
+        );
+        assert_eq!(plan.settings.idp_groups_claim, "realm_access.roles");
     }
 
     #[test]

@@ -144,13 +144,17 @@ impl Validator<'_> {
             .at(self.value(file, &idp.key("header")));
             self.out.push(d);
         }
-        if !k8s::is_claim_name(&s.idp_groups.claim) {
+        let claim = &s.idp_groups.claim;
+        let bad = claim.0.iter().position(|name| !k8s::is_claim_name(name));
+        if claim.0.is_empty() || bad.is_some() {
+            // At the bad name of a nested claim's list (a name alone is the value itself).
+            let at = idp.key("claim").index(bad.unwrap_or(0));
             let d = Diagnostic::error(
                 "invalid-claim-name",
-                format!("`idpGroups.claim` `{}` is not a JWT claim name", s.idp_groups.claim),
+                format!("`idpGroups.claim` `{claim}` is not a JWT claim name"),
             )
-            .at(self.value(file, &idp.key("claim")))
-            .help("Istio matches it as `request.auth.claims[NAME]`: give a non-empty name without spaces or brackets, e.g. `groups`");
+            .at(self.value(file, &at))
+            .help("Istio matches it as `request.auth.claims[NAME]`: give a non-empty name without spaces or brackets, e.g. `groups`, or the path of a nested claim as a list, e.g. `[realm_access, roles]`");
             self.out.push(d);
         }
         self.labels(file, &path.key("namespaceLabels"), s.namespace_labels.iter(), "settings.namespaceLabels");

@@ -918,6 +918,30 @@ kfprofiles: 1 error
 }
 
 #[test]
+fn invalid_nested_claim_is_reported_at_the_bad_name() {
+    validate(
+        r#"settings:
+  idpGroups: {claim: [realm_access, "my roles"]}
+users:
+  - {id: alice, email: alice@example.com}
+profiles:
+  - {name: team, owner: alice}
+"#,
+        2,
+        r#"error[invalid-claim-name]: `idpGroups.claim` `realm_access.my roles` is not a JWT claim name
+ --> profiles/p.yaml:2:37
+  |
+2 |   idpGroups: {claim: [realm_access, "my roles"]}
+  |                                     ^^^^^^^^^^
+  |
+  = help: Istio matches it as `request.auth.claims[NAME]`: give a non-empty name without spaces or brackets, e.g. `groups`, or the path of a nested claim as a list, e.g. `[realm_access, roles]`
+
+kfprofiles: 1 error
+"#,
+    );
+}
+
+#[test]
 fn invalid_idp_groups_settings() {
     validate(
         r#"settings:
@@ -937,7 +961,7 @@ profiles:
 4 |     claim: my groups
   |            ^^^^^^^^^
   |
-  = help: Istio matches it as `request.auth.claims[NAME]`: give a non-empty name without spaces or brackets, e.g. `groups`
+  = help: Istio matches it as `request.auth.claims[NAME]`: give a non-empty name without spaces or brackets, e.g. `groups`, or the path of a nested claim as a list, e.g. `[realm_access, roles]`
 
 error[invalid-header]: `idpGroups.header` `kubeflow groups` is not an HTTP header name
  --> profiles/p.yaml:5:13
