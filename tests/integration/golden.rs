@@ -63,6 +63,7 @@ macro_rules! golden {
 
 golden! {
     minimal => "minimal",
+    unprotected_no_profile_resources => "unprotected-no-profile-resources",
     kfam_names => "kfam-names",
     group_only => "group-only",
     nested_diamond => "nested-diamond",
