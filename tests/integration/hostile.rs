@@ -3,7 +3,8 @@
 //! string in exactly the intended field, checked by parsing the output back (never by matching
 //! text); malformed YAML never panics and is rejected quickly.
 
-use kfprofiles::render::render;
+use kfprofiles::gitops;
+use kfprofiles::render::{header, render};
 use kfprofiles::templates::Templates;
 use serde_yaml::Value;
 
@@ -98,7 +99,8 @@ fn documents(tree: &std::collections::BTreeMap<String, String>) -> Vec<Value> {
         for de in serde_yaml::Deserializer::from_str(text) {
             let doc: Value =
                 serde::Deserialize::deserialize(de).unwrap_or_else(|e| panic!("{path} does not parse: {e}"));
-            if doc.get("kind").and_then(Value::as_str) != Some("Kustomization") {
+            // kustomize's own files, not Flux's Kustomization objects.
+            if doc.get("apiVersion").and_then(Value::as_str) != Some("kustomize.config.k8s.io/v1beta1") {
                 docs.push(doc);
             }
         }
@@ -246,6 +248,42 @@ fn fields() -> Vec<Field> {
             out: Some(|docs, v| (find(docs, "AuthorizationPolicy", "ns-owner-access-istio")["spec"]["rules"][0]["from"][0]["source"]["principals"][1].clone(), v.into())),
         },
         Field {
+            name: "owner email local part",
+            suffix: "@example.com",
+            input: "profiles:\n  - {name: team, ownerEmail: V}\n",
+            out: Some(|docs, v| (find(docs, "Profile", "team")["spec"]["owner"]["name"].clone(), v.into())),
+        },
+        Field {
+            name: "limit range value",
+            suffix: "",
+            input: "users:\n  - {id: alice, email: alice@example.com}\nprofiles:\n  - {name: team, owner: alice, limitRange: {limits: [{type: Container, default: {cpu: V}}]}}\n",
+            out: Some(|docs, v| (find(docs, "LimitRange", "kf-limit-range")["spec"]["limits"][0]["default"]["cpu"].clone(), v.into())),
+        },
+        Field {
+            name: "argocd repo url",
+            suffix: "",
+            input: "settings:\n  argocd: {repoURL: V}\nusers:\n  - {id: alice, email: alice@example.com}\nprofiles:\n  - {name: team, owner: alice}\n",
+            out: Some(|docs, v| (find(docs, "ApplicationSet", "kfprofiles")["spec"]["template"]["spec"]["source"]["repoURL"].clone(), v.into())),
+        },
+        Field {
+            name: "argocd single application project",
+            suffix: "",
+            input: "settings:\n  argocd: {mode: single, repoURL: https://example.com/p.git, project: V}\nusers:\n  - {id: alice, email: alice@example.com}\nprofiles:\n  - {name: team, owner: alice}\n",
+            out: Some(|docs, v| (find(docs, "Application", "kfprofiles")["spec"]["project"].clone(), v.into())),
+        },
+        Field {
+            name: "flux interval",
+            suffix: "",
+            input: "settings:\n  flux: {interval: V}\nusers:\n  - {id: alice, email: alice@example.com}\nprofiles:\n  - {name: team, owner: alice}\n",
+            out: Some(|docs, v| (find(docs, "Kustomization", "profile-team")["spec"]["interval"].clone(), v.into())),
+        },
+        Field {
+            name: "flux source name",
+            suffix: "",
+            input: "settings:\n  flux: {sourceRef: {kind: GitRepository, name: V}}\nusers:\n  - {id: alice, email: alice@example.com}\nprofiles:\n  - {name: team, owner: alice}\n",
+            out: Some(|docs, v| (find(docs, "Kustomization", "kfprofiles")["spec"]["sourceRef"]["name"].clone(), v.into())),
+        },
+        Field {
             name: "reserved namespace entry",
             suffix: "",
             input: "settings:\n  reservedNamespaces: [V]\nusers:\n  - {id: alice, email: alice@example.com}\nprofiles:\n  - {name: team, owner: alice}\n",
@@ -278,8 +316,11 @@ fn every_string_field_rejects_or_round_trips_every_hostile_value() {
                 }
                 continue;
             }
-            let out = render(&compiled.plan, &templates, "profiles/")
+            let mut out = render(&compiled.plan, &templates, "profiles/")
                 .unwrap_or_else(|e| panic!("{}: {value:?} validated but did not render: {e:?}", field.name));
+            let (gitops, objects) = gitops::render(&compiled.input, &compiled.plan, &header("profiles/"));
+            out.tree.extend(gitops);
+            out.objects += objects;
             for (path, text) in &out.tree {
                 crate::harness::assert_yaml_1_1_safe(path, text);
             }
