@@ -231,7 +231,11 @@ fn full(out: &mut String, d: &Diagnostic, sources: &dyn Sources, color: bool) {
         let all: Vec<char> = line.chars().collect();
         let ends = |s: &Span| if s.end_line == s.line { s.end_col - 1 } else { all.len() };
         let (lo, hi) = (block[0].0.col - 1, block.iter().map(|(s, ..)| ends(s)).max().unwrap_or(0));
-        let start = if all.len() <= SNIPPET_WIDTH || hi <= SNIPPET_WIDTH { 0 } else { lo.saturating_sub(20) };
+        let start = if all.len() <= SNIPPET_WIDTH || hi <= SNIPPET_WIDTH {
+            0
+        } else {
+            lo.saturating_sub(20).min(all.len().saturating_sub(20))
+        };
         let end = all.len().min(start + SNIPPET_WIDTH);
         let lead = if start > 0 { "..." } else { "" };
         let trail = if end < all.len() { "..." } else { "" };
@@ -378,5 +382,10 @@ error[duplicate-key]: duplicate key `a`
             " ".repeat(23)
         );
         assert_eq!(render(&[d], &One(text), Format::Full, false), want);
+        // A mark past the end of a long line stays just after the line's end.
+        let d = Diagnostic::error("missing-key", "x").at(Span::at(0, 1, line.len() + 30, 1));
+        let shown = render(&[d], &One(text), Format::Full, false);
+        let tail = &line[line.len() - 20..];
+        assert!(shown.contains(&format!("1 | ...{tail}\n  | {}^\n", " ".repeat(23))), "{shown}");
     }
 }

@@ -183,7 +183,6 @@ fn template_name(name: &str) -> &'static str {
     templates::BUILTIN.iter().map(|(n, _)| *n).find(|n| *n == name).unwrap_or("namespace.yaml.j2")
 }
 
-/// A template error as a diagnostic pointing into the template file.
 /// A file in the templates folder that replaces no built-in template: located at its first
 /// line, so that the pull request shows it on the file.
 fn unknown_template(input: &mut Input, path: &std::path::Path) -> Diagnostic {
@@ -204,6 +203,7 @@ fn unknown_template(input: &mut Input, path: &std::path::Path) -> Diagnostic {
     Diagnostic::warning("unknown-template", message).at(Span::at(file, 1, 1, width)).help(help)
 }
 
+/// A template error as a diagnostic pointing into the template file.
 fn template_diagnostic(
     input: &mut Input,
     source: &templates::TemplateSource,

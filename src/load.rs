@@ -281,10 +281,15 @@ fn parse_items(text: &str) -> Option<Parsed> {
                     let Some(failure) = failed else { continue };
                     out.failures.push(failure);
                     out.unloaded.items = true;
+                    // References to a user or group are checked by id: without one, nothing is.
                     match (list.as_str(), id) {
-                        ("users", Some(id)) => drop(out.unloaded.users.insert(id)),
-                        ("groups", Some(id)) => drop(out.unloaded.groups.insert(id)),
                         ("profiles", _) => {}
+                        ("users", Some(id)) => {
+                            out.unloaded.users.insert(id);
+                        }
+                        ("groups", Some(id)) => {
+                            out.unloaded.groups.insert(id);
+                        }
                         _ => out.unloaded.whole = true,
                     }
                 }
