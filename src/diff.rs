@@ -25,6 +25,7 @@ const MARKDOWN_RESERVE: usize = 4_096;
 
 /// Name of the owner's RoleBinding and AuthorizationPolicy (OUTPUT.md).
 const OWNER_BINDING: &str = "namespaceAdmin";
+const OWNER_POLICY: &str = "ns-owner-access-istio";
 
 /// How a group kept in the identity provider appears in the access summary. No email contains
 /// a space, so the prefix tells groups from users.
@@ -39,7 +40,6 @@ fn grantee_counts(grants: &BTreeMap<String, Grant>) -> (usize, usize) {
     let groups = grants.keys().filter(|k| k.starts_with(IDP_GROUP)).count();
     (grants.len() - groups, groups)
 }
-const OWNER_POLICY: &str = "ns-owner-access-istio";
 
 /// Someone's access to one profile, as the objects grant it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
