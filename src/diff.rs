@@ -35,12 +35,6 @@ fn idp_grantee(claim: &str) -> String {
     format!("{IDP_GROUP}{claim}")
 }
 
-/// Users and IdP groups of a profile, counted apart.
-fn grantee_counts(grants: &BTreeMap<String, Grant>) -> (usize, usize) {
-    let groups = grants.keys().filter(|k| k.starts_with(IDP_GROUP)).count();
-    (grants.len() - groups, groups)
-}
-
 /// Someone's access to one profile, as the objects grant it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Grant {
@@ -106,6 +100,19 @@ pub struct ProfileChange {
 }
 
 impl ProfileChange {
+    /// Profile `name` in state `s`: its owner, and its users and IdP groups counted apart.
+    fn new(name: &str, s: &ProfileState) -> ProfileChange {
+        let idp_groups = s.users.keys().filter(|k| k.starts_with(IDP_GROUP)).count();
+        ProfileChange {
+            profile: name.to_string(),
+            owner: s.owner.clone(),
+            users: s.users.len() - idp_groups,
+            idp_groups,
+            namespace_kept: None,
+            kept_application: None,
+        }
+    }
+
     /// `3 users`, `3 users and 1 IdP group`.
     fn grantees(&self) -> String {
         let users = plural(self.users, "user", "users");
@@ -346,21 +353,11 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
         let (o, n) = (before.get(name), after.get(name));
         match (o, n) {
             (Some(o), None) => r.profiles_removed.push(ProfileChange {
-                profile: name.clone(),
-                owner: o.owner.clone(),
-                users: grantee_counts(&o.users).0,
-                idp_groups: grantee_counts(&o.users).1,
                 namespace_kept: Some(o.protected),
                 kept_application: plan.settings.kept_application_prefix.as_ref().map(|p| format!("{p}{name}")),
+                ..ProfileChange::new(name, o)
             }),
-            (None, Some(n)) => r.profiles_added.push(ProfileChange {
-                profile: name.clone(),
-                owner: n.owner.clone(),
-                users: grantee_counts(&n.users).0,
-                idp_groups: grantee_counts(&n.users).1,
-                namespace_kept: None,
-                kept_application: None,
-            }),
+            (None, Some(n)) => r.profiles_added.push(ProfileChange::new(name, n)),
             (Some(o), Some(n)) if o.owner != n.owner => {
                 r.owner_changes.push(OwnerChange { profile: name.clone(), old: o.owner.clone(), new: n.owner.clone() })
             }

@@ -423,24 +423,21 @@ fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32
     // is taken too (a namespace of exactly that name comes first).
     let mut filter = filter.clone();
     if let Some(profile) = &filter.profile {
+        let known = |ns: &str| plan.profiles.iter().any(|p| p.namespace == ns);
         let prefixed = format!("{}{profile}", compiled.input.profile_defaults().profile_name_prefix);
-        if !plan.profiles.iter().any(|p| p.namespace == *profile)
-            && plan.profiles.iter().any(|p| p.namespace == prefixed)
-        {
-            filter.profile = Some(prefixed);
-        }
-    }
-    if let Some(profile) = &filter.profile {
-        if !plan.profiles.iter().any(|p| p.namespace == *profile) {
-            let names = plan.profiles.iter().map(|p| p.namespace.as_str());
-            let mut d = Diagnostic::error(
-                "unknown-profile",
-                format!("no profile `{profile}` in `{}`", load::display_path(&config.profiles)),
-            );
-            if let Some(m) = diagnostic::did_you_mean(profile, names) {
-                d = d.help(format!("did you mean `{m}`?"));
+        if !known(profile) {
+            if !known(&prefixed) {
+                let names = plan.profiles.iter().map(|p| p.namespace.as_str());
+                let mut d = Diagnostic::error(
+                    "unknown-profile",
+                    format!("no profile `{profile}` in `{}`", load::display_path(&config.profiles)),
+                );
+                if let Some(m) = diagnostic::did_you_mean(profile, names) {
+                    d = d.help(format!("did you mean `{m}`?"));
+                }
+                return fail(config, d);
             }
-            return fail(config, d);
+            filter.profile = Some(prefixed);
         }
     }
     let rows = access::matrix(plan, &filter);

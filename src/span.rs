@@ -6,6 +6,7 @@
 //! key and value. Every diagnostic asks this module for its position; no other module knows which
 //! YAML parser is used for it.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
 use yaml_rust2::parser::{Event, Parser};
@@ -257,8 +258,8 @@ impl Walker<'_, '_> {
                 }
             }
             Event::MappingStart(..) => {
-                // The keys of this mapping so far, to find duplicates (complex keys are not
-                // compared: they are all indexed as `?`).
+                // The scalar keys of this mapping so far, to find duplicates (complex keys are
+                // not compared).
                 let mut seen: HashMap<String, (usize, usize, usize)> = HashMap::new();
                 loop {
                     let (event, mark) = self.next()?;
@@ -272,26 +273,30 @@ impl Walker<'_, '_> {
                         node.value = (key_pos.0, key_pos.1, 1);
                     }
                     let name = match &event {
-                        Event::Scalar(s, ..) => s.clone(),
+                        Event::Scalar(s, ..) => Some(s.clone()),
                         _ => {
                             // A complex key: skip it, then index its value under a placeholder.
                             self.skip(event)?;
-                            String::from("?")
+                            None
                         }
                     };
                     let (event, mark) = self.next()?;
-                    self.node(event, mark, path.key(&name), Some(key_pos))?;
-                    if name != "?" {
-                        if let Some(first) = seen.insert(name.clone(), key_pos) {
+                    self.node(event, mark, path.key(name.as_deref().unwrap_or("?")), Some(key_pos))?;
+                    match name.map(|n| seen.entry(n)) {
+                        Some(Entry::Occupied(first)) => {
                             let span = |(line, col, len)| Span::at(self.index.file, line, col, len);
                             let duplicate = DuplicateKey {
                                 map: path.clone(),
-                                key: name,
-                                first: span(first),
+                                key: first.key().clone(),
+                                first: span(*first.get()),
                                 second: span(key_pos),
                             };
                             self.index.duplicates.push(duplicate);
                         }
+                        Some(Entry::Vacant(v)) => {
+                            v.insert(key_pos);
+                        }
+                        None => {}
                     }
                 }
             }

@@ -254,7 +254,11 @@ impl Validator<'_> {
                 }
             }
         }
-        // Users reachable from nowhere.
+        // Users reachable from nowhere (a group or profile that did not load may be the one that
+        // uses a user: then this waits).
+        if !input.unloaded.is_empty() {
+            return;
+        }
         let mut used: BTreeSet<&str> = BTreeSet::new();
         for g in &input.groups {
             used.extend(g.value.users.iter().map(String::as_str));
@@ -270,10 +274,6 @@ impl Validator<'_> {
             .chain(input.profile_defaults.first().and_then(|d| d.value.owner_email.as_deref()))
             .map(|e| normalise_email(self.settings, e))
             .collect();
-        // A group or profile that did not load may be the one that uses a user.
-        if !input.unloaded.is_empty() {
-            return;
-        }
         for u in &input.users {
             if !used.contains(u.value.id.as_str())
                 && !owner_emails.contains(&normalise_email(self.settings, &u.value.email))
@@ -352,7 +352,10 @@ impl Validator<'_> {
             }
         }
         self.cycles(&ids);
-        // Groups that no profile reaches.
+        // Groups that no profile reaches (waits, like unused users, until every item loads).
+        if !input.unloaded.is_empty() {
+            return;
+        }
         let mut reached: BTreeSet<usize> = BTreeSet::new();
         let mut stack: Vec<usize> = input
             .profiles
@@ -366,7 +369,7 @@ impl Validator<'_> {
             }
         }
         for (&id, &i) in &ids {
-            if !reached.contains(&i) && input.unloaded.is_empty() {
+            if !reached.contains(&i) {
                 let g = &input.groups[i];
                 let d = Diagnostic::warning("unused-group", format!("group `{id}` is used by no profile"))
                     .at(self.value(g.file, &g.path.key("id")));
