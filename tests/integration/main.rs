@@ -4,6 +4,7 @@ mod access;
 mod build;
 mod deploykf;
 mod diff;
+mod docs;
 mod errors;
 mod filesystem;
 mod gitops;
