@@ -6,7 +6,7 @@
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::load;
-use crate::{deploykf, import, manual, plural, render_compiled, report, resolve, validate, Compiled};
+use crate::{deploykf, import, output, plural, render_compiled, report, resolve, validate, Compiled};
 use crate::{EXIT_ERROR, EXIT_OK};
 
 /// The FILE a migration command reads: its shown path and its text.
@@ -57,7 +57,7 @@ pub fn convert_deploykf(config: &Config) -> i32 {
         return EXIT_ERROR;
     }
     match &config.output {
-        None => manual::print(&converted.text),
+        None => output::print(config, &converted.text, EXIT_OK),
         Some(path) => {
             let written = path
                 .parent()
@@ -66,14 +66,14 @@ pub fn convert_deploykf(config: &Config) -> i32 {
                 .and_then(|()| std::fs::write(path, &converted.text));
             match written {
                 Ok(()) => {
-                    println!(
-                        "kfprofiles: {} users, {} groups, {} profiles -> {}",
+                    let summary = format!(
+                        "kfprofiles: {} users, {} groups, {} profiles -> {}\n",
                         compiled.input.users.len(),
                         compiled.input.groups.len(),
                         compiled.input.profiles.len(),
                         path.display()
                     );
-                    EXIT_OK
+                    output::print(config, &summary, EXIT_OK)
                 }
                 Err(e) => fail(Diagnostic::error("io", format!("cannot write `{}`: {e}", path.display()))),
             }
@@ -202,8 +202,8 @@ pub fn import_dump(config: &Config) -> i32 {
             return fail(Diagnostic::error("io", format!("cannot write `{}`: {e}", target.display())));
         }
     }
-    println!(
-        "kfprofiles: {}, {} -> {}: {} not reproduced, {} added (see {})",
+    let summary = format!(
+        "kfprofiles: {}, {} -> {}: {} not reproduced, {} added (see {})\n",
         plural(imported.profiles, "profile"),
         plural(imported.users, "user"),
         dir.display(),
@@ -211,5 +211,5 @@ pub fn import_dump(config: &Config) -> i32 {
         added.len(),
         load::display_path(&dir.join("IMPORT.md"))
     );
-    EXIT_OK
+    output::print(config, &summary, EXIT_OK)
 }
