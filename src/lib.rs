@@ -412,7 +412,14 @@ fn diff(config: &Config, against: &std::path::Path, format: DiffOutput) -> i32 {
 }
 
 fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32 {
-    let compiled = compile(&config.profiles);
+    let mut compiled = compile(&config.profiles);
+    // `--profiles team` naming no folder, without `--profile`: most likely a typo of the filter.
+    if config.profiles_given && filter.profile.is_none() && !config.profiles.is_dir() {
+        let name = config.profiles.display();
+        for d in compiled.diagnostics.iter_mut().filter(|d| d.code == "no-input") {
+            d.help = Some(format!("did you mean `--profile {name}`? `--profiles DIR` is the profiles folder"));
+        }
+    }
     report(&compiled, config, false);
     if compiled.has_errors(config.deny_warnings) {
         return EXIT_ERROR;

@@ -201,3 +201,41 @@ fn a_command_refuses_the_options_it_would_ignore() {
     }
     assert!(!t.path("x").exists() && !t.path("profiles/x.yaml").exists());
 }
+
+#[test]
+fn access_profiles_naming_no_folder_suggests_profile() {
+    let t = Test::new().write("profiles/input.yaml", INPUT);
+    t.clone_with_args(&["access", "--profiles", "alice"]).expect(
+        2,
+        Some(""),
+        "error[no-input]: profiles folder `alice` does not exist\nkfprofiles: 1 error\n",
+    );
+    // `access` shows `help:` in the full layout, on a terminal.
+    let Some(out) = on_a_terminal(t.dir.path(), "access --profiles alice") else {
+        return;
+    };
+    assert_eq!(
+        out,
+        "error[no-input]: profiles folder `alice` does not exist\n  \
+         = help: did you mean `--profile alice`? `--profiles DIR` is the profiles folder\n\nkfprofiles: 1 error\n"
+    );
+    // With `--profile` given, or on a command without `--profile`, the usual help.
+    for args in ["access --profiles alice --profile alice", "validate --profiles alice"] {
+        let out = on_a_terminal(t.dir.path(), args).unwrap();
+        assert!(out.contains("= help: pass the folder with `--profiles DIR`\n"), "{out}");
+    }
+}
+
+/// Runs `kfprofiles ARGS` on a pseudo-terminal (util-linux `script`), so that diagnostics take
+/// the full layout; its output with `\n` line ends, or `None` when `script` is not installed.
+fn on_a_terminal(dir: &Path, args: &str) -> Option<String> {
+    let command = format!("{} {args} --color never", env!("CARGO_BIN_EXE_kfprofiles"));
+    let out = Command::new("script").args(["-qec", &command, "/dev/null"]).current_dir(dir).output();
+    match out {
+        Ok(out) => Some(String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")),
+        Err(_) => {
+            eprintln!("skipped: `script` is not installed");
+            None
+        }
+    }
+}
