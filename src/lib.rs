@@ -127,7 +127,7 @@ pub fn compile_texts(texts: Vec<(String, String)>) -> Compiled {
     check_and_resolve(input, diagnostics)
 }
 
-fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) -> Compiled {
+pub(crate) fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) -> Compiled {
     // A file or block that did not load would have its users and groups reported as unknown by
     // checks across files: report what loading found, and check the rest once it loads. List
     // items that did not load are known by id, and the checks pass over references to them.

@@ -3,9 +3,12 @@
 //! via [`crate::import`]). Input: the [`Config`]; output: files written and an exit code. Each
 //! checks what it made with the normal `load → validate → resolve` stages before writing.
 
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+
 use crate::config::Config;
-use crate::diagnostic::Diagnostic;
-use crate::load;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::load::{self, Input};
 use crate::{deploykf, import, output, plural, render_compiled, report, resolve, validate, Compiled};
 use crate::{EXIT_ERROR, EXIT_OK};
 
@@ -41,21 +44,42 @@ pub fn convert_deploykf(config: &Config) -> i32 {
         );
     }
     let target = config.output.as_deref().map_or(format!("<{shown} converted>"), load::display_path);
-    let (input, mut diagnostics) = load::load_texts(vec![(target, converted.text.clone())]);
-    diagnostics.extend(validate::validate(&input));
-    let (plan, more) = resolve::resolve(&input);
-    diagnostics.extend(more);
+    // A file written into the profiles folder joins the files already there: it is checked with
+    // them, as the next `build` will read it.
+    let mut texts = Vec::new();
+    if let Some(dir) = folder_written_into(config) {
+        let (existing, mut problems) = load::load_dir(dir);
+        // A folder without input files yet is no problem here: the converted file is its first.
+        problems.retain(|d| d.code != "no-input");
+        if problems.iter().any(Diagnostic::is_error) {
+            report(&crate::check_and_resolve(existing, problems), config, false);
+            return EXIT_ERROR;
+        }
+        texts.extend(existing.files.into_iter().map(|f| (f.display, f.text)));
+    }
+    let mine = texts.len();
+    texts.push((target, converted.text.clone()));
+    let (input, diagnostics) = load::load_texts(texts);
+    let mut compiled = crate::check_and_resolve(input, diagnostics);
+    // The folder's own notes are not news here; its errors and warnings are what `build` reports.
+    compiled.diagnostics.retain(|d| d.severity != Severity::Note || d.span.is_none_or(|s| s.file == mine));
+    if compiled.has_errors(config.deny_warnings) {
+        if let Some(d) = clash(&compiled.input, mine, config) {
+            compiled.diagnostics.push(d);
+        }
+    }
     for d in &converted.dropped {
-        diagnostics.push(Diagnostic::warning("deploykf-dropped", format!("not carried over: {d}")));
+        compiled.diagnostics.push(Diagnostic::warning("deploykf-dropped", format!("not carried over: {d}")));
     }
     for d in &converted.defaults {
-        diagnostics.push(Diagnostic::note("deploykf-default", format!("deployKF default made explicit: {d}")));
+        compiled.diagnostics.push(Diagnostic::note("deploykf-default", format!("deployKF default made explicit: {d}")));
     }
-    let compiled = Compiled { input, plan, diagnostics };
     report(&compiled, config, true);
     if compiled.has_errors(config.deny_warnings) {
         return EXIT_ERROR;
     }
+    let count = |files: Vec<usize>| files.into_iter().filter(|f| *f == mine).count();
+    let input = &compiled.input;
     match &config.output {
         None => output::print(config, &converted.text, EXIT_OK),
         Some(path) => {
@@ -68,9 +92,9 @@ pub fn convert_deploykf(config: &Config) -> i32 {
                 Ok(()) => {
                     let summary = format!(
                         "kfprofiles: {} users, {} groups, {} profiles -> {}\n",
-                        compiled.input.users.len(),
-                        compiled.input.groups.len(),
-                        compiled.input.profiles.len(),
+                        count(input.users.iter().map(|i| i.file).collect()),
+                        count(input.groups.iter().map(|i| i.file).collect()),
+                        count(input.profiles.iter().map(|i| i.file).collect()),
                         path.display()
                     );
                     output::print(config, &summary, EXIT_OK)
@@ -79,6 +103,67 @@ pub fn convert_deploykf(config: &Config) -> i32 {
             }
         }
     }
+}
+
+/// The profiles folder `convert-deploykf -o FILE` writes into: `--profiles` when FILE is inside
+/// it (compared as absolute paths).
+fn folder_written_into(config: &Config) -> Option<&Path> {
+    let absolute = |p: &Path| -> Option<PathBuf> {
+        let p = std::path::absolute(p).ok()?;
+        Some(p.components().filter(|c| *c != Component::CurDir).collect())
+    };
+    let output = absolute(config.output.as_deref()?)?;
+    let dir = config.profiles.as_path();
+    (dir.is_dir() && output.starts_with(absolute(dir)?)).then_some(dir)
+}
+
+/// What the converted file (file `mine`) sets that the folder it joins sets already, as one
+/// error that says how to merge; `None` when nothing clashes.
+fn clash(input: &Input, mine: usize, config: &Config) -> Option<Diagnostic> {
+    let shown = |file: usize| format!("`{}`", input.files[file].display);
+    let mut clashes = Vec::new();
+    let blocks = [
+        ("settings", input.settings.iter().map(|i| i.file).collect::<Vec<_>>()),
+        ("profileDefaults", input.profile_defaults.iter().map(|i| i.file).collect()),
+    ];
+    let mut merge = Vec::new();
+    for (name, files) in blocks {
+        if let (true, Some(other)) = (files.contains(&mine), files.iter().find(|f| **f != mine)) {
+            clashes.push(format!("`{name}` is set in {} too", shown(*other)));
+            merge.push(format!("its `{name}` into {}", shown(*other)));
+        }
+    }
+    let ids = [
+        ("user", input.users.iter().map(|i| (i.file, i.value.id.as_str())).collect::<Vec<_>>()),
+        ("group", input.groups.iter().map(|i| (i.file, i.value.id.as_str())).collect()),
+        ("profile", input.profiles.iter().map(|i| (i.file, i.value.name.as_str())).collect()),
+    ];
+    for (kind, items) in ids {
+        let theirs: BTreeSet<&str> = items.iter().filter(|(f, _)| *f != mine).map(|(_, id)| *id).collect();
+        let both: Vec<String> =
+            items.iter().filter(|(f, id)| *f == mine && theirs.contains(id)).map(|(_, id)| format!("`{id}`")).collect();
+        match both.len() {
+            0 => {}
+            1 => clashes.push(format!("{kind} {} is declared there too", both[0])),
+            _ => clashes.push(format!("{kind}s {} are declared there too", both.join(", "))),
+        }
+    }
+    if clashes.is_empty() {
+        return None;
+    }
+    let output = input.files[mine].display.clone();
+    let folder = load::display_path(&config.profiles);
+    merge.push("the users, groups and profiles not declared yet into a new file".into());
+    Some(
+        Diagnostic::error(
+            "deploykf-clash",
+            format!("`{output}` would clash with the files in `{folder}`: {}; nothing was written", clashes.join("; ")),
+        )
+        .help(format!(
+            "merge by hand: print the conversion (leave out `-o`) and move {}, each declared once",
+            merge.join(", ")
+        )),
+    )
 }
 
 /// `import FILE`: reads a cluster dump, checks and renders the profiles folder it makes, compares
