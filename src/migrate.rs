@@ -78,7 +78,6 @@ pub fn convert_deploykf(config: &Config) -> i32 {
     if compiled.has_errors(config.deny_warnings) {
         return EXIT_ERROR;
     }
-    let count = |files: Vec<usize>| files.into_iter().filter(|f| *f == mine).count();
     let input = &compiled.input;
     match &config.output {
         None => output::print(config, &converted.text, EXIT_OK),
@@ -92,9 +91,9 @@ pub fn convert_deploykf(config: &Config) -> i32 {
                 Ok(()) => {
                     let summary = format!(
                         "kfprofiles: {} users, {} groups, {} profiles -> {}\n",
-                        count(input.users.iter().map(|i| i.file).collect()),
-                        count(input.groups.iter().map(|i| i.file).collect()),
-                        count(input.profiles.iter().map(|i| i.file).collect()),
+                        input.users.iter().filter(|i| i.file == mine).count(),
+                        input.groups.iter().filter(|i| i.file == mine).count(),
+                        input.profiles.iter().filter(|i| i.file == mine).count(),
                         path.display()
                     );
                     output::print(config, &summary, EXIT_OK)

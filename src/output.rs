@@ -3,7 +3,7 @@
 //!
 //! Results go to stdout in one write, flushed, after the command's work is done. When the reader
 //! has gone away (a closed pipe: `kfprofiles access | head -1`), the rest of the output is
-//! dropped quietly and the command's own exit code stands, as with ripgrep and git: a pipe that
+//! dropped quietly, as ripgrep and git do, and the command's own exit code stands: a pipe that
 //! closes early is the reader's choice, and `check | head` still fails a CI job when `out/` is
 //! stale. Any other write error (`> /dev/full`, a disk that fills up) loses output the user
 //! asked for: a message on stderr and exit 2. Nothing here panics.
