@@ -46,7 +46,7 @@ fn printing_commands() -> Vec<(Vec<&'static str>, i32)> {
 fn run_with_stdout(dir: &Path, args: &[&str], stdout: Stdio) -> (Option<i32>, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_kfprofiles"))
         .args(args)
-        .args(["--color", "never"].iter().filter(|_| args[0] != "--help"))
+        .args(["--color", "never"])
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .stdout(stdout)
