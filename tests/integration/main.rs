@@ -2,6 +2,7 @@
 
 mod access;
 mod build;
+mod cli;
 mod deploykf;
 mod diff;
 mod docs;
