@@ -4,7 +4,10 @@
 //! run. A diagnostic is rendered as a snippet with a caret (`full`), one line
 //! (`concise`: `path:line:col: error[code]: message`), or a GitHub Actions annotation (`github`).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
+
+use unicode_width::UnicodeWidthChar;
 
 use crate::span::Span;
 
@@ -130,9 +133,9 @@ pub fn summary(diagnostics: &[Diagnostic]) -> Option<String> {
 
 fn concise(out: &mut String, d: &Diagnostic, sources: &dyn Sources) {
     if let Some(s) = d.span {
-        let _ = write!(out, "{}:{}:{}: ", sources.path(s.file), s.line, s.col);
+        let _ = write!(out, "{}:{}:{}: ", escape(sources.path(s.file)), s.line, s.col);
     }
-    let _ = writeln!(out, "{}[{}]: {}", d.severity.name(), d.code, d.message);
+    let _ = writeln!(out, "{}[{}]: {}", d.severity.name(), d.code, escape(&d.message));
 }
 
 fn github(out: &mut String, d: &Diagnostic, sources: &dyn Sources) {
@@ -173,6 +176,45 @@ fn gh_property(s: &str) -> String {
     gh_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// `s` with every control character escaped (`\n`, `\r`, `\t`, `\u{1b}`), and the Unicode line
+/// separators and bidirectional controls too: an input value printed in a message can neither
+/// start a new line in a CI log (where `::error` or `::add-mask::` at a line's start is a
+/// command) nor drive the terminal or reorder what it shows.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// How a character of a source line is shown in a snippet, and the terminal columns it takes.
+/// A tab stays a tab (the marks below keep it too, so they line up).
+fn cell(c: char) -> (String, usize) {
+    if c != '\t' && needs_escape(c) {
+        let shown = escape(c.encode_utf8(&mut [0; 4])).into_owned();
+        let n = shown.len();
+        return (shown, n);
+    }
+    (c.to_string(), if c == '\t' { 1 } else { UnicodeWidthChar::width(c).unwrap_or(0) })
+}
+
 /// The widest source line a snippet shows; longer lines are cut around the marks.
 const SNIPPET_WIDTH: usize = 120;
 
@@ -193,7 +235,7 @@ fn full(out: &mut String, d: &Diagnostic, sources: &dyn Sources, color: bool) {
         out,
         "{}{}",
         paint(sev_color, &format!("{}[{}]", d.severity.name(), d.code)),
-        paint("1", &format!(": {}", d.message))
+        paint("1", &format!(": {}", escape(&d.message)))
     );
     let mut spans: Vec<(Span, &str, bool)> = Vec::new();
     if let Some(s) = d.span {
@@ -220,8 +262,14 @@ fn full(out: &mut String, d: &Diagnostic, sources: &dyn Sources, color: bool) {
     for (i, block) in blocks.iter_mut().enumerate() {
         let first = block[0].0;
         let arrow = if i == 0 { "-->" } else { ":::" };
-        let _ =
-            writeln!(out, "{gutter}{} {}:{}:{}", paint("1;34", arrow), sources.path(first.file), first.line, first.col);
+        let _ = writeln!(
+            out,
+            "{gutter}{} {}:{}:{}",
+            paint("1;34", arrow),
+            escape(sources.path(first.file)),
+            first.line,
+            first.col
+        );
         let Some(line) = sources.text(first.file).lines().nth(first.line - 1) else {
             continue;
         };
@@ -240,24 +288,31 @@ fn full(out: &mut String, d: &Diagnostic, sources: &dyn Sources, color: bool) {
         let lead = if start > 0 { "..." } else { "" };
         let trail = if end < all.len() { "..." } else { "" };
         let chars: Vec<char> = lead.chars().chain(all[start..end].iter().copied()).collect();
-        // Where a span's marks go in the shown line: 0-based start and width.
+        // What each character shows as, and how many terminal columns that takes: a wide
+        // character (CJK, emoji) two, a combining mark none, a control character its escape.
+        let cells: Vec<(String, usize)> = chars.iter().map(|&c| cell(c)).collect();
+        let cols = |i: usize| cells.get(i).map_or(1, |c| c.1);
+        // Where a span's marks go in the shown line: 0-based start and length, in characters.
         let place = |s: &Span| {
             let col = (s.col - 1).clamp(start, end) - start + lead.len();
             let avail = chars.len().saturating_sub(col).max(1);
             (col, (ends(s).min(end).saturating_sub(s.col - 1)).clamp(1, avail))
         };
-        // Blank up to column `to` (0-based) from `from`, keeping tabs so marks align.
+        // Blank the columns of characters `from..to`, keeping tabs so marks align.
         let pad = |from: usize, to: usize| -> String {
-            (from..to).map(|c| if chars.get(c) == Some(&'\t') { '\t' } else { ' ' }).collect()
+            (from..to)
+                .map(|i| if chars.get(i) == Some(&'\t') { "\t".to_string() } else { " ".repeat(cols(i)) })
+                .collect()
         };
-        let shown: String = chars.iter().collect();
+        let shown: String = cells.iter().map(|c| c.0.as_str()).collect();
         let _ = writeln!(out, "{gutter} {bar}");
         let _ = writeln!(out, "{} {bar} {shown}{trail}", paint("1;34", &format!("{:>width$}", first.line)));
         let mut marks = String::new();
         let mut at = 0;
         for (span, _, primary) in block.iter() {
             let (col, len) = place(span);
-            let mark = if *primary { "^" } else { "-" }.repeat(len);
+            let columns = (col..col + len).map(cols).sum::<usize>().max(1);
+            let mark = if *primary { "^" } else { "-" }.repeat(columns);
             marks.push_str(&pad(at, col));
             marks.push_str(&paint(if *primary { sev_color } else { "1;34" }, &mark));
             at = col + len;
@@ -265,7 +320,7 @@ fn full(out: &mut String, d: &Diagnostic, sources: &dyn Sources, color: bool) {
         // The rightmost message follows its mark; the others hang below theirs, right to left.
         let (last, rest) = block.split_last().expect("a block has a span");
         if !last.1.is_empty() {
-            let _ = write!(marks, " {}", paint(if last.2 { sev_color } else { "1;34" }, last.1));
+            let _ = write!(marks, " {}", paint(if last.2 { sev_color } else { "1;34" }, &escape(last.1)));
         }
         let _ = writeln!(out, "{gutter} {bar} {marks}");
         let hanging: Vec<&(Span, &str, bool)> = rest.iter().filter(|(_, m, _)| !m.is_empty()).collect();
@@ -277,6 +332,7 @@ fn full(out: &mut String, d: &Diagnostic, sources: &dyn Sources, color: bool) {
                     let col = place(span).0;
                     s.push_str(&pad(at, col));
                     s.push_str(&paint("1;34", "|"));
+                    s.push_str(&" ".repeat(cols(col).saturating_sub(1)));
                     at = col + 1;
                 }
                 (s, at)
@@ -285,14 +341,14 @@ fn full(out: &mut String, d: &Diagnostic, sources: &dyn Sources, color: bool) {
             let _ = writeln!(out, "{gutter} {bar} {s}");
             let (s, at) = stems(n);
             let (span, message, _) = hanging[n];
-            let _ = writeln!(out, "{gutter} {bar} {s}{}{}", pad(at, place(span).0), paint("1;34", message));
+            let _ = writeln!(out, "{gutter} {bar} {s}{}{}", pad(at, place(span).0), paint("1;34", &escape(message)));
         }
     }
     if let Some(h) = &d.help {
         if !spans.is_empty() {
             let _ = writeln!(out, "{gutter} {}", paint("1;34", "|"));
         }
-        let _ = writeln!(out, "{gutter} {} {}", paint("1;34", "="), paint("1", &format!("help: {h}")));
+        let _ = writeln!(out, "{gutter} {} {}", paint("1;34", "="), paint("1", &format!("help: {}", escape(h))));
     }
     out.push('\n');
 }

@@ -2234,3 +2234,33 @@ kfprofiles: 1 error
 "#,
     );
 }
+
+#[test]
+fn a_value_with_newlines_cannot_start_a_line_of_its_own_in_a_ci_log() {
+    // `userIdPrefix` is printed in the `custom-identity-header` warning; a line of a CI log that
+    // starts `::error` or `::add-mask::` is a workflow command.
+    let yaml = "settings:\n  userIdPrefix: \"x\\n::add-mask::secret\\r\\n::error file=a::pwned\\u001b[2J\"\nusers:\n  - {id: alice, email: alice@example.com}\nprofiles:\n  - {name: team, owner: alice}\n";
+    let warning = "warning[custom-identity-header]: `userIdPrefix` is `x\\n::add-mask::secret\\r\\n::error file=a::pwned\\u{1b}[2J` instead of Kubeflow's empty prefix: every component that reads the user's identity must be configured the same way";
+    let t = Test::new().write("profiles/p.yaml", yaml).args(&["validate", "--format", "concise"]);
+    t.expect(0, Some(""), &format!("profiles/p.yaml:2:17: {warning}\nkfprofiles: 1 warning\n"));
+    let t = t.args(&["validate", "--format", "full"]);
+    let out = t.run();
+    let stderr = out.stderr;
+    assert!(stderr.starts_with(&format!("{warning}\n --> profiles/p.yaml:2:17\n")), "{stderr}");
+    assert!(stderr.lines().all(|l| !l.starts_with("::")) && !stderr.contains('\u{1b}'), "{stderr}");
+}
+
+#[test]
+fn carets_after_wide_characters_stand_under_their_token() {
+    // CJK characters and emoji take two terminal columns each.
+    // 78 characters precede `tema`, four of them wide (日, 本, 語, 🚀): the caret starts at 82 + 1.
+    let line = "  - {name: lab, owner: alice, annotations: {note: \"日本語 🚀\"}, members: [{group: tema}]}";
+    validate(
+        &format!("users:\n  - {{id: alice, email: alice@example.com}}\n  - {{id: bob, email: bob@example.com}}\ngroups:\n  - {{id: team, users: [bob]}}\nprofiles:\n  - {{name: team, owner: alice, members: [{{group: team}}]}}\n{line}\n"),
+        2,
+        &format!(
+            "error[unknown-group]: profile `lab` member refers to unknown group `tema`\n --> profiles/p.yaml:8:79\n  |\n8 | {line}\n  | {}^^^^\n  |\n  = help: did you mean `team`?\n\nkfprofiles: 1 error\n",
+            " ".repeat(82)
+        ),
+    );
+}
