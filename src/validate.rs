@@ -16,19 +16,6 @@ use crate::span::{FileId, Path};
 /// Kubernetes' limit on the total size of an object's annotations (apimachinery `TotalAnnotationSizeLimitB`).
 const MAX_ANNOTATIONS_SIZE: usize = 256 * 1024;
 
-/// Every warning code, for `settings.allowWarnings`.
-pub const WARNING_CODES: &[&str] = &[
-    "view-with-notebooks",
-    "unused-group",
-    "unused-user",
-    "email-case",
-    "shared-owner",
-    "no-quota",
-    "custom-identity-header",
-    "root-scale",
-    "unknown-template",
-];
-
 /// The word that makes `email` look like a shared or service account, if any: a part of the
 /// local part (split at `.`, `_`, `-`, `+`) such as `admin`, `platform` or `svc`.
 fn shared_account_word(email: &str) -> Option<&'static str> {
@@ -708,10 +695,10 @@ impl Validator<'_> {
                 }
             }
             for (i, code) in s.allow_warnings.iter().enumerate() {
-                if !WARNING_CODES.contains(&code.as_str()) {
+                if !crate::diagnostic::allowable_codes().any(|c| c == code) {
                     let mut d = Diagnostic::error("unknown-warning", format!("`{code}` is not a warning code"))
                         .at(self.value(item.file, &item.path.key("allowWarnings").index(i)));
-                    if let Some(s) = did_you_mean(code, WARNING_CODES.iter().copied()) {
+                    if let Some(s) = did_you_mean(code, crate::diagnostic::allowable_codes()) {
                         d = d.help(format!("did you mean `{s}`?"));
                     }
                     self.out.push(d);
