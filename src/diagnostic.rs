@@ -500,6 +500,11 @@ impl Diagnostic {
     }
 }
 
+/// Drops the warnings and notes the organisation has accepted in `settings.allowWarnings`.
+pub fn drop_accepted(diagnostics: &mut Vec<Diagnostic>, allowed: &[String]) {
+    diagnostics.retain(|d| d.is_error() || !allowed.iter().any(|a| a == d.code));
+}
+
 /// How diagnostics are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {

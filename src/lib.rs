@@ -125,9 +125,7 @@ fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) -> Compiled
         diagnostics.extend(more);
         diagnostics.extend(gitops::validate(&input, &plan));
     }
-    // Warnings the organisation has accepted in `settings.allowWarnings` are not reported.
-    let allowed = input.settings().allow_warnings;
-    diagnostics.retain(|d| d.severity != Severity::Warning || !allowed.iter().any(|a| a == d.code));
+    diagnostic::drop_accepted(&mut diagnostics, &input.settings().allow_warnings);
     Compiled { input, plan, diagnostics }
 }
 
@@ -270,12 +268,18 @@ fn compile_and_render(config: &Config) -> Option<(Compiled, Rendered)> {
     let mut compiled = compile(&config.profiles);
     let rendered =
         if compiled.has_errors(config.deny_warnings) { None } else { render_compiled(&mut compiled, config) };
-    if rendered.as_ref().is_some_and(|r| r.tree.len() > 1 && compiled.plan.profiles.len() > 50) {
+    // Argo CD or Flux applying each profile folder on its own is the fix the warning recommends.
+    let settings = compiled.input.settings();
+    let per_profile = settings.argocd.as_ref().is_some_and(|a| a.mode == gitops::Mode::PerProfile)
+        || settings.flux.as_ref().is_some_and(|f| f.mode == gitops::Mode::PerProfile);
+    if !per_profile && rendered.as_ref().is_some_and(|r| r.tree.len() > 1 && compiled.plan.profiles.len() > 50) {
         compiled.diagnostics.push(
             Diagnostic::warning("root-scale", format!("`{}/kustomization.yaml` lists {} profiles; kustomize slows down sharply past about 50", config.out.display(), compiled.plan.profiles.len()))
                 .help("apply each profile folder as its own unit: an Argo CD ApplicationSet with a git directory generator over the folders, or one Flux Kustomization per folder"),
         );
     }
+    // Warnings of the rendering (`root-scale`, `unknown-template`) can be accepted too.
+    diagnostic::drop_accepted(&mut compiled.diagnostics, &settings.allow_warnings);
     report(&compiled, config, false);
     if compiled.has_errors(config.deny_warnings) {
         return None;

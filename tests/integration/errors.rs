@@ -2287,3 +2287,44 @@ fn carets_after_wide_characters_stand_under_their_token() {
         ),
     );
 }
+
+/// An organisation of 51 profiles (more than the root kustomization handles well), with `settings`.
+fn fifty_one_profiles(settings: &str) -> String {
+    let mut yaml = format!("settings:\n{settings}users:\n  - {{id: alice, email: alice@example.com}}\nprofiles:\n");
+    for i in 0..51 {
+        yaml.push_str(&format!("  - {{name: team-{i:02}, owner: alice}}\n"));
+    }
+    yaml
+}
+
+#[test]
+fn root_scale_is_not_reported_when_each_profile_folder_is_applied_on_its_own() {
+    for settings in [
+        "  argocd: {repoURL: https://example.com/profiles.git}\n",
+        "  flux: {mode: perProfile}\n",
+        "  argocd: {mode: single, repoURL: https://example.com/profiles.git}\n  flux: {}\n",
+    ] {
+        let t = Test::new().write("profiles/p.yaml", &fifty_one_profiles(settings));
+        let out = t.args(&["build", "--format", "concise", "--deny-warnings"]).run();
+        assert_eq!((out.status, out.stderr.as_str()), (0, ""), "{settings}");
+    }
+}
+
+#[test]
+fn root_scale_and_unknown_template_can_be_accepted_in_settings() {
+    let t = Test::new()
+        .write("profiles/p.yaml", &fifty_one_profiles("  allowWarnings: [root-scale, unknown-template]\n"))
+        .write("templates/memebrs.yaml.j2", "x\n");
+    let out = t.args(&["build", "--format", "concise", "--deny-warnings"]).run();
+    assert_eq!((out.status, out.stderr.as_str()), (0, ""));
+    // Without the setting both are reported.
+    let t = Test::new()
+        .write("profiles/p.yaml", &fifty_one_profiles("  flux: {mode: single}\n"))
+        .write("templates/memebrs.yaml.j2", "x\n");
+    let out = t.args(&["build", "--format", "concise"]).run();
+    assert!(
+        out.stderr.contains("warning[root-scale]") && out.stderr.contains("warning[unknown-template]"),
+        "{}",
+        out.stderr
+    );
+}
