@@ -33,6 +33,9 @@ pub struct Cli {
     /// Treat warnings as errors (exit 2).
     #[arg(long, global = true)]
     pub deny_warnings: bool,
+    /// Also print notes (a profile owner also reached through a member group).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -66,6 +66,8 @@ pub struct Config {
     /// Colour in results (stdout): the text diff.
     pub color_stdout: bool,
     pub deny_warnings: bool,
+    /// Print notes too.
+    pub verbose: bool,
     /// `man --dir`: write every man page into this folder.
     pub man_dir: Option<PathBuf>,
     /// The file a migration command reads (`convert-deploykf FILE`, `import FILE`).
@@ -153,6 +155,7 @@ impl Config {
             color,
             color_stdout,
             deny_warnings: cli.deny_warnings,
+            verbose: cli.verbose,
         }
     }
 }

@@ -234,13 +234,23 @@ fn template_diagnostic(
     d
 }
 
-/// Prints diagnostics (notes only when `notes`) and their summary to stderr.
+/// Which notes a report prints.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Notes {
+    Shown,
+    /// Not printed; one line says how many there are.
+    Counted,
+    Hidden,
+}
+
+/// Prints diagnostics (notes only when `notes` or `--verbose`) and their summary to stderr.
 fn report(compiled: &Compiled, config: &Config, notes: bool) {
-    let shown: Vec<Diagnostic> =
-        compiled.diagnostics.iter().filter(|d| notes || d.severity != Severity::Note).cloned().collect();
-    if shown.is_empty() {
-        return;
-    }
+    report_notes(compiled, config, if notes || config.verbose { Notes::Shown } else { Notes::Hidden });
+}
+
+fn report_notes(compiled: &Compiled, config: &Config, notes: Notes) {
+    let (shown, hidden): (Vec<Diagnostic>, Vec<Diagnostic>) =
+        compiled.diagnostics.iter().cloned().partition(|d| notes == Notes::Shown || d.severity != Severity::Note);
     let mut text = diagnostic::render(&shown, &compiled.input, config.format, config.color);
     if config.format != diagnostic::Format::Github {
         if let Some(summary) = diagnostic::summary(&shown) {
@@ -249,13 +259,27 @@ fn report(compiled: &Compiled, config: &Config, notes: bool) {
             let denied = if denied { ", denied by --deny-warnings" } else { "" };
             text.push_str(&format!("kfprofiles: {summary}{denied}\n"));
         }
+        if notes == Notes::Counted && !hidden.is_empty() {
+            let mut codes: Vec<&str> = hidden.iter().map(|d| d.code).collect();
+            codes.sort_unstable();
+            codes.dedup();
+            text.push_str(&format!(
+                "kfprofiles: {} ({}) not shown; `--verbose` shows {}\n",
+                plural(hidden.len(), "note"),
+                codes.join(", "),
+                if hidden.len() == 1 { "it" } else { "them" }
+            ));
+        }
+    }
+    if text.is_empty() {
+        return;
     }
     let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
 fn validate(config: &Config) -> i32 {
     let compiled = compile(&config.profiles);
-    report(&compiled, config, true);
+    report_notes(&compiled, config, if config.verbose { Notes::Shown } else { Notes::Counted });
     if compiled.has_errors(config.deny_warnings) {
         EXIT_ERROR
     } else {

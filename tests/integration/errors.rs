@@ -10,6 +10,15 @@ fn validate(yaml: &str, status: i32, stderr: &str) {
     Test::new().write("profiles/p.yaml", yaml).args(&["validate", "--format", "full"]).expect(status, Some(""), stderr);
 }
 
+/// Runs `validate --format full --verbose` (notes shown) on `yaml` as `profiles/p.yaml`.
+fn validate_verbose(yaml: &str, status: i32, stderr: &str) {
+    Test::new().write("profiles/p.yaml", yaml).args(&["validate", "--format", "full", "--verbose"]).expect(
+        status,
+        Some(""),
+        stderr,
+    );
+}
+
 #[test]
 fn yaml_syntax() {
     validate(
@@ -1573,7 +1582,7 @@ kfprofiles: 1 error
 
 #[test]
 fn note_owner_in_group() {
-    validate(
+    validate_verbose(
         r#"users:
   - {id: alice, email: alice@example.com}
   - {id: bob, email: bob@example.com}
@@ -1598,7 +1607,7 @@ profiles:
 
 #[test]
 fn note_owner_in_a_nested_group_names_each_group() {
-    validate(
+    validate_verbose(
         r#"users:
   - {id: alice, email: alice@example.com}
 groups:
@@ -2327,4 +2336,31 @@ fn root_scale_and_unknown_template_can_be_accepted_in_settings() {
         "{}",
         out.stderr
     );
+}
+
+const OWNER_IN_TEAM: &str = "users:\n  - {id: alice, email: alice@example.com}\n  - {id: bob, email: bob@example.com}\ngroups:\n  - {id: team, users: [alice, bob]}\nprofiles:\n  - {name: team, owner: alice, members: [{group: team}]}\n  - {name: lab, owner: alice, members: [{group: team}]}\n";
+
+#[test]
+fn an_owner_in_the_team_group_is_counted_not_printed() {
+    // The owner in the team's group is the normal pattern: one line says how many notes there
+    // are; the GitHub format, read on every pull request, shows none.
+    let t = Test::new().write("profiles/p.yaml", OWNER_IN_TEAM);
+    let t = t.args(&["validate", "--format", "concise"]);
+    t.expect(0, Some(""), "kfprofiles: 2 notes (owner-in-group) not shown; `--verbose` shows them\n");
+    let t = t.args(&["validate", "--format", "github"]);
+    t.expect(0, Some(""), "");
+    let t = t.args(&["validate", "--format", "concise", "-v"]);
+    t.expect(
+        0,
+        Some(""),
+        "profiles/p.yaml:7:50: note[owner-in-group]: profile `team` owner `alice@example.com` is also reached through group `team`; the owner keeps the owner objects\n\
+         profiles/p.yaml:8:49: note[owner-in-group]: profile `lab` owner `alice@example.com` is also reached through group `team`; the owner keeps the owner objects\n",
+    );
+}
+
+#[test]
+fn owner_in_group_can_be_accepted_in_settings() {
+    let yaml = format!("settings:\n  allowWarnings: [owner-in-group]\n{OWNER_IN_TEAM}");
+    let t = Test::new().write("profiles/p.yaml", &yaml);
+    t.args(&["validate", "--format", "concise", "--verbose"]).expect(0, Some(""), "");
 }
