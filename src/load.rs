@@ -169,12 +169,38 @@ pub fn load_texts(texts: Vec<(String, String)>) -> (Input, Vec<Diagnostic>) {
             diagnostics.push(Diagnostic::error("yaml-too-complex", message).at(span).help(help));
         }
         let found = !spans.duplicates.is_empty();
+        // The two parsers disagree: serde_yaml read what the event parser (the positions)
+        // refused. Positions past that point would be wrong, so the file is reported where the
+        // event parser stopped and not checked further.
+        let parsed = match &spans.syntax_error {
+            Some((span, message)) if !parsed.failures.iter().any(|f| classify(&f.message).0 == "yaml-syntax") => {
+                diagnostics.push(disputed_syntax(&text, *span, message));
+                Parsed { unloaded: Unloaded { whole: true, ..Unloaded::default() }, ..Parsed::default() }
+            }
+            _ => parsed,
+        };
         input.files.push(SourceFile { display, text, spans });
         let failures = parsed.failures.iter().filter(|f| !(found && f.message.starts_with("duplicate")));
         diagnostics.extend(failures.map(|f| located(&input, file, f)));
         merge(&mut input, file, parsed);
     }
     (input, diagnostics)
+}
+
+/// A syntax error found only by the event parser that gives positions (serde_yaml accepted the
+/// file): at the event parser's position, with its message; a tab before it on its line, which
+/// is what the parsers usually disagree on, is pointed at instead.
+fn disputed_syntax(text: &str, span: Span, message: &str) -> Diagnostic {
+    let line = text.lines().nth(span.line.saturating_sub(1)).unwrap_or("");
+    let tab = line.chars().take(span.col).collect::<Vec<char>>().iter().rposition(|c| *c == '\t');
+    match tab {
+        Some(i) => Diagnostic::error("yaml-syntax", "a tab where YAML parsers disagree on what it means")
+            .at(Span::at(span.file, span.line, i + 1, 1))
+            .help("write spaces instead: YAML forbids tabs for indentation, and reads them elsewhere differently from one parser to the next"),
+        None => Diagnostic::error("yaml-syntax", message.to_string())
+            .at(span)
+            .help("YAML parsers disagree on this text; write it in a plainer form (block mappings and lists, quoted strings)"),
+    }
 }
 
 /// What did not load, so that checks across files do not report it a second time.

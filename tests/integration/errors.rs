@@ -2364,3 +2364,23 @@ fn owner_in_group_can_be_accepted_in_settings() {
     let t = Test::new().write("profiles/p.yaml", &yaml);
     t.args(&["validate", "--format", "concise", "--verbose"]).expect(0, Some(""), "");
 }
+
+#[test]
+fn a_file_the_position_parser_refuses_is_reported_where_it_stops() {
+    // serde_yaml reads `email:<TAB>x`; the event parser that gives positions does not. The
+    // problem is the tab, on line 3, not the unknown user reported at line 1 before.
+    validate(
+        "users:\n  - id: alice\n    email:\talice@example.com\n  - id: bob\n    email: bob@example.com\nprofiles:\n  - name: team\n    owner: alice\n    members: [{user: bbo}]\n",
+        2,
+        "error[yaml-syntax]: a tab where YAML parsers disagree on what it means
+ --> profiles/p.yaml:3:11
+  |
+3 |     email:\talice@example.com
+  |           ^
+  |
+  = help: write spaces instead: YAML forbids tabs for indentation, and reads them elsewhere differently from one parser to the next
+
+kfprofiles: 1 error
+",
+    );
+}
