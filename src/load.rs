@@ -474,7 +474,15 @@ fn classify(message: &str) -> (&'static str, String, Option<String>) {
             .replace("sequence", "list")
             .replace("a map", "a mapping")
             .replace(": map,", ": mapping,");
-        return ("wrong-type", m, None);
+        // serde names the Rust type it expected; say what to write instead.
+        let (m, help) = match m.split_once(", expected ") {
+            Some((found, expected)) => {
+                let (what, help) = expected_in_words(expected);
+                (format!("{found}, expected {what}"), help)
+            }
+            None => (m, None),
+        };
+        return ("wrong-type", m, help.map(str::to_string));
     }
     if message.contains("more than one document") {
         return (
@@ -490,7 +498,43 @@ fn classify(message: &str) -> (&'static str, String, Option<String>) {
             Some("a key may appear once in a mapping".into()),
         );
     }
+    if message.contains("tab character") {
+        return (
+            "yaml-syntax",
+            "a tab in indentation".into(),
+            Some("YAML forbids tabs for indentation: indent with spaces".into()),
+        );
+    }
+    let misindented = [
+        "did not find expected '-' indicator",
+        "did not find expected key",
+        "mapping values are not allowed in this context",
+        "block sequence entries are not allowed in this context",
+    ];
+    if misindented.iter().any(|m| message.contains(m)) {
+        let help = "check this line's indentation: a key lines up with the other keys of its mapping, a list item (`- `) with the other items of its list";
+        return ("yaml-syntax", message.to_string(), Some(help.into()));
+    }
     ("yaml-syntax", message.to_string(), None)
+}
+
+/// What serde's `expected` part of a type error means in the input's words, with a hint: no
+/// Rust type names (`struct Member`, `a Value::Tagged enum`) in a message.
+fn expected_in_words(expected: &str) -> (String, Option<&'static str>) {
+    match expected.strip_prefix("struct ") {
+        Some("Member") => (
+            "a member (a mapping with `user` or `group`)".into(),
+            Some("write a member as `- user: USER_ID` or `- group: GROUP_ID`, with an optional `access: {role: edit}`"),
+        ),
+        Some(_) => ("a mapping".into(), None),
+        None if expected.contains("tagged enum Plugin") => (
+            "a plugin (a mapping with `kind` and `spec`)".into(),
+            Some("write a plugin as `{kind: WorkloadIdentity, spec: {gcpServiceAccount: ...}}` or `{kind: AwsIamForServiceAccount, spec: {awsIamRole: ...}}`"),
+        ),
+        // A fixed set of words (a role, a mode): each is written as a plain string.
+        None if expected.contains(" enum") => ("a string".into(), None),
+        None => (expected.to_string(), None),
+    }
 }
 
 /// The line of the `---` that starts a second document, if any.

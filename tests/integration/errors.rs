@@ -33,6 +33,8 @@ fn yaml_syntax() {
   |
 4 |    bad: indent
   |    ^^^
+  |
+  = help: check this line's indentation: a key lines up with the other keys of its mapping, a list item (`- `) with the other items of its list
 
 kfprofiles: 1 error
 "#,
@@ -399,13 +401,7 @@ profiles:
       - user: bbo
 "#,
         2,
-        r#"warning[unused-user]: user `bob` is in no group and no profile
- --> profiles/p.yaml:3:10
-  |
-3 |   - {id: bob, email: bob@example.com}
-  |          ^^^
-
-error[unknown-user]: profile `team` member refers to unknown user `bbo`
+        r#"error[unknown-user]: profile `team` member refers to unknown user `bbo`
  --> profiles/p.yaml:8:15
   |
 8 |       - user: bbo
@@ -413,7 +409,7 @@ error[unknown-user]: profile `team` member refers to unknown user `bbo`
   |
   = help: did you mean `bob`?
 
-kfprofiles: 1 error, 1 warning
+kfprofiles: 1 error
 "#,
     );
 }
@@ -429,13 +425,7 @@ profiles:
     owner: alcie
 "#,
         2,
-        r#"warning[unused-user]: user `alice` is in no group and no profile
- --> profiles/p.yaml:2:10
-  |
-2 |   - {id: alice, email: alice@example.com}
-  |          ^^^^^
-
-warning[unused-user]: user `bob` is in no group and no profile
+        r#"warning[unused-user]: user `bob` is in no group and no profile
  --> profiles/p.yaml:3:10
   |
 3 |   - {id: bob, email: bob@example.com}
@@ -449,7 +439,7 @@ error[unknown-user]: profile `team` owner is unknown user `alcie`
   |
   = help: did you mean `alice`?
 
-kfprofiles: 1 error, 2 warnings
+kfprofiles: 1 error, 1 warning
 "#,
     );
 }
@@ -702,7 +692,7 @@ profiles:
 2 |   - {id: a, email: alice}
   |                    ^^^^^
 
-error[invalid-email]: `b..c@example.com` is not a valid email: the part before `@` must be dot-separated runs of letters, digits and ``!#$%&'*+-/=?^_`{|}~``
+error[invalid-email]: `b..c@example.com` is not a valid email: the part before `@` must be dot-separated runs of letters, digits and the characters !#$%&'*+-/=?^_`{|}~
  --> profiles/p.yaml:3:20
   |
 3 |   - {id: b, email: b..c@example.com}
@@ -714,7 +704,7 @@ error[invalid-email]: `c@-example.com` is not a valid email: the domain must be 
 4 |   - {id: c, email: c@-example.com}
   |                    ^^^^^^^^^^^^^^
 
-error[invalid-email]: `d e@example.com` is not a valid email: the part before `@` must be dot-separated runs of letters, digits and ``!#$%&'*+-/=?^_`{|}~``
+error[invalid-email]: `d e@example.com` is not a valid email: the part before `@` must be dot-separated runs of letters, digits and the characters !#$%&'*+-/=?^_`{|}~
  --> profiles/p.yaml:5:20
   |
 5 |   - {id: d, email: "d e@example.com"}
@@ -1813,10 +1803,9 @@ fn format_concise_is_one_line_each() {
         .expect(
             2,
             Some(""),
-            "profiles/p.yaml:2:10: warning[unused-user]: user `alice` is in no group and no profile\n\
-             profiles/p.yaml:4:12: error[invalid-profile-name]: profile name `Team` is not a DNS-1123 label\n\
+            "profiles/p.yaml:4:12: error[invalid-profile-name]: profile name `Team` is not a DNS-1123 label\n\
              profiles/p.yaml:4:25: error[unknown-user]: profile `Team` owner is unknown user `alcie`\n\
-             kfprofiles: 2 errors, 1 warning\n",
+             kfprofiles: 2 errors\n",
         );
 }
 
@@ -2379,6 +2368,129 @@ fn a_file_the_position_parser_refuses_is_reported_where_it_stops() {
   |           ^
   |
   = help: write spaces instead: YAML forbids tabs for indentation, and reads them elsewhere differently from one parser to the next
+
+kfprofiles: 1 error
+",
+    );
+}
+
+#[test]
+fn an_email_as_owner_says_to_write_the_id_or_owner_email() {
+    validate(
+        "users:\n  - {id: alice, email: alice@example.com}\nprofiles:\n  - {name: team, owner: Alice@example.com}\n  - {name: lab, owner: carol@example.com}\n",
+        2,
+        "error[unknown-user]: profile `team` owner is unknown user `Alice@example.com`
+ --> profiles/p.yaml:4:25
+  |
+4 |   - {name: team, owner: Alice@example.com}
+  |                         ^^^^^^^^^^^^^^^^^
+  |
+  = help: `owner` takes a user id: write `owner: alice`, or `ownerEmail: Alice@example.com`
+
+error[unknown-user]: profile `lab` owner is unknown user `carol@example.com`
+ --> profiles/p.yaml:5:24
+  |
+5 |   - {name: lab, owner: carol@example.com}
+  |                        ^^^^^^^^^^^^^^^^^
+  |
+  = help: `owner` takes a user id; to name the owner by email, write `ownerEmail: carol@example.com`
+
+kfprofiles: 2 errors
+",
+    );
+}
+
+#[test]
+fn a_group_written_as_a_user_says_which_key_to_write() {
+    // Neither `vision-team` nor `bob` is reported unused: the references were meant for them.
+    validate(
+        "users:\n  - {id: alice, email: alice@example.com}\n  - {id: bob, email: bob@example.com}\ngroups:\n  - {id: vision-team, users: [alice]}\n  - {id: ops, users: [vision-team]}\nprofiles:\n  - name: team\n    owner: alice\n    members:\n      - user: vision-team\n      - group: bob\n      - group: ops\n",
+        2,
+        "error[unknown-user]: group `ops` includes unknown user `vision-team`
+ --> profiles/p.yaml:6:23
+  |
+6 |   - {id: ops, users: [vision-team]}
+  |                       ^^^^^^^^^^^
+  |
+  = help: `vision-team` is a group: list it under `groups`
+
+error[unknown-user]: profile `team` member refers to unknown user `vision-team`
+  --> profiles/p.yaml:11:15
+   |
+11 |       - user: vision-team
+   |               ^^^^^^^^^^^
+   |
+   = help: `vision-team` is a group: write `group: vision-team`
+
+error[unknown-group]: profile `team` member refers to unknown group `bob`
+  --> profiles/p.yaml:12:16
+   |
+12 |       - group: bob
+   |                ^^^
+   |
+   = help: `bob` is a user: write `user: bob`
+
+kfprofiles: 3 errors
+",
+    );
+}
+
+#[test]
+fn a_tab_in_indentation_says_yaml_forbids_it() {
+    validate(
+        "users:\n  - id: alice\n\temail: alice@example.com\n",
+        2,
+        "error[yaml-syntax]: a tab in indentation
+ --> profiles/p.yaml:3:1
+  |
+3 | \temail: alice@example.com
+  | ^
+  |
+  = help: YAML forbids tabs for indentation: indent with spaces
+
+kfprofiles: 1 error
+",
+    );
+}
+
+#[test]
+fn a_bare_string_as_a_member_names_no_rust_type() {
+    validate(
+        "users:\n  - {id: alice, email: alice@example.com}\n  - {id: bob, email: bob@example.com}\nprofiles:\n  - name: team\n    owner: alice\n    members: [bob]\n  - {name: lab, owner: alice, plugins: [gcp]}\n",
+        2,
+        "error[wrong-type]: invalid type: string \"bob\", expected a member (a mapping with `user` or `group`) at `profiles[0].members[0]`
+ --> profiles/p.yaml:7:15
+  |
+7 |     members: [bob]
+  |               ^^^
+  |
+  = help: write a member as `- user: USER_ID` or `- group: GROUP_ID`, with an optional `access: {role: edit}`
+
+error[wrong-type]: invalid type: string \"gcp\", expected a plugin (a mapping with `kind` and `spec`) at `profiles[1].plugins[0]`
+ --> profiles/p.yaml:8:41
+  |
+8 |   - {name: lab, owner: alice, plugins: [gcp]}
+  |                                         ^^^
+  |
+  = help: write a plugin as `{kind: WorkloadIdentity, spec: {gcpServiceAccount: ...}}` or `{kind: AwsIamForServiceAccount, spec: {awsIamRole: ...}}`
+
+kfprofiles: 2 errors
+",
+    );
+}
+
+#[test]
+fn a_system_namespace_is_not_suggested_without_its_prefix() {
+    validate(
+        "users:\n  - {id: alice, email: alice@example.com}\nprofiles:\n  - {name: kube-system, owner: alice}\n",
+        2,
+        "error[reserved-namespace]: profile name `kube-system` is a reserved namespace
+ --> profiles/p.yaml:4:12
+  |
+4 |   - {name: kube-system, owner: alice}
+  |            ^^^^^^^^^^^
+  |
+  = help: name the profile after the team or person who works in it (e.g. `ml-research`); `kube-*` and the Kubernetes and Kubeflow system namespaces cannot be profiles
 
 kfprofiles: 1 error
 ",
