@@ -238,7 +238,7 @@ fn template_diagnostic(
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Notes {
     Shown,
-    /// Not printed; one line says how many there are.
+    /// Not printed; when there is no error, one line says how many there are.
     Counted,
     Hidden,
 }
@@ -259,7 +259,8 @@ fn report_notes(compiled: &Compiled, config: &Config, notes: Notes) {
             let denied = if denied { ", denied by --deny-warnings" } else { "" };
             text.push_str(&format!("kfprofiles: {summary}{denied}\n"));
         }
-        if notes == Notes::Counted && !hidden.is_empty() {
+        // Only on a clean run: beside errors, the count is noise.
+        if notes == Notes::Counted && !hidden.is_empty() && !shown.iter().any(Diagnostic::is_error) {
             let mut codes: Vec<&str> = hidden.iter().map(|d| d.code).collect();
             codes.sort_unstable();
             codes.dedup();

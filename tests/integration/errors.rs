@@ -2496,3 +2496,60 @@ kfprofiles: 1 error
 ",
     );
 }
+
+#[test]
+fn a_bad_member_leaves_the_rest_of_its_profile_checked() {
+    // The member with `role: editor` keeps its user, with the default access (so no lint about
+    // its `notebooksAccess`); the profile's unknown group, bad quantity, bad label and unknown
+    // member key are reported beside it.
+    let yaml = "users:\n  - {id: alice, email: alice@example.com}\n  - {id: bob, email: bob@example.com}\ngroups:\n  - {id: eng, users: [bob]}\nprofiles:\n  - name: team\n    owner: alice\n    members:\n      - {user: bob, access: {role: editor, notebooksAccess: true}}\n      - {group: egn}\n      - {group: eng, acess: {role: edit}}\n    resourceQuotaSpec: {hard: {cpu: 8 cores, memory: [1]}}\n    labels: {a: [x], c: \"bad value!\"}\n";
+    Test::new().write("profiles/p.yaml", yaml).args(&["validate", "--format", "concise"]).expect(
+        2,
+        Some(""),
+        "profiles/p.yaml:10:36: error[unknown-value]: unknown value `editor` at `profiles[0].members[0].access.role`\n\
+         profiles/p.yaml:11:17: error[unknown-group]: profile `team` member refers to unknown group `egn`\n\
+         profiles/p.yaml:12:22: error[unknown-key]: unknown key `acess` at `profiles[0].members[2]`\n\
+         profiles/p.yaml:13:37: error[invalid-quantity]: `8 cores` is not a Kubernetes quantity (`cpu`)\n\
+         profiles/p.yaml:13:54: error[wrong-type]: invalid type: list, expected a Kubernetes quantity such as `16`, `500m` or `64Gi` at `profiles[0].resourceQuotaSpec.hard.memory`\n\
+         profiles/p.yaml:14:17: error[wrong-type]: invalid type: list, expected a string at `profiles[0].labels.a`\n\
+         profiles/p.yaml:14:25: error[invalid-label]: label value `bad value!` of `c` is not valid: a label value must be at most 63 characters of letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit\n\
+         kfprofiles: 7 errors\n",
+    );
+}
+
+#[test]
+fn a_bad_settings_key_leaves_the_other_keys_and_the_checks_across_files() {
+    // The unknown key and the bad value are reported; `allowedEmailDomains` still applies, and
+    // the reference checks run.
+    let t = Test::new()
+        .write(
+            "profiles/settings.yaml",
+            "settings:\n  userIdHeadr: x\n  kubeflowPipelines: maybe\n  allowedEmailDomains: [example.com]\n",
+        )
+        .write(
+            "profiles/team.yaml",
+            "users:\n  - {id: alice, email: alice@example.org}\nprofiles:\n  - {name: team, owner: alcie}\n",
+        );
+    t.args(&["validate", "--format", "concise"]).expect(
+        2,
+        Some(""),
+        "profiles/settings.yaml:2:3: error[unknown-key]: unknown key `userIdHeadr` at `settings`\n\
+         profiles/settings.yaml:3:22: error[wrong-type]: invalid type: string \"maybe\", expected a boolean at `settings.kubeflowPipelines`\n\
+         profiles/team.yaml:2:24: error[email-domain]: `alice@example.org` is outside the allowed email domains\n\
+         profiles/team.yaml:4:25: error[unknown-user]: profile `team` owner is unknown user `alcie`\n\
+         kfprofiles: 4 errors\n",
+    );
+}
+
+#[test]
+fn a_bad_key_that_decides_what_is_reported_still_stops_the_checks_across_files() {
+    // Without `allowWarnings` (misspelled here) the checks would report what it accepts.
+    let t = Test::new()
+        .write("profiles/settings.yaml", "settings:\n  alowWarnings: [unused-user]\n")
+        .write("profiles/team.yaml", "users:\n  - {id: alice, email: alice@example.com}\n  - {id: idle, email: idle@example.com}\nprofiles:\n  - {name: team, owner: alice}\n");
+    t.args(&["validate", "--format", "concise"]).expect(
+        2,
+        Some(""),
+        "profiles/settings.yaml:2:3: error[unknown-key]: unknown key `alowWarnings` at `settings`\nkfprofiles: 1 error\n",
+    );
+}
