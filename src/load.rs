@@ -410,7 +410,7 @@ fn deserialize_repairing<T: DeserializeOwned>(
     let mut failures = Vec::new();
     // Each round removes one entry, so this ends; the bound keeps a huge bad file quick.
     for _ in 0..100 {
-        match serde_path_to_error::deserialize(value.clone()) {
+        match from_value(&value) {
             Ok(v) => return (Some(v), failures),
             Err(e) => {
                 let cut = steps(e.path()).and_then(|s| part(&s, &value));
@@ -477,9 +477,29 @@ fn settings_part(path: &[Step], _: &serde_yaml::Value) -> Option<Vec<Step>> {
     }
 }
 
+/// Deserialises a part of a file as serde_yaml reads it from text. serde_yaml's `Value` has
+/// typed its scalars already (`123` is a number), and a number is not a string to it, while from
+/// text a plain `123` is the string `"123"` where a string is expected: so the part is written
+/// back as YAML and read from that, and a part means the same alone as in its file.
+fn from_value<T: DeserializeOwned>(
+    value: &serde_yaml::Value,
+) -> Result<T, serde_path_to_error::Error<serde_yaml::Error>> {
+    match serde_yaml::to_string(value) {
+        Ok(text) => serde_path_to_error::deserialize(serde_yaml::Deserializer::from_str(&text)),
+        Err(_) => serde_path_to_error::deserialize(value.clone()),
+    }
+}
+
 /// A serde problem found in a value at serde path `at`, with its path from the root.
 fn failure(e: &serde_path_to_error::Error<serde_yaml::Error>, at: &str) -> Failure {
-    let message = e.inner().to_string();
+    // serde_yaml writes "PATH: MESSAGE at line L column C" of the text `from_value` wrote
+    // back: the path is named below, and the position means nothing in the file.
+    let raw = e.inner().to_string();
+    let raw = raw.find(" at line ").map_or(raw.as_str(), |i| &raw[..i]);
+    let message = match raw.split_once(": ") {
+        Some((p, m)) if !p.is_empty() && !p.contains(' ') => m.to_string(),
+        _ => raw.to_string(),
+    };
     let mut inner = e.path().to_string();
     // The path of an unknown key ends with the key; serde_yaml names the mapping, as here.
     if let Some(key) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
@@ -497,7 +517,7 @@ fn failure(e: &serde_path_to_error::Error<serde_yaml::Error>, at: &str) -> Failu
 
 /// Deserialises `value`, found at serde path `at`, naming the path of a problem from the root.
 fn deserialize<T: DeserializeOwned>(value: serde_yaml::Value, at: &str) -> Result<T, Failure> {
-    serde_path_to_error::deserialize(value).map_err(|e| failure(&e, at))
+    from_value(&value).map_err(|e| failure(&e, at))
 }
 
 fn merge(input: &mut Input, file: FileId, parsed: Parsed) {

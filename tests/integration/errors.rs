@@ -2553,3 +2553,15 @@ fn a_bad_key_that_decides_what_is_reported_still_stops_the_checks_across_files()
         "profiles/settings.yaml:2:3: error[unknown-key]: unknown key `alowWarnings` at `settings`\nkfprofiles: 1 error\n",
     );
 }
+
+#[test]
+fn an_item_means_the_same_beside_a_bad_one() {
+    // `id: 123` is the string `123`, as when the file loads whole: a bad user beside it must not
+    // turn it into a wrong type.
+    let yaml = "users:\n  - {id: 123, email: a@example.com}\n  - {id: b, emial: b@example.com}\nprofiles:\n  - {name: team, owner: \"123\", labels: {year: 2024}}\n";
+    Test::new().write("profiles/p.yaml", yaml).args(&["validate", "--format", "concise"]).expect(
+        2,
+        Some(""),
+        "profiles/p.yaml:3:13: error[unknown-key]: unknown key `emial` at `users[1]`\nkfprofiles: 1 error\n",
+    );
+}
