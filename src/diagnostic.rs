@@ -874,6 +874,30 @@ error[duplicate-key]: duplicate key `a`
     }
 
     #[test]
+    fn marks_and_hanging_labels_after_wide_characters_keep_their_columns() {
+        // `名前` takes four columns, `🚀` two (the caret is 16 columns in, after 13 characters); a
+        // control character shows as its escape.
+        let d = Diagnostic::error("duplicate-key", "duplicate key `a`")
+            .at(Span::at(0, 1, 14, 1))
+            .label(Span::at(0, 1, 5, 1), "first set here")
+            .label(Span::at(0, 1, 11, 1), "then here");
+        let want = "\
+error[duplicate-key]: duplicate key `a`
+ --> p.yaml:1:14
+  |
+1 | {名前: a, a: 🚀, \\u{1b}a: 1}
+  |       -     -   ^
+  |       |     |
+  |       |     then here
+  |       |
+  |       first set here
+
+";
+        let got = render(&[d], &One("{名前: a, a: 🚀, \u{1b}a: 1}\n"), Format::Full, false);
+        assert_eq!(got, want);
+    }
+
+    #[test]
     fn a_long_line_is_cut_around_the_mark() {
         let line = format!("users: [{}bbo]", "alice, ".repeat(100));
         let d = Diagnostic::error("unknown-user", "unknown user `bbo`").at(Span::at(0, 1, line.len() - 3, 3));
