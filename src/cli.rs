@@ -26,6 +26,9 @@ pub struct Cli {
     /// Colour in diagnostics and in the diff (NO_COLOR is honoured with `auto`).
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Also print notes (a profile owner also reached through a member group).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }

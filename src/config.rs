@@ -71,6 +71,8 @@ pub struct Config {
     /// Colour in results (stdout): the text diff.
     pub color_stdout: bool,
     pub deny_warnings: bool,
+    /// Print notes too.
+    pub verbose: bool,
     /// `man --dir`: write every man page into this folder.
     pub man_dir: Option<PathBuf>,
     /// The file a migration command reads (`convert-deploykf FILE`, `import FILE`).
@@ -218,6 +220,7 @@ impl Config {
             color_stdout,
             deny_warnings: given.deny_warnings,
             problems,
+            verbose: cli.verbose,
         }
     }
 }

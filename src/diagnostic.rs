@@ -4,7 +4,10 @@
 //! run. A diagnostic is rendered as a snippet with a caret (`full`), one line
 //! (`concise`: `path:line:col: error[code]: message`), or a GitHub Actions annotation (`github`).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
+
+use unicode_width::UnicodeWidthChar;
 
 use crate::span::Span;
 
@@ -17,13 +20,427 @@ pub enum Severity {
 }
 
 impl Severity {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
             Severity::Note => "note",
         }
     }
+}
+
+/// One diagnostic code: what it is called, how bad it is, whether `settings.allowWarnings` may
+/// accept it, and what it means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Code {
+    pub code: &'static str,
+    pub severity: Severity,
+    /// `settings.allowWarnings` may list it. Every warning and note of `validate`/`build` may be
+    /// accepted; errors never, nor what only the migration commands report (they read no settings).
+    pub allowable: bool,
+    pub meaning: &'static str,
+}
+
+/// Every diagnostic code there is. A [`Diagnostic`] is made only with a code of this list, of
+/// its severity (checked in debug builds, so every test that reports it checks it); the README's
+/// table lists exactly these (a test compares them).
+pub const CODES: &[Code] = &[
+    Code {
+        code: "no-input",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "the profiles folder is missing or holds no YAML file",
+    },
+    Code {
+        code: "io",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a file or folder cannot be read or written",
+    },
+    Code { code: "invalid-utf8", severity: Severity::Error, allowable: false, meaning: "an input file is not UTF-8" },
+    Code {
+        code: "yaml-syntax",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a file is not well-formed YAML",
+    },
+    Code {
+        code: "duplicate-key",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a key appears twice in one mapping",
+    },
+    Code {
+        code: "multiple-documents",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a file holds more than one YAML document",
+    },
+    Code {
+        code: "yaml-too-complex",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a file nests lists and mappings deeper than any input needs",
+    },
+    Code {
+        code: "unknown-key",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a key the input format does not have (often a typo)",
+    },
+    Code {
+        code: "unknown-value",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a value outside a fixed set (a role, a mode, a plugin kind)",
+    },
+    Code { code: "missing-key", severity: Severity::Error, allowable: false, meaning: "a required key is absent" },
+    Code {
+        code: "wrong-type",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a value of the wrong type (a list for a string, ...)",
+    },
+    Code {
+        code: "invalid-id",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a user or group id is empty or malformed",
+    },
+    Code { code: "duplicate-user", severity: Severity::Error, allowable: false, meaning: "two users share an id" },
+    Code { code: "duplicate-email", severity: Severity::Error, allowable: false, meaning: "two users share an email" },
+    Code { code: "duplicate-group", severity: Severity::Error, allowable: false, meaning: "two groups share an id" },
+    Code {
+        code: "duplicate-profile",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "two profiles share a namespace",
+    },
+    Code {
+        code: "duplicate-block",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "`settings` or `profileDefaults` is set in more than one file",
+    },
+    Code {
+        code: "unknown-user",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a reference to a user that is not declared",
+    },
+    Code {
+        code: "unknown-group",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a reference to a group that is not declared",
+    },
+    Code { code: "group-cycle", severity: Severity::Error, allowable: false, meaning: "groups include each other" },
+    Code {
+        code: "member-kind",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a member names both or neither of `user` and `group`",
+    },
+    Code {
+        code: "invalid-profile-name",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a profile name is not a DNS-1123 label",
+    },
+    Code {
+        code: "reserved-namespace",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a profile name is a system namespace",
+    },
+    Code {
+        code: "invalid-email",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "an email is not a valid address",
+    },
+    Code {
+        code: "email-domain",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "an email is outside `allowedEmailDomains`",
+    },
+    Code {
+        code: "owner-as-member",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a profile's owner is also listed as its member",
+    },
+    Code {
+        code: "owner-conflict",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a profile sets both `owner` and `ownerEmail`",
+    },
+    Code {
+        code: "missing-owner",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a profile has no owner and there is no default",
+    },
+    Code {
+        code: "name-collision",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "two members of a profile get the same object name",
+    },
+    Code {
+        code: "invalid-quantity",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a quota or limit is not a Kubernetes quantity",
+    },
+    Code {
+        code: "invalid-resource-name",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a quota or limit resource name is not valid",
+    },
+    Code {
+        code: "invalid-label",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a label key or value Kubernetes refuses",
+    },
+    Code {
+        code: "invalid-annotation",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "an annotation key or value Kubernetes refuses",
+    },
+    Code {
+        code: "reserved-label",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a label kfprofiles sets itself",
+    },
+    Code {
+        code: "reserved-annotation",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "an annotation kfprofiles sets itself",
+    },
+    Code {
+        code: "invalid-plugin",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a plugin value of the wrong form",
+    },
+    Code {
+        code: "invalid-header",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a setting that must be an HTTP header name is not one",
+    },
+    Code {
+        code: "invalid-principal",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "an Istio principal is not a SPIFFE principal",
+    },
+    Code {
+        code: "invalid-domain",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "an allowed email domain is not a domain name",
+    },
+    Code {
+        code: "idp-group-members",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a group kept in the identity provider lists users or groups",
+    },
+    Code {
+        code: "invalid-group-claim",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "an IdP group claim cannot make an object name",
+    },
+    Code {
+        code: "claim-collision",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "two IdP groups of a profile get the same object name",
+    },
+    Code {
+        code: "invalid-claim-name",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "`idpGroups.claim` or `idpGroups.header` is not usable",
+    },
+    Code {
+        code: "invalid-gitops-setting",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "an Argo CD or Flux setting of the wrong form",
+    },
+    Code {
+        code: "view-with-notebooks",
+        severity: Severity::Warning,
+        allowable: true,
+        meaning: "a `view` member with notebook access gets edit rights in practice",
+    },
+    Code { code: "unused-group", severity: Severity::Warning, allowable: true, meaning: "a group no profile uses" },
+    Code {
+        code: "unused-user",
+        severity: Severity::Warning,
+        allowable: true,
+        meaning: "a user in no group and no profile",
+    },
+    Code {
+        code: "email-case",
+        severity: Severity::Warning,
+        allowable: true,
+        meaning: "two emails differ only in case",
+    },
+    Code {
+        code: "owner-in-group",
+        severity: Severity::Note,
+        allowable: true,
+        meaning: "a profile's owner is also reached through a member group (shown with `--verbose`)",
+    },
+    Code {
+        code: "deploykf-values",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a deployKF values file without the profiles generator block",
+    },
+    Code {
+        code: "deploykf-dropped",
+        severity: Severity::Warning,
+        allowable: false,
+        meaning: "a deployKF setting not carried over by `convert-deploykf`",
+    },
+    Code {
+        code: "deploykf-default",
+        severity: Severity::Note,
+        allowable: false,
+        meaning: "a deployKF default written out by `convert-deploykf`",
+    },
+    Code {
+        code: "output-exists",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a migration command refuses to overwrite a file",
+    },
+    Code {
+        code: "import-dump",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "an `import` dump without Profiles",
+    },
+    Code {
+        code: "import-not-reproduced",
+        severity: Severity::Warning,
+        allowable: false,
+        meaning: "an object of the cluster dump that `build` will not reproduce",
+    },
+    Code {
+        code: "import-added",
+        severity: Severity::Note,
+        allowable: false,
+        meaning: "an object `build` adds that the cluster dump lacks",
+    },
+    Code {
+        code: "deploykf-clash",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a `convert-deploykf -o` file would clash with the profiles folder it joins",
+    },
+    Code {
+        code: "no-templates",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a `--templates DIR` named on the command line does not exist",
+    },
+    Code { code: "template", severity: Severity::Error, allowable: false, meaning: "a template fails to render" },
+    Code {
+        code: "invalid-output",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a rendered file holds objects other than the ones expected",
+    },
+    Code {
+        code: "unknown-template",
+        severity: Severity::Warning,
+        allowable: true,
+        meaning: "a file in `--templates` overrides no built-in template",
+    },
+    Code {
+        code: "foreign-file",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a file in the output folder was not generated by kfprofiles",
+    },
+    Code {
+        code: "symlink-out",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "the output folder, or something in it, is a symbolic link",
+    },
+    Code {
+        code: "shared-owner",
+        severity: Severity::Warning,
+        allowable: true,
+        meaning: "an owner looks like a shared or service account",
+    },
+    Code {
+        code: "no-quota",
+        severity: Severity::Warning,
+        allowable: true,
+        meaning: "a profile without quota while the defaults give one",
+    },
+    Code {
+        code: "custom-identity-header",
+        severity: Severity::Warning,
+        allowable: true,
+        meaning: "a non-default user id header or prefix",
+    },
+    Code {
+        code: "unknown-warning",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "`allowWarnings` names a code that cannot be accepted",
+    },
+    Code {
+        code: "root-scale",
+        severity: Severity::Warning,
+        allowable: true,
+        meaning: "the root kustomization lists more profiles than kustomize handles well",
+    },
+    Code {
+        code: "locked",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "another build is writing the output folder",
+    },
+    Code {
+        code: "unknown-profile",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "`access --profile` names no profile",
+    },
+    Code {
+        code: "unreadable-base",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "the folder compared with by `diff` is not a rendering",
+    },
+];
+
+/// The entry of `code` in [`CODES`].
+pub fn code(code: &str) -> Option<&'static Code> {
+    CODES.iter().find(|c| c.code == code)
+}
+
+/// The codes `settings.allowWarnings` may list.
+pub fn allowable_codes() -> impl Iterator<Item = &'static str> + Clone {
+    CODES.iter().filter(|c| c.allowable).map(|c| c.code)
 }
 
 /// A secondary position with its own message ("first defined here").
@@ -50,17 +467,26 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error with `code` and `message`.
     pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Error, code, message: message.into(), span: None, labels: vec![], help: None }
+        Diagnostic::new(Severity::Error, code, message.into())
     }
 
     /// A warning with `code` and `message`.
     pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
+        Diagnostic::new(Severity::Warning, code, message.into())
     }
 
     /// A note with `code` and `message`.
     pub fn note(code: &'static str, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Note, ..Diagnostic::error(code, message) }
+        Diagnostic::new(Severity::Note, code, message.into())
+    }
+
+    fn new(severity: Severity, code: &'static str, message: String) -> Diagnostic {
+        debug_assert!(
+            self::code(code).is_some_and(|c| c.severity == severity),
+            "diagnostic code `{code}` ({}) is not in `CODES` with that severity",
+            severity.name()
+        );
+        Diagnostic { severity, code, message, span: None, labels: vec![], help: None }
     }
 
     /// Points the diagnostic at `span`.
@@ -84,6 +510,11 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+}
+
+/// Drops the warnings and notes the organisation has accepted in `settings.allowWarnings`.
+pub fn drop_accepted(diagnostics: &mut Vec<Diagnostic>, allowed: &[String]) {
+    diagnostics.retain(|d| d.is_error() || !allowed.iter().any(|a| a == d.code));
 }
 
 /// How diagnostics are printed.
@@ -130,9 +561,9 @@ pub fn summary(diagnostics: &[Diagnostic]) -> Option<String> {
 
 fn concise(out: &mut String, d: &Diagnostic, sources: &dyn Sources) {
     if let Some(s) = d.span {
-        let _ = write!(out, "{}:{}:{}: ", sources.path(s.file), s.line, s.col);
+        let _ = write!(out, "{}:{}:{}: ", escape(sources.path(s.file)), s.line, s.col);
     }
-    let _ = writeln!(out, "{}[{}]: {}", d.severity.name(), d.code, d.message);
+    let _ = writeln!(out, "{}[{}]: {}", d.severity.name(), d.code, escape(&d.message));
 }
 
 fn github(out: &mut String, d: &Diagnostic, sources: &dyn Sources) {
@@ -173,6 +604,45 @@ fn gh_property(s: &str) -> String {
     gh_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// `s` with every control character escaped (`\n`, `\r`, `\t`, `\u{1b}`), and the Unicode line
+/// separators and bidirectional controls too: an input value printed in a message can neither
+/// start a new line in a CI log (where `::error` or `::add-mask::` at a line's start is a
+/// command) nor drive the terminal or reorder what it shows.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(needs_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// How a character of a source line is shown in a snippet, and the terminal columns it takes.
+/// A tab stays a tab (the marks below keep it too, so they line up).
+fn cell(c: char) -> (String, usize) {
+    if c != '\t' && needs_escape(c) {
+        let shown = escape(c.encode_utf8(&mut [0; 4])).into_owned();
+        let n = shown.len();
+        return (shown, n);
+    }
+    (c.to_string(), if c == '\t' { 1 } else { UnicodeWidthChar::width(c).unwrap_or(0) })
+}
+
 /// The widest source line a snippet shows; longer lines are cut around the marks.
 const SNIPPET_WIDTH: usize = 120;
 
@@ -193,7 +663,7 @@ fn full(out: &mut String, d: &Diagnostic, sources: &dyn Sources, color: bool) {
         out,
         "{}{}",
         paint(sev_color, &format!("{}[{}]", d.severity.name(), d.code)),
-        paint("1", &format!(": {}", d.message))
+        paint("1", &format!(": {}", escape(&d.message)))
     );
     let mut spans: Vec<(Span, &str, bool)> = Vec::new();
     if let Some(s) = d.span {
@@ -220,8 +690,14 @@ fn full(out: &mut String, d: &Diagnostic, sources: &dyn Sources, color: bool) {
     for (i, block) in blocks.iter_mut().enumerate() {
         let first = block[0].0;
         let arrow = if i == 0 { "-->" } else { ":::" };
-        let _ =
-            writeln!(out, "{gutter}{} {}:{}:{}", paint("1;34", arrow), sources.path(first.file), first.line, first.col);
+        let _ = writeln!(
+            out,
+            "{gutter}{} {}:{}:{}",
+            paint("1;34", arrow),
+            escape(sources.path(first.file)),
+            first.line,
+            first.col
+        );
         let Some(line) = sources.text(first.file).lines().nth(first.line - 1) else {
             continue;
         };
@@ -240,24 +716,31 @@ fn full(out: &mut String, d: &Diagnostic, sources: &dyn Sources, color: bool) {
         let lead = if start > 0 { "..." } else { "" };
         let trail = if end < all.len() { "..." } else { "" };
         let chars: Vec<char> = lead.chars().chain(all[start..end].iter().copied()).collect();
-        // Where a span's marks go in the shown line: 0-based start and width.
+        // What each character shows as, and how many terminal columns that takes: a wide
+        // character (CJK, emoji) two, a combining mark none, a control character its escape.
+        let cells: Vec<(String, usize)> = chars.iter().map(|&c| cell(c)).collect();
+        let cols = |i: usize| cells.get(i).map_or(1, |c| c.1);
+        // Where a span's marks go in the shown line: 0-based start and length, in characters.
         let place = |s: &Span| {
             let col = (s.col - 1).clamp(start, end) - start + lead.len();
             let avail = chars.len().saturating_sub(col).max(1);
             (col, (ends(s).min(end).saturating_sub(s.col - 1)).clamp(1, avail))
         };
-        // Blank up to column `to` (0-based) from `from`, keeping tabs so marks align.
+        // Blank the columns of characters `from..to`, keeping tabs so marks align.
         let pad = |from: usize, to: usize| -> String {
-            (from..to).map(|c| if chars.get(c) == Some(&'\t') { '\t' } else { ' ' }).collect()
+            (from..to)
+                .map(|i| if chars.get(i) == Some(&'\t') { "\t".to_string() } else { " ".repeat(cols(i)) })
+                .collect()
         };
-        let shown: String = chars.iter().collect();
+        let shown: String = cells.iter().map(|c| c.0.as_str()).collect();
         let _ = writeln!(out, "{gutter} {bar}");
         let _ = writeln!(out, "{} {bar} {shown}{trail}", paint("1;34", &format!("{:>width$}", first.line)));
         let mut marks = String::new();
         let mut at = 0;
         for (span, _, primary) in block.iter() {
             let (col, len) = place(span);
-            let mark = if *primary { "^" } else { "-" }.repeat(len);
+            let columns = (col..col + len).map(cols).sum::<usize>().max(1);
+            let mark = if *primary { "^" } else { "-" }.repeat(columns);
             marks.push_str(&pad(at, col));
             marks.push_str(&paint(if *primary { sev_color } else { "1;34" }, &mark));
             at = col + len;
@@ -265,7 +748,7 @@ fn full(out: &mut String, d: &Diagnostic, sources: &dyn Sources, color: bool) {
         // The rightmost message follows its mark; the others hang below theirs, right to left.
         let (last, rest) = block.split_last().expect("a block has a span");
         if !last.1.is_empty() {
-            let _ = write!(marks, " {}", paint(if last.2 { sev_color } else { "1;34" }, last.1));
+            let _ = write!(marks, " {}", paint(if last.2 { sev_color } else { "1;34" }, &escape(last.1)));
         }
         let _ = writeln!(out, "{gutter} {bar} {marks}");
         let hanging: Vec<&(Span, &str, bool)> = rest.iter().filter(|(_, m, _)| !m.is_empty()).collect();
@@ -277,6 +760,7 @@ fn full(out: &mut String, d: &Diagnostic, sources: &dyn Sources, color: bool) {
                     let col = place(span).0;
                     s.push_str(&pad(at, col));
                     s.push_str(&paint("1;34", "|"));
+                    s.push_str(&" ".repeat(cols(col).saturating_sub(1)));
                     at = col + 1;
                 }
                 (s, at)
@@ -285,14 +769,14 @@ fn full(out: &mut String, d: &Diagnostic, sources: &dyn Sources, color: bool) {
             let _ = writeln!(out, "{gutter} {bar} {s}");
             let (s, at) = stems(n);
             let (span, message, _) = hanging[n];
-            let _ = writeln!(out, "{gutter} {bar} {s}{}{}", pad(at, place(span).0), paint("1;34", message));
+            let _ = writeln!(out, "{gutter} {bar} {s}{}{}", pad(at, place(span).0), paint("1;34", &escape(message)));
         }
     }
     if let Some(h) = &d.help {
         if !spans.is_empty() {
             let _ = writeln!(out, "{gutter} {}", paint("1;34", "|"));
         }
-        let _ = writeln!(out, "{gutter} {} {}", paint("1;34", "="), paint("1", &format!("help: {h}")));
+        let _ = writeln!(out, "{gutter} {} {}", paint("1;34", "="), paint("1", &format!("help: {}", escape(h))));
     }
     out.push('\n');
 }
@@ -338,6 +822,37 @@ mod tests {
         assert_eq!(did_you_mean("emial", ["id", "email"]), Some("email"));
     }
 
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "not in `CODES`")]
+    fn a_code_outside_the_list_is_refused() {
+        let misspelled = "unkown-group";
+        let _ = Diagnostic::warning(misspelled, "x");
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "not in `CODES`")]
+    fn a_code_of_another_severity_is_refused() {
+        let _ = Diagnostic::warning("unknown-group", "x");
+    }
+
+    #[test]
+    fn codes_are_kebab_case_and_only_warnings_and_notes_may_be_accepted() {
+        for c in CODES {
+            assert!(
+                !c.code.is_empty()
+                    && c.code
+                        .split('-')
+                        .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())),
+                "{}",
+                c.code
+            );
+            assert!(!(c.allowable && c.severity == Severity::Error), "{}", c.code);
+            assert!(!c.meaning.is_empty() && !c.meaning.ends_with('.'), "{}", c.code);
+        }
+    }
+
     struct One(&'static str);
     impl Sources for One {
         fn path(&self, _: usize) -> &str {
@@ -368,6 +883,30 @@ error[duplicate-key]: duplicate key `a`
 
 ";
         assert_eq!(render(&[d], &One("{a: 1, a: 2, a: 3}\n"), Format::Full, false), want);
+    }
+
+    #[test]
+    fn marks_and_hanging_labels_after_wide_characters_keep_their_columns() {
+        // `名前` takes four columns, `🚀` two (the caret is 16 columns in, after 13 characters); a
+        // control character shows as its escape.
+        let d = Diagnostic::error("duplicate-key", "duplicate key `a`")
+            .at(Span::at(0, 1, 14, 1))
+            .label(Span::at(0, 1, 5, 1), "first set here")
+            .label(Span::at(0, 1, 11, 1), "then here");
+        let want = "\
+error[duplicate-key]: duplicate key `a`
+ --> p.yaml:1:14
+  |
+1 | {名前: a, a: 🚀, \\u{1b}a: 1}
+  |       -     -   ^
+  |       |     |
+  |       |     then here
+  |       |
+  |       first set here
+
+";
+        let got = render(&[d], &One("{名前: a, a: 🚀, \u{1b}a: 1}\n"), Format::Full, false);
+        assert_eq!(got, want);
     }
 
     #[test]

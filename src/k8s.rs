@@ -210,7 +210,9 @@ pub fn email_problem(email: &str) -> Option<&'static str> {
     }
     let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
     if local.is_empty() || local.split('.').any(|run| run.is_empty() || !run.chars().all(atext)) {
-        return Some("the part before `@` must be dot-separated runs of letters, digits and ``!#$%&'*+-/=?^_`{|}~``");
+        return Some(
+            "the part before `@` must be dot-separated runs of letters, digits and the characters !#$%&'*+-/=?^_`{|}~",
+        );
     }
     let label = |l: &str| {
         !l.is_empty()

@@ -138,9 +138,7 @@ pub(crate) fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) 
         diagnostics.extend(more);
         diagnostics.extend(gitops::validate(&input, &plan));
     }
-    // Warnings the organisation has accepted in `settings.allowWarnings` are not reported.
-    let allowed = input.settings().allow_warnings;
-    diagnostics.retain(|d| d.severity != Severity::Warning || !allowed.iter().any(|a| a == d.code));
+    diagnostic::drop_accepted(&mut diagnostics, &input.settings().allow_warnings);
     Compiled { input, plan, diagnostics }
 }
 
@@ -249,13 +247,23 @@ fn template_diagnostic(
     d
 }
 
-/// Prints diagnostics (notes only when `notes`) and their summary to stderr.
+/// Which notes a report prints.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Notes {
+    Shown,
+    /// Not printed; when there is no error, one line says how many there are.
+    Counted,
+    Hidden,
+}
+
+/// Prints diagnostics (notes only when `notes` or `--verbose`) and their summary to stderr.
 fn report(compiled: &Compiled, config: &Config, notes: bool) {
-    let shown: Vec<Diagnostic> =
-        compiled.diagnostics.iter().filter(|d| notes || d.severity != Severity::Note).cloned().collect();
-    if shown.is_empty() {
-        return;
-    }
+    report_notes(compiled, config, if notes || config.verbose { Notes::Shown } else { Notes::Hidden });
+}
+
+fn report_notes(compiled: &Compiled, config: &Config, notes: Notes) {
+    let (shown, hidden): (Vec<Diagnostic>, Vec<Diagnostic>) =
+        compiled.diagnostics.iter().cloned().partition(|d| notes == Notes::Shown || d.severity != Severity::Note);
     let mut text = diagnostic::render(&shown, &compiled.input, config.format, config.color);
     if config.format != diagnostic::Format::Github {
         if let Some(summary) = diagnostic::summary(&shown) {
@@ -264,6 +272,21 @@ fn report(compiled: &Compiled, config: &Config, notes: bool) {
             let denied = if denied { ", denied by --deny-warnings" } else { "" };
             text.push_str(&format!("kfprofiles: {summary}{denied}\n"));
         }
+        // Only on a clean run: beside errors, the count is noise.
+        if notes == Notes::Counted && !hidden.is_empty() && !shown.iter().any(Diagnostic::is_error) {
+            let mut codes: Vec<&str> = hidden.iter().map(|d| d.code).collect();
+            codes.sort_unstable();
+            codes.dedup();
+            text.push_str(&format!(
+                "kfprofiles: {} ({}) not shown; `--verbose` shows {}\n",
+                plural(hidden.len(), "note"),
+                codes.join(", "),
+                if hidden.len() == 1 { "it" } else { "them" }
+            ));
+        }
+    }
+    if text.is_empty() {
+        return;
     }
     output::eprint(&text);
 }
@@ -272,7 +295,7 @@ fn report(compiled: &Compiled, config: &Config, notes: bool) {
 /// where `build` prints its own.
 fn validate(config: &Config) -> i32 {
     let compiled = compile(&config.profiles);
-    report(&compiled, config, true);
+    report_notes(&compiled, config, if config.verbose { Notes::Shown } else { Notes::Counted });
     if compiled.has_errors(config.deny_warnings) {
         return EXIT_ERROR;
     }
@@ -295,12 +318,18 @@ fn compile_and_render(config: &Config) -> Option<(Compiled, Rendered)> {
     let mut compiled = compile(&config.profiles);
     let rendered =
         if compiled.has_errors(config.deny_warnings) { None } else { render_compiled(&mut compiled, config) };
-    if rendered.as_ref().is_some_and(|r| r.tree.len() > 1 && compiled.plan.profiles.len() > 50) {
+    // Argo CD or Flux applying each profile folder on its own is the fix the warning recommends.
+    let settings = compiled.input.settings();
+    let per_profile = settings.argocd.as_ref().is_some_and(|a| a.mode == gitops::Mode::PerProfile)
+        || settings.flux.as_ref().is_some_and(|f| f.mode == gitops::Mode::PerProfile);
+    if !per_profile && rendered.as_ref().is_some_and(|r| r.tree.len() > 1 && compiled.plan.profiles.len() > 50) {
         compiled.diagnostics.push(
             Diagnostic::warning("root-scale", format!("`{}/kustomization.yaml` lists {} profiles; kustomize slows down sharply past about 50", config.out.display(), compiled.plan.profiles.len()))
                 .help("apply each profile folder as its own unit: an Argo CD ApplicationSet with a git directory generator over the folders, or one Flux Kustomization per folder"),
         );
     }
+    // Warnings of the rendering (`root-scale`, `unknown-template`) can be accepted too.
+    diagnostic::drop_accepted(&mut compiled.diagnostics, &settings.allow_warnings);
     report(&compiled, config, false);
     if compiled.has_errors(config.deny_warnings) {
         return None;

@@ -3,7 +3,8 @@
 //! Every `*.yaml`/`*.yml` file under the folder is read in sorted path order and deserialised
 //! into [`InputFile`]. A file that does not deserialise is taken apart: each top-level block and
 //! each `users`/`groups`/`profiles` item is deserialised on its own, so that every bad item is
-//! reported at its token and the good ones are kept ([`Unloaded`] says what is missing). Loading
+//! reported at its token and the good ones are kept ([`Unloaded`] says what is missing); inside a
+//! profile or `settings`, a bad part that can be left out alone is, and the rest kept. Loading
 //! goes on with the next file, so that every problem is reported in one run.
 
 use std::collections::BTreeSet;
@@ -169,12 +170,38 @@ pub fn load_texts(texts: Vec<(String, String)>) -> (Input, Vec<Diagnostic>) {
             diagnostics.push(Diagnostic::error("yaml-too-complex", message).at(span).help(help));
         }
         let found = !spans.duplicates.is_empty();
+        // The two parsers disagree: serde_yaml read what the event parser (the positions)
+        // refused. Positions past that point would be wrong, so the file is reported where the
+        // event parser stopped and not checked further.
+        let parsed = match &spans.syntax_error {
+            Some((span, message)) if !parsed.failures.iter().any(|f| classify(&f.message).0 == "yaml-syntax") => {
+                diagnostics.push(disputed_syntax(&text, *span, message));
+                Parsed { unloaded: Unloaded { whole: true, ..Unloaded::default() }, ..Parsed::default() }
+            }
+            _ => parsed,
+        };
         input.files.push(SourceFile { display, text, spans });
         let failures = parsed.failures.iter().filter(|f| !(found && f.message.starts_with("duplicate")));
         diagnostics.extend(failures.map(|f| located(&input, file, f)));
         merge(&mut input, file, parsed);
     }
     (input, diagnostics)
+}
+
+/// A syntax error found only by the event parser that gives positions (serde_yaml accepted the
+/// file): at the event parser's position, with its message; a tab before it on its line, which
+/// is what the parsers usually disagree on, is pointed at instead.
+fn disputed_syntax(text: &str, span: Span, message: &str) -> Diagnostic {
+    let line = text.lines().nth(span.line.saturating_sub(1)).unwrap_or("");
+    let tab = line.chars().take(span.col).collect::<Vec<char>>().iter().rposition(|c| *c == '\t');
+    match tab {
+        Some(i) => Diagnostic::error("yaml-syntax", "a tab where YAML parsers disagree on what it means")
+            .at(Span::at(span.file, span.line, i + 1, 1))
+            .help("write spaces instead: YAML forbids tabs for indentation, and reads them elsewhere differently from one parser to the next"),
+        None => Diagnostic::error("yaml-syntax", message.to_string())
+            .at(span)
+            .help("YAML parsers disagree on this text; write it in a plainer form (block mappings and lists, quoted strings)"),
+    }
 }
 
 /// What did not load, so that checks across files do not report it a second time.
@@ -276,7 +303,24 @@ fn parse_items(text: &str) -> Option<Parsed> {
                     let failed = match list.as_str() {
                         "users" => push(&mut out.users, i, item, &at),
                         "groups" => push(&mut out.groups, i, item, &at),
-                        _ => push(&mut out.profiles, i, item, &at),
+                        _ => {
+                            // A bad member, label or quota is left out and the rest of the
+                            // profile kept, so that its other problems are reported too.
+                            let (profile, mut failures) = deserialize_repairing(item, &at, profile_part);
+                            out.unloaded.items |= !failures.is_empty();
+                            match profile {
+                                Some(p) => {
+                                    out.profiles.push((i, p));
+                                    out.failures.append(&mut failures);
+                                    None
+                                }
+                                None => {
+                                    let last = failures.pop();
+                                    out.failures.append(&mut failures);
+                                    last
+                                }
+                            }
+                        }
                     };
                     let Some(failure) = failed else { continue };
                     out.failures.push(failure);
@@ -296,16 +340,23 @@ fn parse_items(text: &str) -> Option<Parsed> {
             }
             // Any other entry is deserialised as a file of that one entry, so that serde's own
             // messages (unknown key, wrong type) and paths come out as for the whole file.
-            (_, value) => match deserialize::<InputFile>(Value::Mapping([(key, value)].into_iter().collect()), "") {
-                Ok(f) => {
-                    out.settings = out.settings.or(f.settings);
-                    out.profile_defaults = out.profile_defaults.or(f.profile_defaults);
+            // A `settings` key that is unknown or bad is left out and the others kept, so that the
+            // checks across files still run.
+            (_, value) => {
+                let entry = Value::Mapping([(key, value)].into_iter().collect());
+                match deserialize_repairing::<InputFile>(entry, "", settings_part) {
+                    (Some(f), failures) => {
+                        out.unloaded.items |= !failures.is_empty();
+                        out.failures.extend(failures);
+                        out.settings = out.settings.or(f.settings);
+                        out.profile_defaults = out.profile_defaults.or(f.profile_defaults);
+                    }
+                    (None, failures) => {
+                        out.failures.extend(failures);
+                        out.unloaded.whole = true;
+                    }
                 }
-                Err(failure) => {
-                    out.failures.push(failure);
-                    out.unloaded.whole = true;
-                }
-            },
+            }
         }
     }
     (!out.failures.is_empty()).then_some(out)
@@ -327,24 +378,146 @@ fn push<T: DeserializeOwned>(
     }
 }
 
-/// Deserialises `value`, found at serde path `at`, naming the path of a problem from the root.
-fn deserialize<T: DeserializeOwned>(value: serde_yaml::Value, at: &str) -> Result<T, Failure> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let message = e.inner().to_string();
-        let mut inner = e.path().to_string();
-        // The path of an unknown key ends with the key; serde_yaml names the mapping, as here.
-        if let Some(key) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
-            if let Some(parent) = inner.strip_suffix(key).map(|p| p.strip_suffix('.').unwrap_or(p)) {
-                inner = if parent.is_empty() { ".".to_string() } else { parent.to_string() };
+/// One step of a path into a YAML value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// The steps of a serde path; `None` when a step is not a plain key or index.
+fn steps(path: &serde_path_to_error::Path) -> Option<Vec<Step>> {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .map(|s| match s {
+            Segment::Seq { index } => Some(Step::Index(*index)),
+            Segment::Map { key } => Some(Step::Key(key.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Deserialises `value` (found at serde path `at`); where it fails, `part` names the node that
+/// can be left out without changing what the rest means (`None`: nothing can), and it is tried
+/// again without it. Returns the value, if it deserialised, and every problem found. Only map
+/// entries are left out, so the indexes of list items, and the paths of later problems, stay
+/// those of the file.
+fn deserialize_repairing<T: DeserializeOwned>(
+    mut value: serde_yaml::Value,
+    at: &str,
+    part: fn(&[Step], &serde_yaml::Value) -> Option<Vec<Step>>,
+) -> (Option<T>, Vec<Failure>) {
+    let mut failures = Vec::new();
+    // Each round removes one entry, so this ends; the bound keeps a huge bad file quick.
+    for _ in 0..100 {
+        match from_value(&value) {
+            Ok(v) => return (Some(v), failures),
+            Err(e) => {
+                let cut = steps(e.path()).and_then(|s| part(&s, &value));
+                failures.push(failure(&e, at));
+                match cut {
+                    Some(cut) if remove(&mut value, &cut) => {}
+                    _ => return (None, failures),
+                }
             }
         }
-        let path = match inner.as_str() {
-            "." => at.to_string(),
-            p if at.is_empty() || p.starts_with('[') => format!("{at}{p}"),
-            p => format!("{at}.{p}"),
+    }
+    (None, failures)
+}
+
+/// Removes the map entry at `path` from `value`; false when there is none.
+fn remove(value: &mut serde_yaml::Value, path: &[Step]) -> bool {
+    let Some((Step::Key(last), parent)) = path.split_last() else { return false };
+    let mut node = value;
+    for step in parent {
+        let next = match step {
+            Step::Key(k) => node.get_mut(k.as_str()),
+            Step::Index(i) => node.get_mut(*i),
         };
-        Failure { path: (!path.is_empty()).then_some(path), message, location: None }
-    })
+        let Some(next) = next else { return false };
+        node = next;
+    }
+    node.as_mapping_mut().and_then(|m| m.remove(last.as_str())).is_some()
+}
+
+/// The part of a profile that can be left out when the problem is at `path`: a member's
+/// `access` or unknown key (the member keeps its user or group, with the default access), a
+/// label or annotation, one of several quota entries, or every plugin.
+fn profile_part(path: &[Step], profile: &serde_yaml::Value) -> Option<Vec<Step>> {
+    use Step::{Index, Key};
+    let key = |k: &str| Key(k.to_string());
+    match path {
+        [Key(m), Index(i), Key(a), ..] if m == "members" && a == "access" => {
+            Some(vec![key("members"), Index(*i), key("access")])
+        }
+        [Key(m), Index(i), Key(k)] if m == "members" && k != "user" && k != "group" => {
+            Some(vec![key("members"), Index(*i), Key(k.clone())])
+        }
+        [Key(l), Key(k), ..] if l == "labels" || l == "annotations" => Some(vec![Key(l.clone()), Key(k.clone())]),
+        [Key(q), Key(h), Key(k), ..] if q == "resourceQuotaSpec" && h == "hard" => {
+            let entries = profile.get(q.as_str()).and_then(|q| q.get(h.as_str())).and_then(|h| h.as_mapping());
+            (entries.map_or(0, |m| m.len()) > 1).then(|| vec![key("resourceQuotaSpec"), key("hard"), Key(k.clone())])
+        }
+        [Key(p), ..] if p == "plugins" => Some(vec![key("plugins")]),
+        _ => None,
+    }
+}
+
+/// The part of a `settings` block (as a file of that one entry) that can be left out when the
+/// problem is at `path`: the key it is in, unless that key changes which warnings are reported
+/// or which emails are the same (`allowWarnings`, `emailToLowercase`, or a misspelling of them):
+/// without it, the checks would report what the block means to prevent.
+fn settings_part(path: &[Step], _: &serde_yaml::Value) -> Option<Vec<Step>> {
+    const KEEP: [&str; 2] = ["allowWarnings", "emailToLowercase"];
+    match path {
+        [Step::Key(s), Step::Key(k), ..] if s == "settings" && did_you_mean(k, KEEP).is_none() => {
+            Some(vec![Step::Key(s.clone()), Step::Key(k.clone())])
+        }
+        _ => None,
+    }
+}
+
+/// Deserialises a part of a file as serde_yaml reads it from text. serde_yaml's `Value` has
+/// typed its scalars already (`123` is a number), and a number is not a string to it, while from
+/// text a plain `123` is the string `"123"` where a string is expected: so the part is written
+/// back as YAML and read from that, and a part means the same alone as in its file.
+fn from_value<T: DeserializeOwned>(
+    value: &serde_yaml::Value,
+) -> Result<T, serde_path_to_error::Error<serde_yaml::Error>> {
+    match serde_yaml::to_string(value) {
+        Ok(text) => serde_path_to_error::deserialize(serde_yaml::Deserializer::from_str(&text)),
+        Err(_) => serde_path_to_error::deserialize(value.clone()),
+    }
+}
+
+/// A serde problem found in a value at serde path `at`, with its path from the root.
+fn failure(e: &serde_path_to_error::Error<serde_yaml::Error>, at: &str) -> Failure {
+    // serde_yaml writes "PATH: MESSAGE at line L column C" of the text `from_value` wrote
+    // back: the path is named below, and the position means nothing in the file.
+    let raw = e.inner().to_string();
+    let raw = raw.find(" at line ").map_or(raw.as_str(), |i| &raw[..i]);
+    let message = match raw.split_once(": ") {
+        Some((p, m)) if !p.is_empty() && !p.contains(' ') => m.to_string(),
+        _ => raw.to_string(),
+    };
+    let mut inner = e.path().to_string();
+    // The path of an unknown key ends with the key; serde_yaml names the mapping, as here.
+    if let Some(key) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
+        if let Some(parent) = inner.strip_suffix(key).map(|p| p.strip_suffix('.').unwrap_or(p)) {
+            inner = if parent.is_empty() { ".".to_string() } else { parent.to_string() };
+        }
+    }
+    let path = match inner.as_str() {
+        "." => at.to_string(),
+        p if at.is_empty() || p.starts_with('[') => format!("{at}{p}"),
+        p => format!("{at}.{p}"),
+    };
+    Failure { path: (!path.is_empty()).then_some(path), message, location: None }
+}
+
+/// Deserialises `value`, found at serde path `at`, naming the path of a problem from the root.
+fn deserialize<T: DeserializeOwned>(value: serde_yaml::Value, at: &str) -> Result<T, Failure> {
+    from_value(&value).map_err(|e| failure(&e, at))
 }
 
 fn merge(input: &mut Input, file: FileId, parsed: Parsed) {
@@ -448,7 +621,15 @@ fn classify(message: &str) -> (&'static str, String, Option<String>) {
             .replace("sequence", "list")
             .replace("a map", "a mapping")
             .replace(": map,", ": mapping,");
-        return ("wrong-type", m, None);
+        // serde names the Rust type it expected; say what to write instead.
+        let (m, help) = match m.split_once(", expected ") {
+            Some((found, expected)) => {
+                let (what, help) = expected_in_words(expected);
+                (format!("{found}, expected {what}"), help)
+            }
+            None => (m, None),
+        };
+        return ("wrong-type", m, help.map(str::to_string));
     }
     if message.contains("more than one document") {
         return (
@@ -464,7 +645,43 @@ fn classify(message: &str) -> (&'static str, String, Option<String>) {
             Some("a key may appear once in a mapping".into()),
         );
     }
+    if message.contains("tab character") {
+        return (
+            "yaml-syntax",
+            "a tab in indentation".into(),
+            Some("YAML forbids tabs for indentation: indent with spaces".into()),
+        );
+    }
+    let misindented = [
+        "did not find expected '-' indicator",
+        "did not find expected key",
+        "mapping values are not allowed in this context",
+        "block sequence entries are not allowed in this context",
+    ];
+    if misindented.iter().any(|m| message.contains(m)) {
+        let help = "check this line's indentation: a key lines up with the other keys of its mapping, a list item (`- `) with the other items of its list";
+        return ("yaml-syntax", message.to_string(), Some(help.into()));
+    }
     ("yaml-syntax", message.to_string(), None)
+}
+
+/// What serde's `expected` part of a type error means in the input's words, with a hint: no
+/// Rust type names (`struct Member`, `a Value::Tagged enum`) in a message.
+fn expected_in_words(expected: &str) -> (String, Option<&'static str>) {
+    match expected.strip_prefix("struct ") {
+        Some("Member") => (
+            "a member (a mapping with `user` or `group`)".into(),
+            Some("write a member as `- user: USER_ID` or `- group: GROUP_ID`, with an optional `access: {role: edit}`"),
+        ),
+        Some(_) => ("a mapping".into(), None),
+        None if expected.contains("tagged enum Plugin") => (
+            "a plugin (a mapping with `kind` and `spec`)".into(),
+            Some("write a plugin as `{kind: WorkloadIdentity, spec: {gcpServiceAccount: ...}}` or `{kind: AwsIamForServiceAccount, spec: {awsIamRole: ...}}`"),
+        ),
+        // A fixed set of words (a role, a mode): each is written as a plain string.
+        None if expected.contains(" enum") => ("a string".into(), None),
+        None => (expected.to_string(), None),
+    }
 }
 
 /// The line of the `---` that starts a second document, if any.

@@ -101,6 +101,9 @@ pub struct SpanIndex {
     pub duplicates: Vec<DuplicateKey>,
     /// The collection that nests deeper than [`MAX_DEPTH`], if any: the file is not parsed further.
     pub too_deep: Option<Span>,
+    /// Where the event parser refused the text, and its message. Positions past it are unknown,
+    /// so a file it refuses must not be checked further even when serde_yaml reads it.
+    pub syntax_error: Option<(Span, String)>,
 }
 
 /// A key that appears twice in one mapping.
@@ -118,7 +121,8 @@ impl SpanIndex {
     /// Walk `text` and record the position of every node. Returns an empty index when the text
     /// does not parse (serde_yaml reports the syntax error itself).
     pub fn build(file: FileId, text: &str) -> SpanIndex {
-        let mut index = SpanIndex { file, nodes: HashMap::new(), duplicates: Vec::new(), too_deep: None };
+        let mut index =
+            SpanIndex { file, nodes: HashMap::new(), duplicates: Vec::new(), too_deep: None, syntax_error: None };
         let _ = Walker { text, parser: Parser::new_from_str(text), index: &mut index, cursor: (0, 0) }.document();
         index
     }
@@ -207,9 +211,12 @@ impl Walker<'_, '_> {
     fn next(&mut self) -> Walk<(Event, Marker)> {
         self.parser.next_token().map_err(|e| {
             // The scanner stops at 255 nested flow collections, before they reach the walker.
+            let at = e.marker();
+            let span = Span::at(self.index.file, at.line(), at.col() + 1, 1);
             if e.info().contains("recursion limit") {
-                let at = e.marker();
-                self.index.too_deep = Some(Span::at(self.index.file, at.line(), at.col() + 1, 1));
+                self.index.too_deep = Some(span);
+            } else {
+                self.index.syntax_error = Some((span, e.info().to_string()));
             }
         })
     }

@@ -16,19 +16,6 @@ use crate::span::{FileId, Path};
 /// Kubernetes' limit on the total size of an object's annotations (apimachinery `TotalAnnotationSizeLimitB`).
 const MAX_ANNOTATIONS_SIZE: usize = 256 * 1024;
 
-/// Every warning code, for `settings.allowWarnings`.
-pub const WARNING_CODES: &[&str] = &[
-    "view-with-notebooks",
-    "unused-group",
-    "unused-user",
-    "email-case",
-    "shared-owner",
-    "no-quota",
-    "custom-identity-header",
-    "root-scale",
-    "unknown-template",
-];
-
 /// The word that makes `email` look like a shared or service account, if any: a part of the
 /// local part (split at `.`, `_`, `-`, `+`) such as `admin`, `platform` or `svc`.
 fn shared_account_word(email: &str) -> Option<&'static str> {
@@ -62,7 +49,8 @@ fn shared_account_word(email: &str) -> Option<&'static str> {
 /// Runs every check on `input`.
 pub fn validate(input: &Input) -> Vec<Diagnostic> {
     let settings = input.settings();
-    let mut v = Validator { input, settings: &settings, out: Vec::new() };
+    let mut v =
+        Validator { input, settings: &settings, out: Vec::new(), unused: Vec::new(), explained: BTreeSet::new() };
     v.single_blocks();
     v.settings();
     v.profile_defaults();
@@ -70,13 +58,48 @@ pub fn validate(input: &Input) -> Vec<Diagnostic> {
     v.groups();
     v.profiles();
     v.lints();
+    // A user or group that a misspelled reference was meant for is not reported as unused: the
+    // reference's error names it.
+    let explained = v.explained;
+    v.out.extend(v.unused.into_iter().filter(|(id, _)| !explained.contains(id)).map(|(_, d)| d));
     v.out
+}
+
+/// What an unknown reference was probably meant to name, and how to write it.
+struct Meant {
+    /// `user` or `group`.
+    kind: &'static str,
+    id: String,
+    help: String,
+}
+
+/// A reference to `name` that `exists` as a `kind` (`user`/`group`) other than the one expected.
+fn other_kind(name: &str, kind: &'static str, exists: bool, help: String) -> Option<Meant> {
+    exists.then(|| Meant { kind, id: name.to_string(), help })
+}
+
+/// An `owner` written as an email: the user with that email, or `ownerEmail`.
+fn owner_by_email(input: &Input, owner: &str) -> Option<Meant> {
+    if !owner.contains('@') {
+        return None;
+    }
+    let user = input.users.iter().find(|u| u.value.email.eq_ignore_ascii_case(owner));
+    let help = match user {
+        Some(u) => format!("`owner` takes a user id: write `owner: {}`, or `ownerEmail: {owner}`", u.value.id),
+        None => format!("`owner` takes a user id; to name the owner by email, write `ownerEmail: {owner}`"),
+    };
+    Some(Meant { kind: "user", id: user.map_or_else(String::new, |u| u.value.id.clone()), help })
 }
 
 struct Validator<'a> {
     input: &'a Input,
     settings: &'a Settings,
     out: Vec<Diagnostic>,
+    /// `unused-user` and `unused-group` warnings, by (`user`/`group`, id), held back until every
+    /// reference is checked.
+    unused: Vec<((&'static str, String), Diagnostic)>,
+    /// The users and groups that unknown references were probably meant for.
+    explained: BTreeSet<(&'static str, String)>,
 }
 
 impl Validator<'_> {
@@ -281,7 +304,7 @@ impl Validator<'_> {
                 let d =
                     Diagnostic::warning("unused-user", format!("user `{}` is in no group and no profile", u.value.id))
                         .at(self.value(u.file, &u.path.key("id")));
-                self.out.push(d);
+                self.unused.push((("user", u.value.id.clone()), d));
             }
         }
     }
@@ -332,9 +355,14 @@ impl Validator<'_> {
                         "user",
                         &format!("group `{}` includes unknown user `{u}`", g.value.id),
                         u,
-                        g.file,
-                        &g.path.key("users").index(i),
+                        (g.file, &g.path.key("users").index(i)),
                         user_ids.iter().copied(),
+                        other_kind(
+                            u,
+                            "group",
+                            ids.contains_key(u.as_str()),
+                            format!("`{u}` is a group: list it under `groups`"),
+                        ),
                     );
                 }
             }
@@ -344,9 +372,14 @@ impl Validator<'_> {
                         "group",
                         &format!("group `{}` includes unknown group `{c}`", g.value.id),
                         c,
-                        g.file,
-                        &g.path.key("groups").index(i),
+                        (g.file, &g.path.key("groups").index(i)),
                         ids.keys().copied(),
+                        other_kind(
+                            c,
+                            "user",
+                            user_ids.contains(c.as_str()),
+                            format!("`{c}` is a user: list it under `users`"),
+                        ),
                     );
                 }
             }
@@ -373,7 +406,7 @@ impl Validator<'_> {
                 let g = &input.groups[i];
                 let d = Diagnostic::warning("unused-group", format!("group `{id}` is used by no profile"))
                     .at(self.value(g.file, &g.path.key("id")));
-                self.out.push(d);
+                self.unused.push((("group", id.to_string()), d));
             }
         }
     }
@@ -431,9 +464,9 @@ impl Validator<'_> {
         what: &'static str,
         message: &str,
         name: &str,
-        file: FileId,
-        path: &Path,
+        (file, path): (FileId, &Path),
         known: impl IntoIterator<Item = &'n str>,
+        meant: Option<Meant>,
     ) {
         // An item that did not load has had its own error; a reference to it is not another.
         let unloaded = if what == "user" { &self.input.unloaded.users } else { &self.input.unloaded.groups };
@@ -442,8 +475,12 @@ impl Validator<'_> {
         }
         let code = if what == "user" { "unknown-user" } else { "unknown-group" };
         let mut d = Diagnostic::error(code, message.to_string()).at(self.value(file, path));
-        if let Some(s) = did_you_mean(name, known) {
+        if let Some(meant) = meant {
+            d = d.help(meant.help);
+            self.explained.insert((meant.kind, meant.id));
+        } else if let Some(s) = did_you_mean(name, known) {
             d = d.help(format!("did you mean `{s}`?"));
+            self.explained.insert((what, s.to_string()));
         }
         self.out.push(d);
     }
@@ -487,13 +524,27 @@ impl Validator<'_> {
                         .help(help);
                 self.out.push(d);
             } else if reserved.contains(&namespace.as_str()) || namespace.starts_with("kube-") {
+                // A system namespace's own name suggests nothing: `kube-system` is not `system`.
                 let example = match namespace.strip_prefix("kube-") {
-                    Some(rest) => rest.to_string(),
-                    None => format!("{namespace}-team"),
+                    None => Some(format!("{namespace}-team")),
+                    Some(rest) if !reserved.contains(&namespace.as_str()) && k8s::is_dns1123_label(rest) => {
+                        Some(rest.to_string())
+                    }
+                    Some(_) => None,
                 };
-                let d = Diagnostic::error("reserved-namespace", format!("profile name `{namespace}` is a reserved namespace"))
-                    .at(name_span)
-                    .help(format!("choose another name, e.g. `{example}`; `kube-*` and the Kubernetes and Kubeflow system namespaces cannot be profiles"));
+                let rule = "`kube-*` and the Kubernetes and Kubeflow system namespaces cannot be profiles";
+                let help = match example {
+                    Some(example) => format!("choose another name, e.g. `{example}`; {rule}"),
+                    None => format!(
+                        "name the profile after the team or person who works in it (e.g. `ml-research`); {rule}"
+                    ),
+                };
+                let d = Diagnostic::error(
+                    "reserved-namespace",
+                    format!("profile name `{namespace}` is a reserved namespace"),
+                )
+                .at(name_span)
+                .help(help);
                 self.out.push(d);
             }
             if let Some(first) = names.get(&namespace) {
@@ -525,9 +576,9 @@ impl Validator<'_> {
                             "user",
                             &format!("profile `{}` owner is unknown user `{id}`", p.name),
                             id,
-                            file,
-                            &path.key("owner"),
+                            (file, &path.key("owner")),
                             user_ids.keys().copied(),
+                            owner_by_email(input, id),
                         );
                         None
                     }
@@ -565,9 +616,14 @@ impl Validator<'_> {
                             "user",
                             &format!("profile `{}` member refers to unknown user `{u}`", p.name),
                             u,
-                            file,
-                            &mpath.key("user"),
+                            (file, &mpath.key("user")),
                             user_ids.keys().copied(),
+                            other_kind(
+                                u,
+                                "group",
+                                group_ids.contains(u.as_str()),
+                                format!("`{u}` is a group: write `group: {u}`"),
+                            ),
                         ),
                         Some(email)
                             if p.owner
@@ -590,9 +646,14 @@ impl Validator<'_> {
                                 "group",
                                 &format!("profile `{}` member refers to unknown group `{g}`", p.name),
                                 g,
-                                file,
-                                &mpath.key("group"),
+                                (file, &mpath.key("group")),
                                 group_ids.iter().copied(),
+                                other_kind(
+                                    g,
+                                    "user",
+                                    user_ids.contains_key(g.as_str()),
+                                    format!("`{g}` is a user: write `user: {g}`"),
+                                ),
                             );
                         }
                     }
@@ -708,10 +769,10 @@ impl Validator<'_> {
                 }
             }
             for (i, code) in s.allow_warnings.iter().enumerate() {
-                if !WARNING_CODES.contains(&code.as_str()) {
+                if !crate::diagnostic::allowable_codes().any(|c| c == code) {
                     let mut d = Diagnostic::error("unknown-warning", format!("`{code}` is not a warning code"))
                         .at(self.value(item.file, &item.path.key("allowWarnings").index(i)));
-                    if let Some(s) = did_you_mean(code, WARNING_CODES.iter().copied()) {
+                    if let Some(s) = did_you_mean(code, crate::diagnostic::allowable_codes()) {
                         d = d.help(format!("did you mean `{s}`?"));
                     }
                     self.out.push(d);
