@@ -64,7 +64,13 @@ pub fn list_files(root: &Path) -> std::io::Result<Vec<String>> {
 /// thread slowed down (by other processes on a busy machine, or by big profiles) takes fewer
 /// blocks instead of holding the others up. Used for file I/O here and by `render` and `resolve`.
 pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len().div_ceil(BLOCK));
+    par_map_on(std::thread::available_parallelism().map_or(1, |n| n.get()), items, f)
+}
+
+/// [`par_map`] on at most `threads` threads: more than the cores for work that waits on the
+/// disk rather than the CPU (`emit` flushing files).
+pub fn par_map_on<T: Sync, R: Send>(threads: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads.min(items.len().div_ceil(BLOCK));
     if threads <= 1 {
         return items.iter().map(f).collect();
     }
