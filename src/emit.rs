@@ -51,9 +51,11 @@ pub struct Changes {
     pub removed: Vec<String>,
     /// Files at rendered paths that kfprofiles did not generate.
     pub foreign: Vec<String>,
-    /// Temporary files of a killed build, symbolic links and other special files, where nothing
-    /// is rendered: `build` removes the first and refuses to run while the others are there.
+    /// Temporary files of a killed build, which `build` removes.
     pub stray: Vec<String>,
+    /// Symbolic links and other special files where nothing is rendered: `build` refuses to run
+    /// while one is there.
+    pub links: Vec<String>,
 }
 
 impl Changes {
@@ -63,6 +65,7 @@ impl Changes {
             && self.removed.is_empty()
             && self.foreign.is_empty()
             && self.stray.is_empty()
+            && self.links.is_empty()
     }
 }
 
@@ -160,7 +163,8 @@ pub fn compare(tree: &Tree, out: &Path) -> Result<Changes, Box<Diagnostic>> {
     for (path, f) in found {
         match f {
             Found::Stale => changes.removed.push(path),
-            Found::Temporary | Found::Special => changes.stray.push(path),
+            Found::Temporary => changes.stray.push(path),
+            Found::Special => changes.links.push(path),
             _ => {}
         }
     }

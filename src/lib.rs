@@ -349,14 +349,18 @@ fn check(config: &Config) -> i32 {
     show("removed", &changes.removed);
     show("foreign", &changes.foreign);
     show("stray", &changes.stray);
+    show("link", &changes.links);
     let n = changes.added.len()
         + changes.modified.len()
         + changes.removed.len()
         + changes.foreign.len()
-        + changes.stray.len();
+        + changes.stray.len()
+        + changes.links.len();
     let differ = if n == 1 { "differs" } else { "differ" };
+    // `build` refuses to write while a link is in the folder.
+    let first = if changes.links.is_empty() { "" } else { "remove the links, then " };
     println!(
-        "kfprofiles: {out} is out of date ({} {differ}); run `{}` and commit the result",
+        "kfprofiles: {out} is out of date ({} {differ}); {first}run `{}` and commit the result",
         plural(n, "file"),
         build_command(config)
     );

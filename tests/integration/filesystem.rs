@@ -264,7 +264,7 @@ fn a_planted_link_at_a_temporary_name_is_reported_by_check_and_diff_and_refused_
     symlink("../../elsewhere/x.yaml", t.path("out/team/.members.yaml.kfprofiles-tmp")).unwrap();
     t.clone_with_args(&["check"]).expect(
         1,
-        Some("stray     out/team/.members.yaml.kfprofiles-tmp\nkfprofiles: out is out of date (1 file differs); run `kfprofiles build` and commit the result\n"),
+        Some("link      out/team/.members.yaml.kfprofiles-tmp\nkfprofiles: out is out of date (1 file differs); remove the links, then run `kfprofiles build` and commit the result\n"),
         "",
     );
     let diff = t.clone_with_args(&["diff"]).run();
@@ -535,4 +535,20 @@ fn an_unwritable_profile_folder_leaves_the_previous_tree() {
         "Operation not permitted (os error 1)",
     );
     let _ = chattr("-i");
+}
+
+#[test]
+fn check_lists_the_temporary_files_of_a_killed_build_and_build_clears_them() {
+    let t = Test::new().write("profiles/p.yaml", ORG);
+    t.clone_with_args(&["build"]).expect(0, None, "");
+    let owner = std::fs::read_to_string(t.path("out/team/owner.yaml")).unwrap();
+    let t = t.write("out/team/.owner.yaml.kfprofiles-tmp", &owner[..10]);
+    t.clone_with_args(&["check"]).expect(
+        1,
+        Some("stray     out/team/.owner.yaml.kfprofiles-tmp\nkfprofiles: out is out of date (1 file differs); run `kfprofiles build` and commit the result\n"),
+        "",
+    );
+    t.clone_with_args(&["build"]).expect(0, None, "");
+    assert!(!t.path("out/team/.owner.yaml.kfprofiles-tmp").exists());
+    t.clone_with_args(&["check"]).expect(0, None, "");
 }
