@@ -92,7 +92,7 @@ enum Found {
 /// (the header) are, so neither the old tree nor a huge foreign file is ever in memory.
 fn survey(tree: &Tree, out: &Path) -> Result<Vec<(String, Found)>, Box<Diagnostic>> {
     let (files, others) = walk(out).map_err(|e| Box::new(read_error(out, &e)))?;
-    let nested = nested_renderings(&files, &others);
+    let nested = nested_renderings(out, &files, &others);
     let found = par_map(&files, |rel| -> Result<Found, Box<Diagnostic>> {
         if is_tmp(rel) {
             return Ok(Found::Temporary);
@@ -136,15 +136,32 @@ fn classify(path: &Path, text: Option<&str>) -> std::io::Result<Found> {
     })
 }
 
-/// The folders (as `NAME/`) directly under the output folder that hold another rendering: a
-/// `kustomization.yaml` beside folders of files. A rendering's own folders hold only files, so
-/// such a folder is the root of another one (`--out deploy` with `deploy/staging/` built from
-/// other profiles), whose generated files are never removed as stale.
-fn nested_renderings(files: &[String], others: &[String]) -> BTreeSet<String> {
-    let deep = files.iter().chain(others).filter(|p| p.matches('/').count() >= 2);
-    let folders: BTreeSet<String> =
-        deep.filter_map(|p| p.split_once('/').map(|(folder, _)| format!("{folder}/"))).collect();
-    folders.into_iter().filter(|f| files.binary_search(&format!("{f}kustomization.yaml")).is_ok()).collect()
+/// The folders (as `NAME/`) directly under the output folder that hold another rendering: their
+/// `kustomization.yaml` is a root one, listing sub-folders that are there. A rendering's own
+/// folders list only files, so such a folder is the root of another one (`--out deploy` with
+/// `deploy/staging/` built from other profiles), whose generated files are never removed as
+/// stale. A profile folder with a hand-made sub-folder is not one: its stale files still go.
+fn nested_renderings(out: &Path, files: &[String], others: &[String]) -> BTreeSet<String> {
+    // `NAME/SUB/` for every sub-folder that holds anything.
+    let deep: BTreeSet<&str> =
+        files.iter().chain(others).filter_map(|p| p.match_indices('/').nth(1).map(|(i, _)| &p[..=i])).collect();
+    let folders: BTreeSet<&str> = deep.iter().filter_map(|d| d.split_once('/').map(|(f, _)| f)).collect();
+    let lists_a_subfolder = |folder: &str| {
+        let Ok(file) = std::fs::File::open(out.join(folder).join("kustomization.yaml")) else {
+            return false;
+        };
+        // A root kustomization lists a line per folder; 1 MB is plenty to find one.
+        let mut text = String::new();
+        let _ = file.take(1 << 20).read_to_string(&mut text);
+        text.lines()
+            .filter_map(|l| l.strip_prefix("- "))
+            .any(|entry| deep.contains(format!("{folder}/{}/", entry.trim().trim_end_matches('/')).as_str()))
+    };
+    folders
+        .into_iter()
+        .filter(|f| files.binary_search(&format!("{f}/kustomization.yaml")).is_ok() && lists_a_subfolder(f))
+        .map(|f| format!("{f}/"))
+        .collect()
 }
 
 /// Compares `tree` with the generated files under `out`.

@@ -552,3 +552,17 @@ fn check_lists_the_temporary_files_of_a_killed_build_and_build_clears_them() {
     assert!(!t.path("out/team/.owner.yaml.kfprofiles-tmp").exists());
     t.clone_with_args(&["check"]).expect(0, None, "");
 }
+
+#[test]
+fn a_removed_profile_with_a_hand_made_subfolder_still_loses_its_generated_files() {
+    // Only a folder whose kustomization lists sub-folders holds another rendering; a profile
+    // folder never does, so its stale objects (which still grant access if applied) go.
+    let two = ORG.replace("members: [{user: bob}]}\n", "members: [{user: bob}]}\n  - {name: team2, owner: bob}\n");
+    let t = Test::new().write("profiles/p.yaml", &two);
+    t.clone_with_args(&["build"]).expect(0, None, "");
+    let t = t.write("out/team2/extra/notes.txt", "kept\n").write("profiles/p.yaml", ORG);
+    let out = t.clone_with_args(&["build"]).run();
+    assert!(out.stdout.ends_with(": 1 file written, 4 unchanged, 3 removed\n"), "{}{}", out.stdout, out.stderr);
+    let left: Vec<String> = read_tree(&t.path("out/team2")).into_keys().collect();
+    assert_eq!(left, ["extra/notes.txt"]);
+}
