@@ -384,6 +384,12 @@ pub const CODES: &[Code] = &[
         meaning: "the output folder, or something in it, is a symbolic link",
     },
     Code {
+        code: "unsafe-out",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "`--out` is, holds or is inside the profiles or templates folder, or is `/` or home",
+    },
+    Code {
         code: "shared-owner",
         severity: Severity::Warning,
         allowable: true,

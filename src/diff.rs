@@ -278,7 +278,7 @@ impl Report {
 /// the base is never in memory as a whole; files that kfprofiles did not generate and temporary
 /// files are left out.
 pub fn relevant_trees(against: &std::path::Path, new: &Tree) -> std::io::Result<(Tree, Tree)> {
-    let (files, _others) = crate::tree::list_files(against)?;
+    let files = crate::tree::list_files(against)?;
     // For each base file: `None` when equal to the rendering, its text when it differs or is
     // stale; not generated files are skipped.
     let read = crate::tree::par_map(&files, |rel| -> std::io::Result<Option<Option<String>>> {

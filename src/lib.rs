@@ -337,7 +337,17 @@ fn compile_and_render(config: &Config) -> Option<(Compiled, Rendered)> {
     rendered.map(|r| (compiled, r))
 }
 
+/// The output folder `build` and `check` may use: see [`emit::check_out_folder`].
+fn check_out(config: &Config) -> Result<(), i32> {
+    let mut inputs = vec![("profiles", config.profiles.as_path())];
+    inputs.extend(config.templates.as_deref().map(|t| ("templates", t)));
+    emit::check_out_folder(&config.out, &inputs).map_err(|d| fail(config, *d))
+}
+
 fn build(config: &Config) -> i32 {
+    if let Err(code) = check_out(config) {
+        return code;
+    }
     let Some((compiled, rendered)) = compile_and_render(config) else {
         return EXIT_ERROR;
     };
@@ -367,12 +377,15 @@ fn plural(n: usize, word: &str) -> String {
 }
 
 fn check(config: &Config) -> i32 {
+    if let Err(code) = check_out(config) {
+        return code;
+    }
     let Some((_, rendered)) = compile_and_render(config) else {
         return EXIT_ERROR;
     };
     let changes = match emit::compare(&rendered.tree, &config.out) {
         Ok(c) => c,
-        Err(e) => return fail(config, Diagnostic::error("io", format!("cannot read `{}`: {e}", config.out.display()))),
+        Err(d) => return fail(config, *d),
     };
     if changes.is_empty() {
         let current = format!("kfprofiles: {} is current ({} files)\n", config.out.display(), rendered.tree.len());
@@ -385,18 +398,55 @@ fn check(config: &Config) -> i32 {
         ("modified", &changes.modified),
         ("removed", &changes.removed),
         ("foreign", &changes.foreign),
+        ("stray", &changes.stray),
+        ("link", &changes.links),
     ] {
         for p in paths {
             text.push_str(&format!("{label:<9} {}/{p}\n", out.trim_end_matches('/')));
         }
     }
-    let n = changes.added.len() + changes.modified.len() + changes.removed.len() + changes.foreign.len();
+    let n = changes.added.len()
+        + changes.modified.len()
+        + changes.removed.len()
+        + changes.foreign.len()
+        + changes.stray.len()
+        + changes.links.len();
     let differ = if n == 1 { "differs" } else { "differ" };
+    // `build` refuses to write while a link is in the folder.
+    let first = if changes.links.is_empty() { "" } else { "remove the links, then " };
     text.push_str(&format!(
-        "kfprofiles: {out} is out of date ({} {differ}); run `kfprofiles build` and commit the result\n",
-        plural(n, "file")
+        "kfprofiles: {out} is out of date ({} {differ}); {first}run `{}` and commit the result\n",
+        plural(n, "file"),
+        build_command(config)
     ));
     output::print(config, &text, EXIT_DIFFERS)
+}
+
+/// The `build` command that writes what `check` compared: the folders given on the command line
+/// that are not the defaults, quoted for a POSIX shell when needed.
+fn build_command(config: &Config) -> String {
+    let mut command = String::from("kfprofiles build");
+    let mut option = |name: &str, path: &std::path::Path, default: &str| {
+        if path != std::path::Path::new(default) {
+            command.push_str(&format!(" --{name} {}", shell_word(&path.to_string_lossy())));
+        }
+    };
+    option("profiles", &config.profiles, "profiles");
+    if let Some(templates) = &config.templates {
+        option("templates", templates, "templates");
+    }
+    option("out", &config.out, "out");
+    command
+}
+
+/// `word` as one POSIX shell word: as is when it is safe, else in single quotes.
+fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// Prints diagnostics not tied to an input position (a bad option value, an unreadable folder).

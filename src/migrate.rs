@@ -280,9 +280,7 @@ pub fn import_dump(config: &Config) -> i32 {
     files.insert("IMPORT.md".into(), notes);
     for (path, text) in &files {
         let target = dir.join(path);
-        let written = std::fs::create_dir_all(target.parent().expect("a file in the folder has a parent"))
-            .and_then(|()| std::fs::write(&target, text));
-        if let Err(e) = written {
+        if let Err(e) = crate::emit::write_file_below(dir, std::path::Path::new(path), text.as_bytes()) {
             return fail(Diagnostic::error("io", format!("cannot write `{}`: {e}", target.display())));
         }
     }

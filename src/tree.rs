@@ -12,14 +12,26 @@ pub type Tree = BTreeMap<String, String>;
 
 /// Everything under `root` that is not a folder, as sorted `/`-separated paths relative to
 /// `root`: the regular files, and the rest (symbolic links, which are never followed, sockets,
-/// …); nothing when `root` does not exist.
-pub fn list_files(root: &Path) -> std::io::Result<(Vec<String>, Vec<String>)> {
+/// …); nothing when `root` does not exist. A name that is not UTF-8 is an error naming it:
+/// kfprofiles generates none, and a lossy name would lead to another file.
+pub fn walk(root: &Path) -> std::io::Result<(Vec<String>, Vec<String>)> {
     let (mut files, mut others) = (Vec::new(), Vec::new());
     if !root.exists() {
         return Ok((files, others));
     }
     for entry in walkdir::WalkDir::new(root).follow_links(false) {
         let entry = entry.map_err(std::io::Error::other)?;
+        let path = entry.path().strip_prefix(root).unwrap_or(entry.path());
+        if path.to_str().is_none() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "`{}` has a name that is not UTF-8 ({:?}), which kfprofiles never generates",
+                    entry.path().display(),
+                    path.as_os_str()
+                ),
+            ));
+        }
         let kind = entry.file_type();
         if kind.is_file() {
             files.push(relative(root, entry.path()));
@@ -32,13 +44,33 @@ pub fn list_files(root: &Path) -> std::io::Result<(Vec<String>, Vec<String>)> {
     Ok((files, others))
 }
 
+/// The regular files under `root`, as [`walk`] lists them. Anything else (a symbolic link, a
+/// socket) is an error naming it: a rendering holds only folders and regular files, so a tree
+/// with a link is not one, and reading it as if the link were not there would hide it.
+pub fn list_files(root: &Path) -> std::io::Result<Vec<String>> {
+    let (files, others) = walk(root)?;
+    match others.first() {
+        None => Ok(files),
+        Some(other) => Err(std::io::Error::other(format!(
+            "`{}` is a symbolic link or another special file; a rendering holds only folders and regular files",
+            root.join(other).display()
+        ))),
+    }
+}
+
 /// `f` applied to every item, on every core; the results come back in the items' order.
 ///
 /// The threads take blocks of [`BLOCK`] items from a shared counter until none is left, so a
 /// thread slowed down (by other processes on a busy machine, or by big profiles) takes fewer
 /// blocks instead of holding the others up. Used for file I/O here and by `render` and `resolve`.
 pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(items.len().div_ceil(BLOCK));
+    par_map_on(std::thread::available_parallelism().map_or(1, |n| n.get()), items, f)
+}
+
+/// [`par_map`] on at most `threads` threads: more than the cores for work that waits on the
+/// disk rather than the CPU (`emit` flushing files).
+pub fn par_map_on<T: Sync, R: Send>(threads: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads.min(items.len().div_ceil(BLOCK));
     if threads <= 1 {
         return items.iter().map(f).collect();
     }

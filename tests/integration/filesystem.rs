@@ -44,9 +44,13 @@ fn stale_generated_files_behind_a_symlink_are_not_deleted() {
     std::fs::create_dir_all(t.path("out")).unwrap();
     symlink(t.path("elsewhere/old"), t.path("out/old")).unwrap();
     symlink(t.path("elsewhere/old/owner.yaml"), t.path("out/stale.yaml")).unwrap();
-    t.clone_with_args(&["build"]).expect(0, None, "");
+    let out = t.clone_with_args(&["build", "--format", "concise"]).run();
+    assert_eq!(out.status, 2, "a link anywhere in the output folder stops the build: {}", out.stderr);
+    assert!(out.stderr.contains("error[symlink-out]: `out/old` is a symbolic link"), "{}", out.stderr);
+    assert!(out.stderr.contains("error[symlink-out]: `out/stale.yaml` is a symbolic link"), "{}", out.stderr);
     assert!(t.path("elsewhere/old/owner.yaml").exists(), "a generated file behind a link was deleted");
     assert!(t.path("out/stale.yaml").symlink_metadata().is_ok(), "a link was deleted");
+    assert!(!t.path("out/kustomization.yaml").exists(), "nothing is written while a link is there");
 }
 
 #[test]
@@ -227,4 +231,338 @@ fn a_build_killed_at_any_moment_leaves_every_file_old_or_new_and_the_next_conver
     assert_eq!(converge.status, 0, "the build after the kills failed: {}", converge.stderr);
     assert_eq!(read_tree(&work.join("out")), new, "the next build converges, leaving no temporary files");
     assert_eq!(run_in(&work, &["check".into()]).status, 0);
+}
+
+/// Asserts a run exited 0 (warnings allowed).
+fn succeeds(out: crate::harness::Output) {
+    assert_eq!(out.status, 0, "{}", out.stderr);
+}
+
+/// The error lines of concise diagnostics (warnings left out).
+fn errors(stderr: &str) -> Vec<&str> {
+    stderr.lines().filter(|l| l.starts_with("error[")).collect()
+}
+
+/// Every file below `root` that is a temporary file of `build`.
+fn temporaries(root: &Path) -> Vec<String> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.path().to_string_lossy().into_owned())
+        .filter(|p| p.ends_with(".kfprofiles-tmp"))
+        .collect()
+}
+
+#[test]
+fn a_planted_link_at_a_temporary_name_is_reported_by_check_and_diff_and_refused_by_build() {
+    // A pull request can carry a link: git stores them. Planted at the name of the temporary
+    // file `build` writes before renaming, it would lead the write outside `out/` and leave
+    // `members.yaml` a link.
+    let t = Test::new().write("profiles/p.yaml", ORG);
+    t.clone_with_args(&["build"]).expect(0, None, "");
+    let before = read_tree(&t.path("out"));
+    symlink("../../elsewhere/x.yaml", t.path("out/team/.members.yaml.kfprofiles-tmp")).unwrap();
+    t.clone_with_args(&["check"]).expect(
+        1,
+        Some("link      out/team/.members.yaml.kfprofiles-tmp\nkfprofiles: out is out of date (1 file differs); remove the links, then run `kfprofiles build` and commit the result\n"),
+        "",
+    );
+    let diff = t.clone_with_args(&["diff"]).run();
+    assert_eq!(diff.status, 2, "diff must not call a tree with a link current: {}", diff.stdout);
+    assert!(diff.stderr.contains("`out/team/.members.yaml.kfprofiles-tmp` is a symbolic link"), "{}", diff.stderr);
+
+    let t = t.write("profiles/p.yaml", &ORG.replace("bob@", "robert@"));
+    t.clone_with_args(&["build", "--format", "concise"]).expect(
+        2,
+        Some(""),
+        "error[symlink-out]: `out/team/.members.yaml.kfprofiles-tmp` is a symbolic link or another special file; refusing to write into a folder that holds one\n",
+    );
+    assert!(!t.path("elsewhere").exists(), "written through the link");
+    assert!(t.path("out/team/.members.yaml.kfprofiles-tmp").symlink_metadata().unwrap().file_type().is_symlink());
+    assert!(t.path("out/team/members.yaml").symlink_metadata().unwrap().file_type().is_file());
+    assert_eq!(read_tree(&t.path("out")), before, "nothing changed");
+}
+
+#[test]
+fn a_build_that_fails_while_staging_leaves_the_tree_as_it_was() {
+    // Every file changes (the user id prefix is in every object); one temporary file cannot be
+    // created (a folder has its name), well after the first ones were written.
+    let t = Test::new().write("profiles/p.yaml", &large_org("", 0, 60));
+    succeeds(t.clone_with_args(&["build"]).run());
+    let before = read_tree(&t.path("out"));
+    std::fs::create_dir(t.path("out/team-0050/.owner.yaml.kfprofiles-tmp")).unwrap();
+    let t = t.write("profiles/p.yaml", &large_org("accounts:", 0, 70));
+    let out = t.clone_with_args(&["build", "--format", "concise"]).run();
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    assert_eq!(errors(&out.stderr), ["error[io]: cannot write `out/team-0050/owner.yaml`: File exists (os error 17)"]);
+    assert_eq!(read_tree(&t.path("out")), before, "files were replaced before the error");
+    assert_eq!(
+        temporaries(&t.path("out")),
+        vec![t.path("out/team-0050/.owner.yaml.kfprofiles-tmp").display().to_string()]
+    );
+    assert!(!t.path("out/team-0065").exists(), "a folder created for the build stays");
+    std::fs::remove_dir(t.path("out/team-0050/.owner.yaml.kfprofiles-tmp")).unwrap();
+    succeeds(t.clone_with_args(&["build"]).run());
+}
+
+#[test]
+fn the_output_folder_is_neither_the_input_nor_around_it_nor_the_root_or_home() {
+    let t = Test::new().write("profiles/p.yaml", ORG).write("templates/README.md", "overrides\n");
+    let refused =
+        |out: &str, why: &str| format!("error[unsafe-out]: the output folder `{out}` {why}; refusing to use it\n");
+    let before = read_tree(t.dir.path());
+    for (out, why) in [
+        (".", "holds the profiles folder `profiles`"),
+        ("profiles", "is the profiles folder `profiles`"),
+        ("profiles/out", "is inside the profiles folder `profiles`"),
+        ("new/../profiles/", "is the profiles folder `profiles`"),
+        ("templates", "is the templates folder `templates`"),
+        ("templates/out", "is inside the templates folder `templates`"),
+        ("/", "is the root folder"),
+    ] {
+        for command in ["build", "check"] {
+            t.clone_with_args(&[command, "--out", out, "--format", "concise"]).expect(2, Some(""), &refused(out, why));
+        }
+    }
+    let out = t.dir.path().display().to_string();
+    let home = std::process::Command::new(env!("CARGO_BIN_EXE_kfprofiles"))
+        .args(["build", "--profiles", &t.path("profiles").display().to_string(), "--out", &out])
+        .current_dir(t.path("profiles"))
+        .env("HOME", t.dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(home.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&home.stderr).contains("is the home folder"), "{home:?}");
+    assert_eq!(read_tree(t.dir.path()), before, "nothing written");
+    // A folder beside the input is fine.
+    t.clone_with_args(&["build", "--out", "deploy/out"]).expect(0, None, "");
+}
+
+#[test]
+fn generated_files_of_a_rendering_nested_in_the_output_folder_are_not_removed() {
+    let staging =
+        "users:\n  - {id: carol, email: carol@example.com}\nprofiles:\n  - {name: staging-team, owner: carol}\n";
+    let t = Test::new().write("profiles/p.yaml", ORG).write("staging/p.yaml", staging);
+    t.clone_with_args(&["build", "--out", "deploy"]).expect(0, None, "");
+    t.clone_with_args(&["build", "--profiles", "staging", "--out", "deploy/staging"]).expect(0, None, "");
+    let nested = read_tree(&t.path("deploy/staging"));
+    assert!(nested.contains_key("staging-team/owner.yaml"));
+    t.clone_with_args(&["check", "--out", "deploy"]).expect(0, Some("kfprofiles: deploy is current (5 files)\n"), "");
+    let out = t.clone_with_args(&["build", "--out", "deploy"]).run();
+    assert!(out.stdout.ends_with(": 0 files written, 5 unchanged, 0 removed\n"), "{}", out.stdout);
+    assert_eq!(read_tree(&t.path("deploy/staging")), nested, "another rendering's files were removed");
+}
+
+#[test]
+fn a_name_that_is_not_utf8_in_the_output_folder_is_named_in_a_clear_error() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let t = Test::new().write("profiles/p.yaml", ORG);
+    t.clone_with_args(&["build"]).expect(0, None, "");
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.yaml");
+    std::fs::write(t.path("out/team").join(name), "x\n").unwrap();
+    let expected = "error[io]: cannot read `out`: `out/team/caf\u{fffd}.yaml` has a name that is not UTF-8 (\"team/caf\\xE9.yaml\"), which kfprofiles never generates\n";
+    t.clone_with_args(&["check", "--format", "concise"]).expect(2, Some(""), expected);
+    t.clone_with_args(&["build", "--format", "concise"]).expect(2, Some(""), expected);
+}
+
+#[test]
+fn a_huge_foreign_file_in_the_output_folder_is_not_read_whole() {
+    let t = Test::new().write("profiles/p.yaml", ORG);
+    t.clone_with_args(&["build"]).expect(0, None, "");
+    // 8 GiB, sparse: no room on the disk, but reading it whole would need 8 GiB of memory,
+    // more than the process may have here.
+    std::fs::File::create(t.path("out/team/dump.bin")).unwrap().set_len(8 << 30).unwrap();
+    for command in ["check", "build"] {
+        let out = std::process::Command::new("sh")
+            .args(["-c", &format!("ulimit -v 4000000 && exec \"$0\" {command}"), env!("CARGO_BIN_EXE_kfprofiles")])
+            .current_dir(t.dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{command}: {out:?}");
+    }
+}
+
+#[test]
+fn import_does_not_write_through_a_link_in_the_new_folder() {
+    let t = Test::new();
+    let dump = crate::harness::repo().join("tests/fixtures/cluster-dump.yaml");
+    std::fs::create_dir_all(t.path("imported/profiles")).unwrap();
+    std::fs::create_dir_all(t.path("elsewhere")).unwrap();
+    symlink(t.path("elsewhere/users.yaml"), t.path("imported/users.yaml")).unwrap();
+    let out = t.clone_with_args(&["import", &dump.display().to_string(), "--profiles", "imported"]).run();
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("is a symbolic link; refusing to write through it"), "{}", out.stderr);
+    assert!(!t.path("elsewhere/users.yaml").exists(), "written through the link");
+}
+
+#[test]
+fn check_prints_the_build_command_with_the_folders_given() {
+    let t = Test::new().write("my profiles/p.yaml", ORG).write("tpl/README.md", "overrides\n");
+    t.clone_with_args(&["check", "--profiles", "my profiles", "--templates", "tpl", "--out", "deploy/out"])
+        .expect(1, None, "");
+    let out =
+        t.clone_with_args(&["check", "--profiles", "my profiles", "--templates", "tpl", "--out", "deploy/out"]).run();
+    assert!(
+        out.stdout.ends_with("; run `kfprofiles build --profiles 'my profiles' --templates tpl --out deploy/out` and commit the result\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn build_flushes_every_file_it_writes_to_disk() {
+    let t = Test::new().write("profiles/p.yaml", ORG);
+    let log = t.path("strace.log");
+    let traced = std::process::Command::new("strace")
+        .args(["-f", "-qq", "-e", "trace=fsync,fdatasync", "-o"])
+        .arg(&log)
+        .arg(env!("CARGO_BIN_EXE_kfprofiles"))
+        .arg("build")
+        .current_dir(t.dir.path())
+        .output();
+    let Ok(traced) = traced.map_err(|e| eprintln!("skipped: strace cannot run here ({e})")) else {
+        return;
+    };
+    // The build itself cannot fail on this input: a failure is strace's (no ptrace here).
+    if !traced.status.success() {
+        eprintln!("skipped: strace cannot trace here: {}", String::from_utf8_lossy(&traced.stderr));
+        return;
+    }
+    let syncs = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("fsync(") || l.contains("fdatasync("))
+        .count();
+    // 5 files, each flushed before its rename, then their 2 folders.
+    assert!(syncs >= 7, "{syncs} flushes for 5 files in 2 folders");
+}
+
+/// A tmpfs mounted at a folder for the length of a test (root only), unmounted when dropped.
+struct Mount(std::path::PathBuf);
+
+impl Mount {
+    /// `None` (and the reason printed) when mounting is not possible here.
+    fn tmpfs(at: &Path, options: &str) -> Option<Mount> {
+        std::fs::create_dir_all(at).unwrap();
+        let out = std::process::Command::new("mount").args(["-t", "tmpfs", "-o", options, "tmpfs"]).arg(at).output();
+        match out {
+            Ok(o) if o.status.success() => Some(Mount(at.to_path_buf())),
+            Ok(o) => {
+                eprintln!("skipped: cannot mount a tmpfs (needs root): {}", String::from_utf8_lossy(&o.stderr));
+                None
+            }
+            Err(e) => {
+                eprintln!("skipped: cannot run `mount`: {e}");
+                None
+            }
+        }
+    }
+
+    fn remount(&self, options: &str) {
+        let out = std::process::Command::new("mount").args(["-o", options]).arg(&self.0).output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Builds `v1`, breaks the output folder with `break_it`, builds `v2` (every file differs, and
+/// 40 profiles are added): the build must exit 2 naming the path and the OS error `os_error`,
+/// leave the tree of `v1` and no temporary file; once repaired, the next build converges.
+fn build_fails_and_leaves_the_tree(t: &Test, break_it: impl FnOnce(), repair: impl FnOnce(), os_error: &str) {
+    std::fs::write(t.path("profiles/p.yaml"), large_org("", 0, 20)).unwrap();
+    succeeds(t.clone_with_args(&["build"]).run());
+    let before = read_tree(&t.path("out"));
+    break_it();
+    std::fs::write(t.path("profiles/p.yaml"), large_org("accounts:", 0, 300)).unwrap();
+    let out = t.clone_with_args(&["build", "--format", "full"]).run();
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("= help: nothing in `out` was changed"), "{}", out.stderr);
+    let errors = errors(&out.stderr);
+    assert_eq!(errors.len(), 1, "{}", out.stderr);
+    assert!(errors[0].starts_with("error[io]: cannot write `out/") && errors[0].ends_with(os_error), "{}", out.stderr);
+    assert_eq!(read_tree(&t.path("out")), before, "the previous tree is not intact");
+    assert_eq!(temporaries(&t.path("out")), Vec::<String>::new(), "temporary files left behind");
+    repair();
+    std::fs::write(t.path("profiles/p.yaml"), large_org("accounts:", 0, 30)).unwrap();
+    succeeds(t.clone_with_args(&["build"]).run());
+    succeeds(t.clone_with_args(&["check"]).run());
+}
+
+#[test]
+fn a_full_disk_leaves_the_previous_tree() {
+    let t = Test::new().write("profiles/p.yaml", ORG);
+    // 2 MB: the 20 profiles of the first build fit, the 300 of the second do not.
+    let Some(_mount) = Mount::tmpfs(&t.path("out"), "size=2m") else { return };
+    build_fails_and_leaves_the_tree(&t, || {}, || {}, "No space left on device (os error 28)");
+}
+
+#[test]
+fn a_read_only_output_folder_leaves_the_previous_tree() {
+    let t = Test::new().write("profiles/p.yaml", ORG);
+    let Some(mount) = Mount::tmpfs(&t.path("out"), "size=64m") else { return };
+    build_fails_and_leaves_the_tree(
+        &t,
+        || mount.remount("remount,ro"),
+        || mount.remount("remount,rw"),
+        "Read-only file system (os error 30)",
+    );
+}
+
+#[test]
+fn an_unwritable_profile_folder_leaves_the_previous_tree() {
+    let t = Test::new().write("profiles/p.yaml", ORG);
+    let chattr = |flag: &str| std::process::Command::new("chattr").arg(flag).arg(t.path("out/team-0010")).output();
+    std::fs::write(t.path("profiles/p.yaml"), large_org("", 0, 20)).unwrap();
+    succeeds(t.clone_with_args(&["build"]).run());
+    match chattr("+i") {
+        Ok(o) if o.status.success() => {
+            chattr("-i").unwrap();
+        }
+        other => {
+            eprintln!("skipped: cannot make a folder immutable here (`chattr +i` needs root and ext4/xfs): {other:?}");
+            return;
+        }
+    }
+    build_fails_and_leaves_the_tree(
+        &t,
+        || assert!(chattr("+i").unwrap().status.success()),
+        || assert!(chattr("-i").unwrap().status.success()),
+        "Operation not permitted (os error 1)",
+    );
+    let _ = chattr("-i");
+}
+
+#[test]
+fn check_lists_the_temporary_files_of_a_killed_build_and_build_clears_them() {
+    let t = Test::new().write("profiles/p.yaml", ORG);
+    t.clone_with_args(&["build"]).expect(0, None, "");
+    let owner = std::fs::read_to_string(t.path("out/team/owner.yaml")).unwrap();
+    let t = t.write("out/team/.owner.yaml.kfprofiles-tmp", &owner[..10]);
+    t.clone_with_args(&["check"]).expect(
+        1,
+        Some("stray     out/team/.owner.yaml.kfprofiles-tmp\nkfprofiles: out is out of date (1 file differs); run `kfprofiles build` and commit the result\n"),
+        "",
+    );
+    t.clone_with_args(&["build"]).expect(0, None, "");
+    assert!(!t.path("out/team/.owner.yaml.kfprofiles-tmp").exists());
+    t.clone_with_args(&["check"]).expect(0, None, "");
+}
+
+#[test]
+fn a_removed_profile_with_a_hand_made_subfolder_still_loses_its_generated_files() {
+    // Only a folder whose kustomization lists sub-folders holds another rendering; a profile
+    // folder never does, so its stale objects (which still grant access if applied) go.
+    let two = ORG.replace("members: [{user: bob}]}\n", "members: [{user: bob}]}\n  - {name: team2, owner: bob}\n");
+    let t = Test::new().write("profiles/p.yaml", &two);
+    t.clone_with_args(&["build"]).expect(0, None, "");
+    let t = t.write("out/team2/extra/notes.txt", "kept\n").write("profiles/p.yaml", ORG);
+    let out = t.clone_with_args(&["build"]).run();
+    assert!(out.stdout.ends_with(": 1 file written, 4 unchanged, 3 removed\n"), "{}{}", out.stdout, out.stderr);
+    let left: Vec<String> = read_tree(&t.path("out/team2")).into_keys().collect();
+    assert_eq!(left, ["extra/notes.txt"]);
 }
