@@ -97,6 +97,10 @@ pub struct ProfileChange {
     /// so that nothing it deployed is removed (access stays until it is deleted by hand).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kept_application: Option<String>,
+    /// The profile's quota (`spec.hard`), on its own line rather than as quota changes; absent
+    /// when it has none.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub quota: BTreeMap<String, String>,
 }
 
 impl ProfileChange {
@@ -110,7 +114,17 @@ impl ProfileChange {
             idp_groups,
             namespace_kept: None,
             kept_application: None,
+            quota: s.quota.clone(),
         }
+    }
+
+    /// `; quota cpu 16, memory 64Gi`, or nothing without a quota.
+    fn quota_text(&self) -> String {
+        if self.quota.is_empty() {
+            return String::new();
+        }
+        let limits: Vec<String> = self.quota.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        format!("; quota {}", limits.join(", "))
     }
 
     /// `3 users`, `3 users and 1 IdP group`.
@@ -250,6 +264,9 @@ pub struct Counts {
 pub struct Report {
     /// The folder compared with.
     pub against: String,
+    /// The folder compared with does not exist (a base branch without an output folder yet): it
+    /// counts as empty, so everything is added.
+    pub against_missing: bool,
     /// Whether any file differs.
     pub changed: bool,
     pub counts: Counts,
@@ -338,6 +355,7 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
 
     let mut r = Report {
         against: against.to_string(),
+        against_missing: false,
         changed: false,
         counts: Counts::default(),
         profiles_removed: vec![],
@@ -363,9 +381,12 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
             }
             _ => {}
         }
+        // The quota of an added or removed profile is on its own line.
+        if let (Some(o), Some(n)) = (o, n) {
+            r.quota_changes.extend(quota_changes(name, o, n));
+        }
         let (o, n) = (o.unwrap_or(&empty), n.unwrap_or(&empty));
         r.access_changes.extend(access_changes(name, o, n, &via));
-        r.quota_changes.extend(quota_changes(name, o, n));
     }
     r.files = changed.into_iter().map(|(path, status)| file_change(old, new, path, status)).collect();
 
@@ -687,6 +708,11 @@ fn headline(r: &Report) -> String {
     parts.join(", ")
 }
 
+/// Said when the base folder does not exist.
+fn missing_text(against: &str) -> String {
+    format!("note: `{against}` does not exist: compared with an empty base, so everything is added")
+}
+
 /// The removed-profile line: loud, because a namespace may outlive, or lose, its data.
 fn removed_text(p: &ProfileChange) -> String {
     let users = p.grantees();
@@ -757,6 +783,9 @@ pub fn text(r: &Report, color: bool) -> String {
     }
     let mut out = String::new();
     let _ = writeln!(out, "{}", paint(color, "1", &format!("kfprofiles diff against {}: {}", r.against, headline(r))));
+    if r.against_missing {
+        let _ = writeln!(out, "\n{}", missing_text(&r.against));
+    }
     let increase = paint(color, "1;33", "[privilege increase]");
     if !r.profiles_removed.is_empty() {
         let _ = writeln!(out, "\n{}", paint(color, "1;31", "removed profiles (destructive):"));
@@ -768,7 +797,7 @@ pub fn text(r: &Report, color: bool) -> String {
         let _ = writeln!(out, "\nadded profiles:");
         for p in &r.profiles_added {
             let owner = p.owner.as_deref().unwrap_or("none");
-            let _ = writeln!(out, "  + {}: owner {owner}, {}", p.profile, p.grantees());
+            let _ = writeln!(out, "  + {}: owner {owner}, {}{}", p.profile, p.grantees(), p.quota_text());
         }
     }
     if !r.owner_changes.is_empty() {
@@ -850,7 +879,14 @@ pub fn markdown(r: &Report) -> String {
     let room = MARKDOWN_LIMIT - MARKDOWN_RESERVE;
     let mut b = Budget { out: String::new(), limit: room * 2 / 3 };
     let mut cut: Vec<String> = Vec::new();
-    let title = format!("### kfprofiles diff: {}\n\n", headline(r));
+    let mut title = format!("### kfprofiles diff: {}\n\n", headline(r));
+    if r.against_missing {
+        let _ = writeln!(
+            title,
+            "> [!NOTE]\n> {} does not exist: compared with an empty base, so everything is added.\n",
+            md_code(&r.against)
+        );
+    }
     let mut table = "| change | count |\n|---|---:|\n".to_string();
     for (label, n) in [
         ("profiles removed", c.profiles_removed),
@@ -889,7 +925,8 @@ pub fn markdown(r: &Report) -> String {
                 .iter()
                 .map(|p| {
                     let owner = p.owner.as_deref().map_or("none".into(), md_code);
-                    (false, format!("- {}: owner {owner}, {}\n", md_code(&p.profile), p.grantees()))
+                    let quota = p.quota_text().replace('|', "\\|");
+                    (false, format!("- {}: owner {owner}, {}{quota}\n", md_code(&p.profile), p.grantees()))
                 })
                 .collect(),
             "added profiles",

@@ -354,11 +354,14 @@ fn diff(config: &Config, against: &std::path::Path, format: DiffOutput) -> i32 {
     let Some((compiled, rendered)) = compile_and_render(config) else {
         return EXIT_ERROR;
     };
-    if !against.is_dir() {
+    // A base without its output folder (the first pull request of an adopting repository) is
+    // an empty base: everything is added, and the report says the base was missing.
+    let missing = !against.exists() && against.symlink_metadata().is_err();
+    if !missing && !against.is_dir() {
         return fail(
             config,
-            Diagnostic::error("io", format!("`{}` is not a folder", against.display()))
-                .help("pass the base rendering with `--against DIR`; to compare with nothing, pass an empty folder"),
+            Diagnostic::error("unreadable-base", format!("`{}` is not a folder", against.display()))
+                .help("pass the base rendering (a folder) with `--against DIR`"),
         );
     }
     let (old, new) = match diff::relevant_trees(against, &rendered.tree) {
@@ -368,7 +371,7 @@ fn diff(config: &Config, against: &std::path::Path, format: DiffOutput) -> i32 {
     drop(rendered);
     let name = load::display_path(against);
     let report = match diff::report(&old, &new, &compiled.plan, &name) {
-        Ok(r) => r,
+        Ok(r) => diff::Report { against_missing: missing, ..r },
         Err(e) => {
             return fail(
                 config,

@@ -413,8 +413,12 @@ fn colour_on_request() {
 
 #[test]
 fn errors_exit_2() {
-    let t = Test::new().write("profiles/org.yaml", BASE).args(&["diff", "--against", "nowhere"]);
-    t.expect(2, Some(""), "error[io]: `nowhere` is not a folder\n");
+    let t = Test::new().write("profiles/org.yaml", BASE).write("base", "not a folder\n");
+    t.clone_with_args(&["diff", "--against", "base"]).expect(
+        2,
+        Some(""),
+        "error[unreadable-base]: `base` is not a folder\n",
+    );
     let t = Test::new().write("profiles/org.yaml", &edit("{user: dave}", "{user: dan}")).args(&["diff"]);
     t.expect(2, Some(""), "profiles/org.yaml:5:10: warning[unused-user]: user `dave` is in no group and no profile\nprofiles/org.yaml:19:16: error[unknown-user]: profile `team-b` member refers to unknown user `dan`\nkfprofiles: 1 error, 1 warning\n");
     let t = Test::new()
@@ -490,4 +494,77 @@ access changes:
     assert_eq!(v["profiles_removed"][0]["idp_groups"], 1);
     let out = scenario(&base, &removed, &[]).expect(1, None, "");
     assert!(out.stdout.contains("  ! team-b: access revoked for 3 users and 1 IdP group; "), "{}", summary(&out));
+}
+
+/// The first pull request of an adopting repository: the base branch has no output folder yet.
+/// A missing base is an empty one: everything is added, and the report says so.
+#[test]
+fn a_missing_base_is_an_empty_base() {
+    let t = Test::new().write("profiles/org.yaml", BASE).args(&["diff", "--against", "base/out"]);
+    let out = t.expect(1, None, "");
+    assert_eq!(
+        summary(&out),
+        "kfprofiles diff against base/out: 2 profiles added, 6 access changes (6 privilege increases), 9 files changed
+
+note: `base/out` does not exist: compared with an empty base, so everything is added
+
+added profiles:
+  + team-a: owner alice@example.com, 3 users; quota cpu 16, memory 64Gi
+  + team-b: owner bob@example.com, 3 users
+
+access changes:
+  team-a
+    + alice@example.com gains access: owner  [privilege increase]
+    + bob@example.com gains access: edit, notebooks (group eng)  [privilege increase]
+    + carol@example.com gains access: edit, notebooks (group eng via core)  [privilege increase]
+  team-b
+    + bob@example.com gains access: owner  [privilege increase]
+    + carol@example.com gains access: view (direct member)  [privilege increase]
+    + dave@example.com gains access: view (direct member)  [privilege increase]
+"
+    );
+    let md = t.clone_with_args(&["diff", "--against", "base/out", "--format", "markdown"]).expect(1, None, "");
+    assert!(
+        md.stdout.contains(
+            "\n> [!NOTE]\n> `base/out` does not exist: compared with an empty base, so everything is added.\n"
+        ),
+        "{}",
+        md.stdout
+    );
+    let json = t.clone_with_args(&["diff", "--against", "base/out", "--format", "json"]).expect(1, None, "");
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!((&v["against_missing"], &v["counts"]["files_added"]), (&serde_json::json!(true), &serde_json::json!(9)));
+}
+
+/// An added profile's quota is part of its "added" line, not a list of quota changes; so is a
+/// removed profile's.
+#[test]
+fn an_added_profiles_quota_is_on_its_added_line() {
+    let team_c =
+        "  - name: team-c\n    owner: dave\n    resourceQuotaSpec: {hard: {cpu: \"4\", requests.nvidia.com/gpu: 1}}\n";
+    let changed = format!("{BASE}{team_c}");
+    let out = scenario(BASE, &changed, &[]).expect(1, None, "");
+    assert_eq!(
+        summary(&out),
+        "kfprofiles diff against base: 1 profile added, 1 access change (1 privilege increase), 4 files changed
+
+added profiles:
+  + team-c: owner dave@example.com, 1 user; quota cpu 4, requests.nvidia.com/gpu 1
+
+access changes:
+  team-c
+    + dave@example.com gains access: owner  [privilege increase]
+"
+    );
+    let out = scenario(BASE, &changed, &["--format", "json"]).expect(1, None, "");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["quota_changes"], serde_json::json!([]));
+    assert_eq!(v["profiles_added"][0]["quota"], serde_json::json!({"cpu": "4", "requests.nvidia.com/gpu": "1"}));
+    // Removed again: the profile's line says it, not two `removed` quota lines.
+    let out = scenario(&changed, BASE, &["--format", "json"]).expect(1, None, "");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        (v["quota_changes"].clone(), v["counts"]["quota_changes"].clone()),
+        (serde_json::json!([]), serde_json::json!(0))
+    );
 }
