@@ -899,7 +899,10 @@ pub fn markdown(r: &Report) -> String {
         ("files removed", c.files_removed),
         ("files modified", c.files_modified),
     ] {
-        let _ = writeln!(table, "| {label} | {n} |");
+        // Only what happened: a row of zeros is noise in a review.
+        if n > 0 {
+            let _ = writeln!(table, "| {label} | {n} |");
+        }
     }
     b.push(&table);
 

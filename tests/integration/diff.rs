@@ -314,14 +314,9 @@ fn markdown_is_a_pull_request_comment() {
 
 | change | count |
 |---|---:|
-| profiles removed | 0 |
-| profiles added | 0 |
 | owner changes | 1 |
 | access changes | 2 |
 | privilege increases | 1 |
-| quota changes | 0 |
-| files added | 0 |
-| files removed | 0 |
 | files modified | 3 |
 
 #### owner changes
