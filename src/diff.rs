@@ -167,6 +167,10 @@ pub struct AccessChange {
     pub privilege_increase: bool,
     /// Why the user has the new access, from the input: `direct` or a group chain.
     pub via: Vec<String>,
+    /// For a profile removed under Argo CD `perProfile`: the Application that keeps the access
+    /// applied; the user loses it only when that Application is deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until_deleted: Option<String>,
 }
 
 impl AccessChange {
@@ -187,7 +191,10 @@ impl AccessChange {
         };
         match (&self.old, &self.new) {
             (None, Some(n)) => format!("gains access: {}{via}", n.text()),
-            (Some(o), None) => format!("loses access (was {})", o.text()),
+            (Some(o), None) => match &self.until_deleted {
+                Some(app) => format!("keeps access until Application `{app}` is deleted (was {})", o.text()),
+                None => format!("loses access (was {})", o.text()),
+            },
             (Some(o), Some(n)) => {
                 let mut parts = Vec::new();
                 let name = |g: &Grant| if g.owner { "owner".to_string() } else { g.role.clone() };
@@ -210,6 +217,8 @@ impl AccessChange {
     fn sign(&self) -> char {
         match (&self.old, &self.new) {
             (None, _) => '+',
+            // Not lost yet: someone has to delete the Application.
+            (_, None) if self.until_deleted.is_some() => '!',
             (_, None) => '-',
             _ => '~',
         }
@@ -385,8 +394,14 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
         if let (Some(o), Some(n)) = (o, n) {
             r.quota_changes.extend(quota_changes(name, o, n));
         }
+        // Under Argo CD `perProfile`, a removed folder's Application stays with all it applied.
+        let kept = match (o, n) {
+            (Some(_), None) => r.profiles_removed.last().and_then(|p| p.kept_application.clone()),
+            _ => None,
+        };
         let (o, n) = (o.unwrap_or(&empty), n.unwrap_or(&empty));
-        r.access_changes.extend(access_changes(name, o, n, &via));
+        let changes = access_changes(name, o, n, &via);
+        r.access_changes.extend(changes.into_iter().map(|c| AccessChange { until_deleted: kept.clone(), ..c }));
     }
     r.files = changed.into_iter().map(|(path, status)| file_change(old, new, path, status)).collect();
 
@@ -438,6 +453,7 @@ fn access_changes(
             new: new.cloned(),
             privilege_increase,
             via: via.unwrap_or_default(),
+            until_deleted: None,
         });
     }
     changes
