@@ -59,14 +59,12 @@ access changes:
     + dave@example.com gains access: edit, notebooks (group eng via core)  [privilege increase]
 "
     );
+    // Two objects added, each whole in a hunk of its own that names it.
     assert!(out.stdout.contains(
         "\nfiles (0 added, 0 removed, 1 modified):
 --- a/team-a/members.yaml
 +++ b/team-a/members.yaml
-@@ -83,3 +83,45 @@
-     - key: request.headers[kubeflow-userid]
-       values:
-       - carol@example.com
+@@ -85,0 +86,19 @@ RoleBinding team-a/user-dave-example-com-clusterrole-edit
 +---
 +apiVersion: rbac.authorization.k8s.io/v1
 +kind: RoleBinding
@@ -74,6 +72,9 @@ access changes:
 +  name: user-dave-example-com-clusterrole-edit
 "
     ));
+    assert!(out
+        .stdout
+        .contains("@@ -85,0 +105,23 @@ AuthorizationPolicy team-a/user-dave-example-com-clusterrole-edit\n+---\n"));
     assert!(out.stdout.ends_with("+      - dave@example.com\n"));
 }
 
@@ -581,4 +582,73 @@ access changes:
         (v["quota_changes"].clone(), v["counts"]["quota_changes"].clone()),
         (serde_json::json!([]), serde_json::json!(0))
     );
+}
+
+/// Applies the unified diff `diff` of one file to `old`, as `patch` would (strictly: every
+/// context and removed line must match).
+fn apply(old: &str, diff: &str) -> String {
+    let old: Vec<&str> = old.split_inclusive('\n').collect();
+    let (mut out, mut at) = (String::new(), 0);
+    for line in diff.split_inclusive('\n').skip(2) {
+        if let Some(header) = line.strip_prefix("@@ -") {
+            let range = header.split(' ').next().unwrap();
+            let (start, len) = match range.split_once(',') {
+                Some((s, l)) => (s.parse::<usize>().unwrap(), l.parse::<usize>().unwrap()),
+                None => (range.parse().unwrap(), 1),
+            };
+            let upto = if len == 0 { start } else { start - 1 };
+            assert!(upto >= at, "hunks out of order at {line}");
+            out.extend(old[at..upto].iter().copied());
+            at = upto;
+            continue;
+        }
+        let (sign, text) = line.split_at(1);
+        match sign {
+            "+" => out.push_str(text),
+            " " | "-" => {
+                assert_eq!(old[at], text, "context or removed line does not match");
+                if sign == " " {
+                    out.push_str(text);
+                }
+                at += 1;
+            }
+            _ => panic!("not a diff line: {line:?}"),
+        }
+    }
+    out.extend(old[at..].iter().copied());
+    out
+}
+
+/// Inserting a member into a sorted members.yaml adds that member's objects, whole; the
+/// following bindings are not shown "renamed". A changed object is the diff of that object only.
+#[test]
+fn the_file_diff_matches_objects_by_kind_namespace_and_name() {
+    let changed = edit("      - {user: carol}\n", "      - {user: alice}\n      - {user: carol}\n")
+        .replace("      - {user: dave}\n", "      - {user: dave, access: {notebooksAccess: true}}\n");
+    let t = scenario(BASE, &changed, &["--format", "json"]);
+    let out = t.expect(1, None, "profiles/org.yaml:20:48: warning[view-with-notebooks]: a `view` member with `notebooksAccess: true` can run code as `default-editor`, i.e. with edit rights\nkfprofiles: 1 warning\n");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let file = v["files"].as_array().unwrap().iter().find(|f| f["path"] == "team-b/members.yaml").unwrap();
+    let diff = file["diff"].as_str().unwrap();
+    let hunks: Vec<&str> = diff.lines().filter(|l| l.starts_with("@@")).collect();
+    assert_eq!(
+        hunks,
+        [
+            "@@ -2,0 +3,18 @@ RoleBinding team-b/user-alice-example-com-clusterrole-view",
+            "@@ -2,0 +21,23 @@ AuthorizationPolicy team-b/user-alice-example-com-clusterrole-view",
+            "@@ -76,6 +117,7 @@ AuthorizationPolicy team-b/user-dave-example-com-clusterrole-view",
+        ],
+        "{diff}"
+    );
+    // Nothing removed but nothing either: the new principal of dave's policy is the only change.
+    let removed: Vec<&str> = diff.lines().filter(|l| l.starts_with('-') && !l.starts_with("--- ")).collect();
+    assert!(removed.is_empty(), "{diff}");
+    assert!(diff.ends_with(
+        "         principals:\n+        - cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account\n         - cluster.local/ns/kubeflow/sa/ml-pipeline-ui\n     when:\n     - key: request.headers[kubeflow-userid]\n"
+    ), "{diff}");
+    // Still a unified diff: applied to the base file it gives the new one.
+    let base = std::fs::read_to_string(t.path("base/team-b/members.yaml")).unwrap();
+    t.clone_with_args(&["build", "--out", "new"]).run();
+    let new = std::fs::read_to_string(t.path("new/team-b/members.yaml")).unwrap();
+    assert_eq!(apply(&base, diff), new);
 }
