@@ -237,6 +237,118 @@ pub struct QuotaChange {
     pub change: &'static str,
 }
 
+/// A GitOps folder (`_argocd/`, `_flux/`) that changed: the Argo CD or Flux wiring that applies
+/// the tree, never a profile.
+#[derive(Debug, Clone, Serialize)]
+pub struct GitopsChange {
+    /// The folder below the output folder.
+    pub folder: String,
+    /// `Argo CD`, `Flux` (from the objects' API groups), or `GitOps` when neither.
+    pub tool: &'static str,
+    /// `added`, `removed` or `modified`.
+    pub change: &'static str,
+    /// Its objects that are added, removed or modified.
+    pub objects: Vec<GitopsObject>,
+}
+
+/// One object of a GitOps folder that changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct GitopsObject {
+    pub kind: String,
+    /// Empty for a cluster-scoped object or a kustomization.
+    pub namespace: String,
+    pub name: String,
+    /// `added`, `removed` or `modified`.
+    pub change: &'static str,
+}
+
+impl GitopsChange {
+    /// `Argo CD wiring changed: ApplicationSet `argocd/kfprofiles` modified`.
+    fn text(&self) -> String {
+        let verb = if self.change == "modified" { "changed" } else { self.change };
+        let objects: Vec<String> = self
+            .objects
+            .iter()
+            .map(|o| {
+                let name = if o.namespace.is_empty() { o.name.clone() } else { format!("{}/{}", o.namespace, o.name) };
+                format!("{} `{name}` {}", o.kind, o.change)
+            })
+            .collect();
+        let mut text = format!("{} wiring {verb}", self.tool);
+        if !objects.is_empty() {
+            let _ = write!(text, ": {}", objects.join(", "));
+        }
+        text
+    }
+
+    fn sign(&self) -> char {
+        match self.change {
+            "added" => '+',
+            "removed" => '-',
+            _ => '~',
+        }
+    }
+}
+
+/// What changed in GitOps folder `folder`, object by object.
+fn gitops_change(old: &Tree, new: &Tree, folder: &str) -> GitopsChange {
+    let objects = |tree: &Tree| {
+        let mut objects: BTreeMap<ObjectKey, String> = BTreeMap::new();
+        for (path, text) in tree.range(format!("{folder}/")..).take_while(|(p, _)| p.starts_with(&format!("{folder}/")))
+        {
+            match split_objects(text) {
+                Some(units) => {
+                    for u in units {
+                        if let Piece::Object(key) = u.piece {
+                            objects.insert(key, u.lines.concat());
+                        }
+                    }
+                }
+                // Not YAML objects: the file stands for itself.
+                None => {
+                    let key = ObjectKey {
+                        group: String::new(),
+                        kind: "file".into(),
+                        namespace: String::new(),
+                        name: path.clone(),
+                    };
+                    objects.insert(key, text.clone());
+                }
+            }
+        }
+        objects
+    };
+    let (before, after) = (objects(old), objects(new));
+    let keys: BTreeSet<&ObjectKey> = before.keys().chain(after.keys()).collect();
+    let groups: BTreeSet<&str> = keys.iter().map(|k| k.group.as_str()).collect();
+    let tool = if groups.iter().any(|g| g.ends_with("argoproj.io")) {
+        "Argo CD"
+    } else if groups.iter().any(|g| g.ends_with("fluxcd.io")) {
+        "Flux"
+    } else {
+        "GitOps"
+    };
+    let objects = keys
+        .into_iter()
+        .filter(|k| k.kind != "Kustomization" || !k.group.starts_with("kustomize.config.k8s.io"))
+        .filter_map(|k| {
+            let change = match (before.get(k), after.get(k)) {
+                (Some(a), Some(b)) if a == b => return None,
+                (Some(_), Some(_)) => "modified",
+                (None, _) => "added",
+                (_, None) => "removed",
+            };
+            Some(GitopsObject { kind: k.kind.clone(), namespace: k.namespace.clone(), name: k.name.clone(), change })
+        })
+        .collect();
+    let change = match (before.is_empty(), after.is_empty()) {
+        (true, _) => "added",
+        (_, true) => "removed",
+        _ => "modified",
+    };
+    GitopsChange { folder: folder.to_string(), tool, change, objects }
+}
+
 /// One changed file with its unified diff.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileChange {
@@ -263,6 +375,7 @@ pub struct Counts {
     pub access_changes: usize,
     pub privilege_increases: usize,
     pub quota_changes: usize,
+    pub gitops_changes: usize,
     pub files_added: usize,
     pub files_removed: usize,
     pub files_modified: usize,
@@ -284,6 +397,7 @@ pub struct Report {
     pub owner_changes: Vec<OwnerChange>,
     pub access_changes: Vec<AccessChange>,
     pub quota_changes: Vec<QuotaChange>,
+    pub gitops_changes: Vec<GitopsChange>,
     pub files: Vec<FileChange>,
 }
 
@@ -353,7 +467,10 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
     let gateway = &plan.settings.ingress_gateway_principal;
     let changed = changed_files(old, new);
     // Only folders with a changed file can differ in access.
-    let folders: BTreeSet<&str> = changed.iter().filter_map(|(p, _)| p.split_once('/').map(|(f, _)| f)).collect();
+    let mut folders: BTreeSet<&str> = changed.iter().filter_map(|(p, _)| p.split_once('/').map(|(f, _)| f)).collect();
+    // The Argo CD and Flux folders start with `_`, which no profile (a DNS-1123 label) can.
+    let gitops: BTreeSet<&str> = folders.iter().copied().filter(|f| f.starts_with('_')).collect();
+    folders.retain(|f| !gitops.contains(f));
     let before = access_model(old, &folders, gateway)?;
     let after = access_model(new, &folders, gateway)?;
     let via: BTreeMap<(&str, &str), &Vec<String>> = plan
@@ -372,6 +489,7 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
         owner_changes: vec![],
         access_changes: vec![],
         quota_changes: vec![],
+        gitops_changes: vec![],
         files: vec![],
     };
     let empty = ProfileState::default();
@@ -403,6 +521,7 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
         let changes = access_changes(name, o, n, &via);
         r.access_changes.extend(changes.into_iter().map(|c| AccessChange { until_deleted: kept.clone(), ..c }));
     }
+    r.gitops_changes = gitops.iter().map(|f| gitops_change(old, new, f)).collect();
     r.files = changed.into_iter().map(|(path, status)| file_change(old, new, path, status)).collect();
 
     let files = |s: &str| r.files.iter().filter(|f| f.status == s).count();
@@ -413,6 +532,7 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
         access_changes: r.access_changes.len(),
         privilege_increases: r.access_changes.iter().filter(|c| c.privilege_increase).count(),
         quota_changes: r.quota_changes.len(),
+        gitops_changes: r.gitops_changes.len(),
         files_added: files("added"),
         files_removed: files("removed"),
         files_modified: files("modified"),
@@ -956,6 +1076,9 @@ fn headline(r: &Report) -> String {
     if c.quota_changes > 0 {
         parts.push(plural(c.quota_changes, "quota change", "quota changes"));
     }
+    if c.gitops_changes > 0 {
+        parts.push(plural(c.gitops_changes, "GitOps folder changed", "GitOps folders changed"));
+    }
     parts.push(format!("{} changed", plural(r.files.len(), "file", "files")));
     parts.join(", ")
 }
@@ -1076,6 +1199,12 @@ pub fn text(r: &Report, color: bool) -> String {
             let _ = writeln!(out, "  ~ {}: {}", q.profile, quota_text(q));
         }
     }
+    if !r.gitops_changes.is_empty() {
+        let _ = writeln!(out, "\nGitOps wiring (not profiles):");
+        for g in &r.gitops_changes {
+            let _ = writeln!(out, "  {} {}: {}", g.sign(), g.folder, g.text());
+        }
+    }
     if r.access_summary_is_empty() {
         let _ = writeln!(out, "\nno access changes");
     }
@@ -1147,6 +1276,7 @@ pub fn markdown(r: &Report) -> String {
         ("access changes", c.access_changes),
         ("privilege increases", c.privilege_increases),
         ("quota changes", c.quota_changes),
+        ("GitOps folders changed", c.gitops_changes),
         ("files added", c.files_added),
         ("files removed", c.files_removed),
         ("files modified", c.files_modified),
@@ -1235,6 +1365,12 @@ pub fn markdown(r: &Report) -> String {
                 })
                 .collect(),
             "quota changes",
+        ),
+        (
+            "GitOps wiring (not profiles)".into(),
+            "",
+            r.gitops_changes.iter().map(|g| (true, format!("- {}: {}\n", md_code(&g.folder), g.text()))).collect(),
+            "GitOps folder changes",
         ),
     ];
     let sections: Vec<_> = sections

@@ -371,7 +371,7 @@ fn json_has_the_same_facts() {
         v["counts"],
         serde_json::json!({
             "profiles_added": 0, "profiles_removed": 1, "owner_changes": 0, "access_changes": 4,
-            "privilege_increases": 1, "quota_changes": 1, "files_added": 0, "files_removed": 4, "files_modified": 4
+            "privilege_increases": 1, "quota_changes": 1, "gitops_changes": 0, "files_added": 0, "files_removed": 4, "files_modified": 4
         })
     );
     assert_eq!(
@@ -651,4 +651,53 @@ fn the_file_diff_matches_objects_by_kind_namespace_and_name() {
     t.clone_with_args(&["build", "--out", "new"]).run();
     let new = std::fs::read_to_string(t.path("new/team-b/members.yaml")).unwrap();
     assert_eq!(apply(&base, diff), new);
+}
+
+/// The Argo CD and Flux folders (`_argocd/`, `_flux/`) are the wiring that applies the tree,
+/// never profiles: not counted among added or removed profiles, and their removal is not a
+/// destructive profile removal.
+#[test]
+fn gitops_folders_are_wiring_not_profiles() {
+    let gitops = "settings:\n  argocd:\n    repoURL: https://github.com/example/profiles.git\n  flux: {}\n";
+    let with = format!("{gitops}{BASE}");
+    let t =
+        Test::new().write("profiles/org.yaml", &with).write("empty/.keep", "").args(&["diff", "--against", "empty"]);
+    let out = t.expect(1, None, "");
+    let head = summary(&out);
+    assert!(head.starts_with("kfprofiles diff against empty: 2 profiles added, 6 access changes (6 privilege increases), 2 GitOps folders changed, 13 files changed\n"), "{head}");
+    assert!(head.contains("\nadded profiles:\n  + team-a: owner alice@example.com, 3 users; quota cpu 16, memory 64Gi\n  + team-b: owner bob@example.com, 3 users\n\n"), "{head}");
+    assert!(head.ends_with(
+        "\nGitOps wiring (not profiles):
+  + _argocd: Argo CD wiring added: ApplicationSet `argocd/kfprofiles` added
+  + _flux: Flux wiring added: Kustomization `flux-system/kfprofiles` added, Kustomization `flux-system/profile-team-a` added, Kustomization `flux-system/profile-team-b` added
+"
+    ), "{head}");
+
+    // Removing `settings.argocd`: the wiring goes, no profile does.
+    let without = format!("settings:\n  flux: {{}}\n{BASE}");
+    let out = scenario(&with, &without, &[]).expect(1, None, "");
+    assert_eq!(
+        summary(&out),
+        "kfprofiles diff against base: 1 GitOps folder changed, 2 files changed
+
+GitOps wiring (not profiles):
+  - _argocd: Argo CD wiring removed: ApplicationSet `argocd/kfprofiles` removed
+
+no access changes
+"
+    );
+    let md = scenario(&with, &without, &["--format", "markdown"]).expect(1, None, "").stdout;
+    assert!(!md.contains(":warning:") && !md.contains("removed profiles"), "{md}");
+    assert!(md.contains("\n#### GitOps wiring (not profiles)\n\n- `_argocd`: Argo CD wiring removed: ApplicationSet `argocd/kfprofiles` removed\n"), "{md}");
+    let json = scenario(&with, &without, &["--format", "json"]).expect(1, None, "").stdout;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        (&v["profiles_removed"], &v["counts"]["gitops_changes"]),
+        (&serde_json::json!([]), &serde_json::json!(1))
+    );
+    assert_eq!(
+        v["gitops_changes"],
+        serde_json::json!([{"folder": "_argocd", "tool": "Argo CD", "change": "removed",
+            "objects": [{"kind": "ApplicationSet", "namespace": "argocd", "name": "kfprofiles", "change": "removed"}]}])
+    );
 }
