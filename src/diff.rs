@@ -78,6 +78,8 @@ struct ProfileState {
     quota: BTreeMap<String, String>,
     /// The Namespace carries the Argo CD and Flux annotations that stop pruning.
     protected: bool,
+    /// Where the annotations say otherwise than the subjects, roleRefs or conditions.
+    mismatches: Vec<String>,
 }
 
 /// A profile that appears or disappears.
@@ -237,6 +239,17 @@ pub struct QuotaChange {
     pub change: &'static str,
 }
 
+/// An object whose annotations say one grant while its subjects, roleRef or conditions make
+/// another: the access summary follows the latter, and this says so loudly.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnnotationMismatch {
+    pub profile: String,
+    /// `base` (the folder compared with) or `new` (the rendering).
+    pub side: &'static str,
+    /// `RoleBinding `NAME`: its annotations name user `a@x.io`, its subjects are User `b@x.io``.
+    pub message: String,
+}
+
 /// A GitOps folder (`_argocd/`, `_flux/`) that changed: the Argo CD or Flux wiring that applies
 /// the tree, never a profile.
 #[derive(Debug, Clone, Serialize)]
@@ -376,6 +389,7 @@ pub struct Counts {
     pub privilege_increases: usize,
     pub quota_changes: usize,
     pub gitops_changes: usize,
+    pub annotation_mismatches: usize,
     pub files_added: usize,
     pub files_removed: usize,
     pub files_modified: usize,
@@ -398,6 +412,8 @@ pub struct Report {
     pub access_changes: Vec<AccessChange>,
     pub quota_changes: Vec<QuotaChange>,
     pub gitops_changes: Vec<GitopsChange>,
+    /// Objects whose `user`/`group`/`role`/`owner` annotations disagree with what they grant.
+    pub annotation_mismatches: Vec<AnnotationMismatch>,
     pub files: Vec<FileChange>,
 }
 
@@ -464,15 +480,24 @@ pub fn relevant_trees(against: &std::path::Path, new: &Tree) -> std::io::Result<
 /// Compares the base tree `old` with the rendering `new` of `plan`. `against` names the base
 /// in the output. Fails when a base file cannot be parsed.
 pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Report, String> {
-    let gateway = &plan.settings.ingress_gateway_principal;
     let changed = changed_files(old, new);
     // Only folders with a changed file can differ in access.
     let mut folders: BTreeSet<&str> = changed.iter().filter_map(|(p, _)| p.split_once('/').map(|(f, _)| f)).collect();
     // The Argo CD and Flux folders start with `_`, which no profile (a DNS-1123 label) can.
     let gitops: BTreeSet<&str> = folders.iter().copied().filter(|f| f.starts_with('_')).collect();
     folders.retain(|f| !gitops.contains(f));
-    let before = access_model(old, &folders, gateway)?;
-    let after = access_model(new, &folders, gateway)?;
+    let before = access_model(old, &folders, &plan.settings)?;
+    let after = access_model(new, &folders, &plan.settings)?;
+    let mut mismatches = Vec::new();
+    for (side, model) in [("base", &before), ("new", &after)] {
+        for (profile, state) in model {
+            mismatches.extend(state.mismatches.iter().map(|m| AnnotationMismatch {
+                profile: profile.clone(),
+                side,
+                message: m.clone(),
+            }));
+        }
+    }
     let via: BTreeMap<(&str, &str), &Vec<String>> = plan
         .profiles
         .iter()
@@ -490,6 +515,7 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
         access_changes: vec![],
         quota_changes: vec![],
         gitops_changes: vec![],
+        annotation_mismatches: mismatches,
         files: vec![],
     };
     let empty = ProfileState::default();
@@ -533,6 +559,7 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
         privilege_increases: r.access_changes.iter().filter(|c| c.privilege_increase).count(),
         quota_changes: r.quota_changes.len(),
         gitops_changes: r.gitops_changes.len(),
+        annotation_mismatches: r.annotation_mismatches.len(),
         files_added: files("added"),
         files_removed: files("removed"),
         files_modified: files("modified"),
@@ -876,7 +903,7 @@ fn changed_object(out: &mut String, old: &Unit, new: &Unit) {
 fn access_model(
     tree: &Tree,
     folders: &BTreeSet<&str>,
-    gateway: &str,
+    settings: &crate::plan::SettingsPlan,
 ) -> Result<BTreeMap<String, ProfileState>, String> {
     let mut profiles: BTreeMap<String, Vec<Object>> = BTreeMap::new();
     for (path, text) in tree {
@@ -893,7 +920,9 @@ fn access_model(
             objects.extend(object);
         }
     }
-    Ok(profiles.into_iter().map(|(name, objects)| (name, profile_state(&objects, gateway))).collect())
+    let (gateway, header, prefix) =
+        (&settings.ingress_gateway_principal, &settings.user_id_header, &settings.user_id_prefix);
+    Ok(profiles.into_iter().map(|(name, objects)| (name, profile_state(&objects, gateway, header, prefix))).collect())
 }
 
 /// The parts of a generated object the access summary reads; everything else is skipped.
@@ -936,6 +965,14 @@ struct Subject {
 #[serde(default)]
 struct Rule {
     from: Vec<From>,
+    when: Vec<When>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct When {
+    key: String,
+    values: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -967,19 +1004,26 @@ impl Quantity {
     }
 }
 
-fn profile_state(objects: &[Object], fallback_gateway: &str) -> ProfileState {
+/// What the objects of one profile folder grant. The grants are read from what Kubernetes and
+/// Istio act on: a RoleBinding's subjects and roleRef, an AuthorizationPolicy's principals and
+/// `when` values, the owner binding's subject. The `user`, `group`, `role` and `owner`
+/// annotations only say what the objects were meant to grant; where they say otherwise (an
+/// override template that rebinds a subject), the disagreement is recorded in `mismatches`.
+fn profile_state(objects: &[Object], fallback_gateway: &str, user_header: &str, user_prefix: &str) -> ProfileState {
     let hard = |spec: &Spec| spec.hard.iter().map(|(k, v)| (k.clone(), v.text())).collect::<BTreeMap<_, _>>();
     let mut state = ProfileState::default();
     let (mut ns_owner, mut profile_owner, mut binding_owner) = (None, None, None);
     let mut owner_principals: Option<Vec<String>> = None;
     let mut profile_quota = BTreeMap::new();
     let mut quota = None;
-    // By binding name: (email, role).
-    let mut bindings: BTreeMap<&str, (String, String)> = BTreeMap::new();
-    // (policy name, email when annotated, principals)
-    let mut policies: Vec<(&str, Option<&String>, Vec<&String>)> = Vec::new();
+    // By binding name: (grantees, role).
+    let mut bindings: BTreeMap<&str, (Vec<String>, String)> = BTreeMap::new();
+    // (policy name, grantees its `when` admits, principals)
+    let mut policies: Vec<(&str, Vec<String>, Vec<&String>)> = Vec::new();
+    let user_key = format!("request.headers[{user_header}]");
     for o in objects {
         let annotations = &o.metadata.annotations;
+        let name = &o.metadata.name;
         match o.kind.as_str() {
             "Namespace" => {
                 ns_owner = annotations.get("owner").cloned();
@@ -993,33 +1037,92 @@ fn profile_state(objects: &[Object], fallback_gateway: &str) -> ProfileState {
             }
             "ResourceQuota" => quota = Some(hard(&o.spec)),
             "RoleBinding" => {
-                let subject = o.subjects.iter().find(|s| s.kind == "User").map(|s| &s.name);
-                // A group kept in the identity provider is one grantee, named after its claim.
-                let group = annotations
-                    .get("group")
-                    .or_else(|| o.subjects.iter().find(|s| s.kind == "Group").map(|s| &s.name))
-                    .map(|claim| idp_grantee(claim));
-                // The service account bindings name no user.
-                let Some(user) = annotations.get("user").or(subject).or(group.as_ref()) else { continue };
-                if o.metadata.name == OWNER_BINDING {
-                    binding_owner = Some(user.clone());
+                // Every User subject, and every Group subject (a group kept in the identity
+                // provider: one grantee, named after its claim). Service accounts name no user.
+                let grantees: Vec<String> = o
+                    .subjects
+                    .iter()
+                    .filter_map(|s| match s.kind.as_str() {
+                        "User" => Some(s.name.clone()),
+                        "Group" => Some(idp_grantee(&s.name)),
+                        _ => None,
+                    })
+                    .collect();
+                let role = o.role_ref.name.strip_prefix("kubeflow-").unwrap_or(&o.role_ref.name).to_string();
+                let said: Option<String> =
+                    annotations.get("user").cloned().or_else(|| annotations.get("group").map(|g| idp_grantee(g)));
+                if let Some(said) = &said {
+                    if grantees != [said.clone()] {
+                        state.mismatches.push(format!(
+                            "RoleBinding `{name}`: its annotations name {}, its subjects are {}",
+                            grantee_text(said),
+                            subjects_text(&o.subjects)
+                        ));
+                    }
+                }
+                if let Some(said) = annotations.get("role") {
+                    if *said != role {
+                        state.mismatches.push(format!(
+                            "RoleBinding `{name}`: its `role` annotation says `{said}`, its roleRef is ClusterRole `{}`",
+                            o.role_ref.name
+                        ));
+                    }
+                }
+                if grantees.is_empty() {
                     continue;
                 }
-                let role = annotations.get("role").cloned().unwrap_or_else(|| {
-                    let r = &o.role_ref.name;
-                    r.strip_prefix("kubeflow-").unwrap_or(r).to_string()
-                });
-                bindings.insert(&o.metadata.name, (user.clone(), role));
+                if *name == OWNER_BINDING {
+                    binding_owner = grantees.first().cloned();
+                    // More than one subject on the owner binding: the others are admins too.
+                    bindings.insert(name, (grantees[1..].to_vec(), role));
+                    continue;
+                }
+                bindings.insert(name, (grantees, role));
             }
             "AuthorizationPolicy" => {
                 let p: Vec<&String> =
                     o.spec.rules.iter().flat_map(|r| &r.from).flat_map(|f| &f.source.principals).collect();
-                if o.metadata.name == OWNER_POLICY {
+                if *name == OWNER_POLICY {
                     owner_principals = Some(p.into_iter().cloned().collect());
-                } else {
-                    policies.push((&o.metadata.name, annotations.get("user"), p));
-                    // Group policies are matched to their binding by name below.
+                    continue;
                 }
+                // Who the policy admits: the values of its identity conditions.
+                let group_policy = annotations.contains_key("group");
+                let said_user = annotations.get("user");
+                let mut admitted: Vec<String> = Vec::new();
+                for w in o.spec.rules.iter().flat_map(|r| &r.when) {
+                    for v in &w.values {
+                        if w.key == user_key || (!group_policy && w.key.starts_with("request.headers[")) {
+                            // A base rendered with another `userIdPrefix` still names the user.
+                            let user = match said_user {
+                                Some(u) if v.ends_with(u.as_str()) => u.as_str(),
+                                _ => v.strip_prefix(user_prefix).unwrap_or(v),
+                            };
+                            admitted.push(user.to_string());
+                        } else if w.key.starts_with("request.auth.claims[") || w.key.starts_with("request.headers[") {
+                            // A groups header lists the groups comma-separated: `ml-eng`,
+                            // `ml-eng,*`, `*,ml-eng` and `*,ml-eng,*` all admit `ml-eng`.
+                            admitted.push(idp_grantee(v.trim_start_matches("*,").trim_end_matches(",*")));
+                        }
+                    }
+                }
+                admitted.dedup();
+                if let Some(said) =
+                    annotations.get("user").cloned().or_else(|| annotations.get("group").map(|g| idp_grantee(g)))
+                {
+                    if !admitted.is_empty() && admitted != [said.clone()] {
+                        let values: Vec<String> = admitted.iter().map(|a| grantee_text(a)).collect();
+                        state.mismatches.push(format!(
+                            "AuthorizationPolicy `{name}`: its annotations name {}, it admits {}",
+                            grantee_text(&said),
+                            values.join(", ")
+                        ));
+                    }
+                    if admitted.is_empty() {
+                        admitted.push(said);
+                    }
+                }
+                policies.push((name, admitted, p));
             }
             _ => {}
         }
@@ -1027,26 +1130,58 @@ fn profile_state(objects: &[Object], fallback_gateway: &str) -> ProfileState {
     // The owner policy's first principal is the gateway (OUTPUT.md); learning it here keeps a
     // base rendered with other settings comparable.
     let gateway = owner_principals.as_ref().and_then(|p| p.first().cloned()).unwrap_or_else(|| fallback_gateway.into());
-    for (user, role) in bindings.values() {
-        let grant = Grant { role: role.clone(), notebooks_access: false, owner: false };
-        let entry = state.users.entry(user.clone()).or_insert(grant.clone());
-        if grant.level() > entry.level() {
-            *entry = grant;
+    for (grantees, role) in bindings.values() {
+        for user in grantees {
+            let grant = Grant { role: role.clone(), notebooks_access: false, owner: false };
+            let entry = state.users.entry(user.clone()).or_insert(grant.clone());
+            if grant.level() > entry.level() {
+                *entry = grant;
+            }
         }
     }
-    for (policy, user, p) in policies {
-        let user = user.or_else(|| bindings.get(policy).map(|(u, _)| u));
-        if let Some(g) = user.and_then(|u| state.users.get_mut(u)) {
-            g.notebooks_access |= p.contains(&&gateway);
+    for (policy, admitted, p) in policies {
+        // A policy without identity conditions or annotations: matched to its binding by name.
+        let admitted =
+            if admitted.is_empty() { bindings.get(policy).map(|b| b.0.clone()).unwrap_or_default() } else { admitted };
+        for user in admitted {
+            if let Some(g) = state.users.get_mut(&user) {
+                g.notebooks_access |= p.contains(&&gateway);
+            }
         }
     }
-    state.owner = ns_owner.or(profile_owner).or(binding_owner);
+    for (what, said) in [("Namespace `owner` annotation", &ns_owner), ("Profile `spec.owner`", &profile_owner)] {
+        if let (Some(said), Some(bound)) = (said, &binding_owner) {
+            if said != bound {
+                state
+                    .mismatches
+                    .push(format!("the {what} names `{said}`, the owner binding `{OWNER_BINDING}` binds `{bound}`"));
+            }
+        }
+    }
+    // The owner binding's subject is who has the owner's access.
+    state.owner = binding_owner.or(profile_owner).or(ns_owner);
     if let Some(owner) = &state.owner {
         let notebooks = owner_principals.is_some_and(|p| p.contains(&gateway));
         state.users.insert(owner.clone(), Grant { role: "admin".into(), notebooks_access: notebooks, owner: true });
     }
     state.quota = quota.unwrap_or(profile_quota);
     state
+}
+
+/// `user `bob@example.com``, `IdP group `ml-eng``.
+fn grantee_text(grantee: &str) -> String {
+    match grantee.strip_prefix(IDP_GROUP) {
+        Some(claim) => format!("IdP group `{claim}`"),
+        None => format!("user `{grantee}`"),
+    }
+}
+
+/// `User `eve@example.com`, ServiceAccount `ci``, or `none`.
+fn subjects_text(subjects: &[Subject]) -> String {
+    if subjects.is_empty() {
+        return "none".into();
+    }
+    subjects.iter().map(|s| format!("{} `{}`", s.kind, s.name)).collect::<Vec<_>>().join(", ")
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -1057,6 +1192,9 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 fn headline(r: &Report) -> String {
     let c = &r.counts;
     let mut parts = Vec::new();
+    if c.annotation_mismatches > 0 {
+        parts.push(plural(c.annotation_mismatches, "annotation mismatch", "annotation mismatches"));
+    }
     if c.profiles_removed > 0 {
         parts.push(format!("{} removed", plural(c.profiles_removed, "profile", "profiles")));
     }
@@ -1082,6 +1220,10 @@ fn headline(r: &Report) -> String {
     parts.push(format!("{} changed", plural(r.files.len(), "file", "files")));
     parts.join(", ")
 }
+
+/// The heading of the annotation mismatches.
+const MISMATCH_HEADING: &str =
+    "annotations disagree with what the objects grant (access is read from subjects, roleRefs and conditions):";
 
 /// Said when the base folder does not exist.
 fn missing_text(against: &str) -> String {
@@ -1162,6 +1304,12 @@ pub fn text(r: &Report, color: bool) -> String {
         let _ = writeln!(out, "\n{}", missing_text(&r.against));
     }
     let increase = paint(color, "1;33", "[privilege increase]");
+    if !r.annotation_mismatches.is_empty() {
+        let _ = writeln!(out, "\n{}", paint(color, "1;31", MISMATCH_HEADING));
+        for m in &r.annotation_mismatches {
+            let _ = writeln!(out, "  {} {} {}: {}", paint(color, "1;31", "!"), m.side, m.profile, m.message);
+        }
+    }
     if !r.profiles_removed.is_empty() {
         let _ = writeln!(out, "\n{}", paint(color, "1;31", "removed profiles (destructive):"));
         for p in &r.profiles_removed {
@@ -1261,6 +1409,20 @@ pub fn markdown(r: &Report) -> String {
     let mut b = Budget { out: String::new(), limit: room * 2 / 3 };
     let mut cut: Vec<String> = Vec::new();
     let mut title = format!("### kfprofiles diff: {}\n\n", headline(r));
+    if !r.annotation_mismatches.is_empty() {
+        let _ = writeln!(title, "> [!CAUTION]\n> {MISMATCH_HEADING}");
+        for m in r.annotation_mismatches.iter().take(20) {
+            let _ = writeln!(title, "> - {} {}: {}", m.side, md_code(&m.profile), m.message.replace('|', "\\|"));
+        }
+        if r.annotation_mismatches.len() > 20 {
+            let _ = writeln!(
+                title,
+                "> - and {} more (`kfprofiles diff --format json`)",
+                r.annotation_mismatches.len() - 20
+            );
+        }
+        title.push('\n');
+    }
     if r.against_missing {
         let _ = writeln!(
             title,
@@ -1277,6 +1439,7 @@ pub fn markdown(r: &Report) -> String {
         ("privilege increases", c.privilege_increases),
         ("quota changes", c.quota_changes),
         ("GitOps folders changed", c.gitops_changes),
+        ("annotation mismatches", c.annotation_mismatches),
         ("files added", c.files_added),
         ("files removed", c.files_removed),
         ("files modified", c.files_modified),

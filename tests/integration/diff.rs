@@ -2,7 +2,7 @@
 //! `base/` first, then the changed input is diffed against it, as CI does with the base
 //! branch's `out/`.
 
-use crate::harness::{Output, Test};
+use crate::harness::{repo, run_in, Output, Test};
 
 const BASE: &str = "users:
   - {id: alice, email: alice@example.com}
@@ -371,7 +371,7 @@ fn json_has_the_same_facts() {
         v["counts"],
         serde_json::json!({
             "profiles_added": 0, "profiles_removed": 1, "owner_changes": 0, "access_changes": 4,
-            "privilege_increases": 1, "quota_changes": 1, "gitops_changes": 0, "files_added": 0, "files_removed": 4, "files_modified": 4
+            "privilege_increases": 1, "quota_changes": 1, "gitops_changes": 0, "annotation_mismatches": 0, "files_added": 0, "files_removed": 4, "files_modified": 4
         })
     );
     assert_eq!(
@@ -700,4 +700,63 @@ no access changes
         serde_json::json!([{"folder": "_argocd", "tool": "Argo CD", "change": "removed",
             "objects": [{"kind": "ApplicationSet", "namespace": "argocd", "name": "kfprofiles", "change": "removed"}]}])
     );
+}
+
+/// A base whose binding keeps its `user`/`role` annotations but binds someone else (what an
+/// override template could render): the access is read from the subjects and the roleRef, and
+/// the disagreement is shown loudly.
+#[test]
+fn access_is_read_from_subjects_not_annotations() {
+    let t = scenario(BASE, BASE, &[]);
+    let path = t.path("base/team-b/members.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let bound = "  name: kubeflow-view\nsubjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: User\n  name: carol@example.com\n";
+    assert!(text.contains(bound));
+    let rebound = bound.replace("kubeflow-view", "kubeflow-admin").replace("carol@", "eve@");
+    std::fs::write(&path, text.replacen(bound, &rebound, 1)).unwrap();
+    let out = t.expect(1, None, "");
+    assert_eq!(
+        summary(&out),
+        "kfprofiles diff against base: 2 annotation mismatches, 2 access changes (1 privilege increase), 1 file changed
+
+annotations disagree with what the objects grant (access is read from subjects, roleRefs and conditions):
+  ! base team-b: RoleBinding `user-carol-example-com-clusterrole-view`: its annotations name user `carol@example.com`, its subjects are User `eve@example.com`
+  ! base team-b: RoleBinding `user-carol-example-com-clusterrole-view`: its `role` annotation says `view`, its roleRef is ClusterRole `kubeflow-admin`
+
+access changes:
+  team-b
+    + carol@example.com gains access: view (direct member)  [privilege increase]
+    - eve@example.com loses access (was admin)
+"
+    );
+    let json = t.clone_with_args(&["diff", "--against", "base", "--format", "json"]).expect(1, None, "");
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["counts"]["annotation_mismatches"], 2);
+    assert_eq!(
+        v["annotation_mismatches"][0],
+        serde_json::json!({"profile": "team-b", "side": "base",
+            "message": "RoleBinding `user-carol-example-com-clusterrole-view`: its annotations name user `carol@example.com`, its subjects are User `eve@example.com`"})
+    );
+    let md = t.clone_with_args(&["diff", "--against", "base", "--format", "markdown"]).expect(1, None, "");
+    assert!(
+        md.stdout.contains("\n\n> [!CAUTION]\n> annotations disagree with what the objects grant"),
+        "{}",
+        md.stdout
+    );
+}
+
+/// No false alarm: every golden case, compared with nothing, has annotations that agree with
+/// its subjects, roleRefs and conditions (IdP groups in a groups header included).
+#[test]
+fn golden_cases_have_no_annotation_mismatch() {
+    let empty = tempfile::tempdir().unwrap();
+    let mut cases: Vec<_> = std::fs::read_dir(repo().join("tests/cases")).unwrap().map(|e| e.unwrap().path()).collect();
+    cases.sort();
+    for case in cases {
+        let against = empty.path().display().to_string();
+        let out = run_in(&case, &["diff".into(), "--against".into(), against, "--format".into(), "json".into()]);
+        assert_eq!(out.status, 1, "{}: {}", case.display(), out.stderr);
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(v["annotation_mismatches"], serde_json::json!([]), "{}", case.display());
+    }
 }
