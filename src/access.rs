@@ -125,6 +125,25 @@ pub fn matrix(plan: &Plan, filter: &Filter) -> Vec<AccessRow> {
     rows
 }
 
+/// The user id, email or IdP group claim closest to `word` (a mistyped `--user`), from the
+/// user ids `ids` and the emails, owners and claims of `plan`; emails compared without regard
+/// to case.
+pub fn closest_user<'a>(word: &str, ids: impl Iterator<Item = &'a str>, plan: &'a Plan) -> Option<String> {
+    let mut candidates: Vec<String> = ids.map(str::to_string).collect();
+    for p in &plan.profiles {
+        candidates.push(p.owner.clone());
+        candidates.extend(p.members.iter().map(|m| m.email.clone()));
+        candidates.extend(p.groups.iter().map(|g| g.claim.clone()));
+    }
+    for c in candidates.iter_mut().filter(|c| c.contains('@')) {
+        *c = c.to_lowercase();
+    }
+    candidates.sort();
+    candidates.dedup();
+    let word = if word.contains('@') { word.to_lowercase() } else { word.to_string() };
+    crate::diagnostic::did_you_mean(&word, candidates.iter().map(String::as_str)).map(str::to_string)
+}
+
 fn matches_user(row: &AccessRow, user: Option<&str>) -> bool {
     user.is_none_or(|u| {
         row.user.as_deref() == Some(u)

@@ -350,6 +350,17 @@ pub(crate) fn fail(config: &Config, d: Diagnostic) -> i32 {
     EXIT_ERROR
 }
 
+/// [`fail`] for a lookup that missed (`access --user`): the "did you mean" is the point, so it
+/// is printed in the one-line format too, on a line of its own.
+fn fail_with_help(config: &Config, d: Diagnostic) -> i32 {
+    let help = d.help.clone().filter(|_| config.format == diagnostic::Format::Concise);
+    let code = fail(config, d);
+    if let Some(help) = help {
+        eprintln!("help: {help}");
+    }
+    code
+}
+
 fn diff(config: &Config, against: &std::path::Path, format: DiffOutput) -> i32 {
     let Some((compiled, rendered)) = compile_and_render(config) else {
         return EXIT_ERROR;
@@ -408,7 +419,7 @@ fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32
                     .iter()
                     .any(|p| p.owner.eq_ignore_ascii_case(user) || p.groups.iter().any(|g| g.claim == *user));
         if !known {
-            let ids = compiled.input.users.iter().map(|u| u.value.id.as_str());
+            let ids = compiled.input.users.iter().flat_map(|u| [u.value.id.as_str(), u.value.email.as_str()]);
             let mut d = Diagnostic::error(
                 "unknown-user",
                 format!(
@@ -416,10 +427,10 @@ fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32
                     load::display_path(&config.profiles)
                 ),
             );
-            if let Some(m) = diagnostic::did_you_mean(user, ids) {
+            if let Some(m) = access::closest_user(user, ids, plan) {
                 d = d.help(format!("did you mean `{m}`?"));
             }
-            return fail(config, d);
+            return fail_with_help(config, d);
         }
     }
     // `--profile` names a namespace; with `profileNamePrefix`, the name as written in the input

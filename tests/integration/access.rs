@@ -136,7 +136,7 @@ fn unknown_filters_and_input_errors_exit_2() {
     org(&["access", "--user", "alcie"]).expect(
         2,
         Some(""),
-        "error[unknown-user]: no user `alcie` (by id, email or IdP group claim) in `profiles`\n",
+        "error[unknown-user]: no user `alcie` (by id, email or IdP group claim) in `profiles`\nhelp: did you mean `alice`?\n",
     );
     org(&["access", "--profile", "team-c", "--user", "alice"]).expect(
         2,
@@ -168,4 +168,34 @@ fn idp_groups_are_reported_via_idp_group() {
     let rows: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(rows.as_array().map(Vec::len), Some(1), "{}", json.stdout);
     assert_eq!(rows[0]["idp_group"], "ml-eng");
+}
+
+/// A mistyped `--user` gets a "did you mean" among the user ids, the emails (any case) and the
+/// IdP group claims, in the one-line format too; nothing close, no help.
+#[test]
+fn an_unknown_user_gets_a_did_you_mean() {
+    let error =
+        |user: &str| format!("error[unknown-user]: no user `{user}` (by id, email or IdP group claim) in `profiles`\n");
+    org(&["access", "--user", "carol@exmaple.com"]).expect(
+        2,
+        Some(""),
+        &format!("{}help: did you mean `carol@example.com`?\n", error("carol@exmaple.com")),
+    );
+    org(&["access", "--user", "Root@Exmaple.com"]).expect(
+        2,
+        Some(""),
+        &format!("{}help: did you mean `root@example.com`?\n", error("Root@Exmaple.com")),
+    );
+    org(&["access", "--user", "zed"]).expect(2, Some(""), &error("zed"));
+    let idp = ORG
+        .replace(
+            "  - {id: core, users: [carol]}\n",
+            "  - {id: core, users: [carol]}\n  - {id: ml, claim: ml-engineers}\n",
+        )
+        .replace("      - {user: carol}\n", "      - {user: carol}\n      - {group: ml}\n");
+    Test::new().write("profiles/org.yaml", &idp).args(&["access", "--user", "ml-enginers"]).expect(
+        2,
+        Some(""),
+        &format!("{}help: did you mean `ml-engineers`?\n", error("ml-enginers")),
+    );
 }
