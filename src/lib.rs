@@ -454,7 +454,7 @@ fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32
             filter.profile = Some(prefixed);
         }
     }
-    let rows = access::matrix(plan, &filter);
+    let rows = access::matrix(plan, &access::GroupGraph::new(&compiled.input), &filter);
     let _ = std::io::stdout().write_all(access::render(&rows, format).as_bytes());
     EXIT_OK
 }

@@ -79,7 +79,7 @@ fn csv_json_and_markdown() {
         v,
         serde_json::json!([{
             "profile": "team-a", "user": "carol", "email": "carol@example.com", "role": "edit",
-            "notebooks_access": true, "owner": false, "direct": true, "groups": ["eng via core"]
+            "notebooks_access": true, "owner": false, "direct": true, "groups": ["eng via core"], "group_paths": 1
         }])
     );
     org(&["access", "--format", "markdown", "--user", "alice"]).expect(
@@ -198,4 +198,55 @@ fn an_unknown_user_gets_a_did_you_mean() {
         Some(""),
         &format!("{}help: did you mean `ml-engineers`?\n", error("ml-enginers")),
     );
+}
+
+/// A user reached through several groups (a diamond) has every way listed, not one; past
+/// five, the rest are counted.
+#[test]
+fn every_path_through_a_diamond_is_listed() {
+    let diamond = "users:
+  - {id: alice, email: alice@example.com}
+  - {id: bob, email: bob@example.com}
+groups:
+  - {id: ml, groups: [fraud, recsys]}
+  - {id: fraud, groups: [store]}
+  - {id: recsys, groups: [store]}
+  - {id: store, users: [bob]}
+profiles:
+  - name: team
+    owner: alice
+    members:
+      - {group: ml}
+      - {group: store}
+";
+    let t = Test::new().write("profiles/org.yaml", diamond);
+    t.clone_with_args(&["access", "--user", "bob", "--format", "csv"]).expect(
+        0,
+        Some("profile,user,email,role,notebooks,reason\nteam,bob,bob@example.com,view,no,group ml via fraud via store; group ml via recsys via store; group store\n"),
+        "",
+    );
+    // Seven ways in: five shown, the rest counted.
+    let mut wide = String::from("users:\n  - {id: alice, email: alice@example.com}\n  - {id: bob, email: bob@example.com}\ngroups:\n  - {id: all, groups: [g1, g2, g3, g4, g5, g6, g7]}\n");
+    for i in 1..=7 {
+        wide.push_str(&format!("  - {{id: g{i}, groups: [leaf]}}\n"));
+    }
+    wide.push_str("  - {id: leaf, users: [bob]}\nprofiles:\n  - {name: team, owner: alice, members: [{group: all}]}\n");
+    let t = Test::new().write("profiles/org.yaml", &wide);
+    let out = t.clone_with_args(&["access", "--user", "bob", "--format", "json"]).expect(0, None, "");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        (&v[0]["groups"], &v[0]["group_paths"]),
+        (
+            &serde_json::json!([
+                "all via g1 via leaf",
+                "all via g2 via leaf",
+                "all via g3 via leaf",
+                "all via g4 via leaf",
+                "all via g5 via leaf"
+            ]),
+            &serde_json::json!(7)
+        )
+    );
+    let out = t.clone_with_args(&["access", "--user", "bob", "--format", "csv"]).expect(0, None, "");
+    assert!(out.stdout.ends_with("; group all via g5 via leaf; and 2 more group paths (7 in all)\n"), "{}", out.stdout);
 }
