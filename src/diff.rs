@@ -1119,6 +1119,12 @@ fn profile_state(objects: &[Object], fallback_gateway: &str, user_header: &str, 
                         ));
                     }
                     if admitted.is_empty() {
+                        // No identity condition: the policy admits whoever comes through its
+                        // principals, not only the grantee its annotations name.
+                        state.mismatches.push(format!(
+                            "AuthorizationPolicy `{name}`: its annotations name {}, it has no identity condition, so it admits everyone its principals pass on",
+                            grantee_text(&said)
+                        ));
                         admitted.push(said);
                     }
                 }

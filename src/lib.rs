@@ -367,7 +367,11 @@ fn diff(config: &Config, against: &std::path::Path, format: DiffOutput) -> i32 {
     };
     // A base without its output folder (the first pull request of an adopting repository) is
     // an empty base: everything is added, and the report says the base was missing.
-    let missing = !against.exists() && against.symlink_metadata().is_err();
+    let missing = match against.symlink_metadata() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+        Err(e) => return fail(config, Diagnostic::error("io", format!("cannot read `{}`: {e}", against.display()))),
+        Ok(_) => false,
+    };
     if !missing && !against.is_dir() {
         return fail(
             config,

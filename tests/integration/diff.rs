@@ -760,3 +760,22 @@ fn golden_cases_have_no_annotation_mismatch() {
         assert_eq!(v["annotation_mismatches"], serde_json::json!([]), "{}", case.display());
     }
 }
+
+/// A member policy without its identity condition admits everyone its principals pass on:
+/// flagged, although its annotations still name one user.
+#[test]
+fn a_policy_without_an_identity_condition_is_flagged() {
+    let t = scenario(BASE, BASE, &["--format", "json"]);
+    let path = t.path("base/team-b/members.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let when = "    when:\n    - key: request.headers[kubeflow-userid]\n      values:\n      - dave@example.com\n";
+    assert!(text.contains(when));
+    std::fs::write(&path, text.replacen(when, "", 1)).unwrap();
+    let out = t.expect(1, None, "");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        v["annotation_mismatches"],
+        serde_json::json!([{"profile": "team-b", "side": "base",
+            "message": "AuthorizationPolicy `user-dave-example-com-clusterrole-view`: its annotations name user `dave@example.com`, it has no identity condition, so it admits everyone its principals pass on"}])
+    );
+}
