@@ -146,7 +146,12 @@ impl<'a> GroupGraph<'a> {
 
     /// Every chain from the member groups that `via` starts with (as `resolve` recorded them) to
     /// the user `user_id`, or to one of the IdP groups `idp_groups`.
-    fn all_chains(&self, via: &[String], user_id: Option<&str>, idp_groups: &[String]) -> (Vec<String>, u64) {
+    pub(crate) fn all_chains(
+        &self,
+        via: &[String],
+        user_id: Option<&str>,
+        idp_groups: &[String],
+    ) -> (Vec<String>, u64) {
         let mut tops: Vec<&str> =
             via.iter().filter(|v| *v != "direct").map(|v| v.split(" via ").next().unwrap_or(v)).collect();
         tops.sort_unstable();

@@ -12,9 +12,9 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::access::{md_code, via_text};
+use crate::access::{md_code, via_text, GroupGraph};
 use crate::k8s::quantity_value;
-use crate::plan::Plan;
+use crate::plan::{MemberPlan, Plan};
 use crate::tree::{changed_files, FileStatus, Tree};
 
 /// GitHub refuses comments longer than this (in characters; we count bytes, never fewer).
@@ -167,8 +167,12 @@ pub struct AccessChange {
     pub new: Option<Grant>,
     /// The user gains access, a higher role, ownership or notebook access.
     pub privilege_increase: bool,
-    /// Why the user has the new access, from the input: `direct` or a group chain.
+    /// Why the user has the new access, from the input: `direct` and every group chain (the
+    /// first [`crate::access::PATHS_SHOWN`]).
     pub via: Vec<String>,
+    /// How many more group chains there are than `via` lists.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub via_more: usize,
     /// For a profile removed under Argo CD `perProfile`: the Application that keeps the access
     /// applied; the user loses it only when that Application is deleted.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -189,7 +193,11 @@ impl AccessChange {
         let via = if self.via.is_empty() {
             String::new()
         } else {
-            format!(" ({})", self.via.iter().map(|v| via_text(v)).collect::<Vec<_>>().join("; "))
+            let mut reasons: Vec<String> = self.via.iter().map(|v| via_text(v)).collect();
+            if self.via_more > 0 {
+                reasons.push(format!("and {} more group paths", self.via_more));
+            }
+            format!(" ({})", reasons.join("; "))
         };
         match (&self.old, &self.new) {
             (None, Some(n)) => format!("gains access: {}{via}", n.text()),
@@ -479,7 +487,7 @@ pub fn relevant_trees(against: &std::path::Path, new: &Tree) -> std::io::Result<
 
 /// Compares the base tree `old` with the rendering `new` of `plan`. `against` names the base
 /// in the output. Fails when a base file cannot be parsed.
-pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Report, String> {
+pub fn report(old: &Tree, new: &Tree, plan: &Plan, graph: &GroupGraph, against: &str) -> Result<Report, String> {
     let changed = changed_files(old, new);
     // Only folders with a changed file can differ in access.
     let mut folders: BTreeSet<&str> = changed.iter().filter_map(|(p, _)| p.split_once('/').map(|(f, _)| f)).collect();
@@ -498,11 +506,12 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
             }));
         }
     }
-    let via: BTreeMap<(&str, &str), &Vec<String>> = plan
+    let members: BTreeMap<(&str, &str), &MemberPlan> = plan
         .profiles
         .iter()
-        .flat_map(|p| p.members.iter().map(move |m| ((p.namespace.as_str(), m.email.as_str()), &m.via)))
+        .flat_map(|p| p.members.iter().map(move |m| ((p.namespace.as_str(), m.email.as_str()), m)))
         .collect();
+    let via = Via { members, graph };
 
     let mut r = Report {
         against: against.to_string(),
@@ -568,13 +577,26 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
     Ok(r)
 }
 
+/// Why members have access, from the input: the plan's members and every group chain.
+struct Via<'a> {
+    members: BTreeMap<(&'a str, &'a str), &'a MemberPlan>,
+    graph: &'a GroupGraph<'a>,
+}
+
+impl Via<'_> {
+    /// `direct` (when listed directly) and the group chains of `email` in `profile`, the first
+    /// [`crate::access::PATHS_SHOWN`] of them, and how many more there are.
+    fn of(&self, profile: &str, email: &str) -> (Vec<String>, usize) {
+        let Some(m) = self.members.get(&(profile, email)) else { return (vec![], 0) };
+        let (chains, count) = self.graph.all_chains(&m.via, Some(&m.user_id), &[]);
+        let more = usize::try_from(count).unwrap_or(usize::MAX).saturating_sub(chains.len());
+        let direct = m.via.iter().filter(|v| *v == "direct").cloned();
+        (direct.chain(chains).collect(), more)
+    }
+}
+
 /// Every user of profile `name` whose access differs between `o` and `n`, by email.
-fn access_changes(
-    name: &str,
-    o: &ProfileState,
-    n: &ProfileState,
-    via: &BTreeMap<(&str, &str), &Vec<String>>,
-) -> Vec<AccessChange> {
+fn access_changes(name: &str, o: &ProfileState, n: &ProfileState, via: &Via) -> Vec<AccessChange> {
     let users: BTreeSet<&String> = o.users.keys().chain(n.users.keys()).collect();
     let mut changes = Vec::new();
     for user in users {
@@ -587,9 +609,9 @@ fn access_changes(
             (Some(o), Some(n)) => n.level() > o.level() || (n.notebooks_access && !o.notebooks_access),
             _ => false,
         };
-        let via = match new {
-            Some(g) if !g.owner => via.get(&(name, user.as_str())).map(|v| (*v).clone()),
-            _ => None,
+        let (via, via_more) = match new {
+            Some(g) if !g.owner => via.of(name, user),
+            _ => (vec![], 0),
         };
         let idp_group = user.strip_prefix(IDP_GROUP).map(str::to_string);
         changes.push(AccessChange {
@@ -599,7 +621,8 @@ fn access_changes(
             old: old.cloned(),
             new: new.cloned(),
             privilege_increase,
-            via: via.unwrap_or_default(),
+            via,
+            via_more,
             until_deleted: None,
         });
     }

@@ -385,7 +385,8 @@ fn diff(config: &Config, against: &std::path::Path, format: DiffOutput) -> i32 {
     };
     drop(rendered);
     let name = load::display_path(against);
-    let report = match diff::report(&old, &new, &compiled.plan, &name) {
+    let graph = access::GroupGraph::new(&compiled.input);
+    let report = match diff::report(&old, &new, &compiled.plan, &graph, &name) {
         Ok(r) => diff::Report { against_missing: missing, ..r },
         Err(e) => {
             return fail(

@@ -779,3 +779,31 @@ fn a_policy_without_an_identity_condition_is_flagged() {
             "message": "AuthorizationPolicy `user-dave-example-com-clusterrole-view`: its annotations name user `dave@example.com`, it has no identity condition, so it admits everyone its principals pass on"}])
     );
 }
+
+/// A user who gains access through a diamond of groups: every way is given.
+#[test]
+fn a_gain_through_a_diamond_gives_every_path() {
+    let base = "users:
+  - {id: alice, email: alice@example.com}
+  - {id: carol, email: carol@example.com}
+groups:
+  - {id: ml, groups: [fraud, recsys]}
+  - {id: fraud, groups: [store]}
+  - {id: recsys, groups: [store]}
+  - {id: store, users: [carol]}
+profiles:
+  - name: team
+    owner: alice
+    members:
+      - {group: ml}
+";
+    let changed = base
+        .replace("users: [carol]}", "users: [carol, bob]}")
+        .replace("  - {id: carol,", "  - {id: bob, email: bob@example.com}\n  - {id: carol,");
+    let out = scenario(base, &changed, &[]).expect(1, None, "");
+    assert!(
+        out.stdout.contains("    + bob@example.com gains access: view (group ml via fraud via store; group ml via recsys via store)  [privilege increase]\n"),
+        "{}",
+        summary(&out)
+    );
+}
