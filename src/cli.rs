@@ -1,6 +1,11 @@
 //! The command line, as clap sees it. The only module that knows clap; `config` turns what it
 //! parses into plain values.
 //!
+//! Every option belongs to the commands that use it, after their name (only `--color` is
+//! global): a command refuses `--out`, `--templates`, `--profiles` or `--deny-warnings` when it
+//! would ignore it, and no option means two things (`--out DIR` is the output folder,
+//! `convert-deploykf -o FILE` a file).
+//!
 //! `--format` belongs to the command, after its name: diagnostics (`full|concise|github`) for
 //! `build`, `check` and `validate`; the result's layout for `diff` (`text|markdown|json`) and
 //! `access` (`table|csv|json|markdown`), whose diagnostics take the default layout.
@@ -18,21 +23,9 @@ const EXIT_CODES: &str = "Exit codes (every command):
 #[derive(Debug, Parser)]
 #[command(name = "kfprofiles", version, about, after_help = EXIT_CODES, max_term_width = 100)]
 pub struct Cli {
-    /// The profiles folder: every *.yaml / *.yml file below it is read.
-    #[arg(long, global = true, value_name = "DIR", default_value = "profiles")]
-    pub profiles: PathBuf,
-    /// Folder of template overrides: a file there replaces the built-in of the same name.
-    #[arg(long, global = true, value_name = "DIR", default_value = "templates")]
-    pub templates: PathBuf,
-    /// The output folder.
-    #[arg(long, global = true, value_name = "DIR", default_value = "out")]
-    pub out: PathBuf,
     /// Colour in diagnostics and in the diff (NO_COLOR is honoured with `auto`).
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
-    /// Treat warnings as errors (exit 2).
-    #[arg(long, global = true)]
-    pub deny_warnings: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -41,10 +34,10 @@ pub struct Cli {
 pub enum Command {
     /// Validate, render and write the output folder; remove stale generated files.
     #[command(after_help = EXIT_CODES)]
-    Build(DiagnosticArgs),
+    Build(RenderArgs),
     /// Render in memory and compare with the output folder (the CI gate): exit 1 when it differs.
     #[command(after_help = EXIT_CODES)]
-    Check(DiagnosticArgs),
+    Check(RenderArgs),
     /// Show what a change does, for review: access changes first, then every file's diff.
     ///
     /// Renders in memory and compares with `--against` (default: the output folder). First the
@@ -56,7 +49,7 @@ pub enum Command {
     Diff(DiffArgs),
     /// Only run the checks and print every diagnostic.
     #[command(after_help = EXIT_CODES)]
-    Validate(DiagnosticArgs),
+    Validate(ValidateArgs),
     /// Who can reach which profile, with which role and notebook access, and why.
     ///
     /// Reads the profiles folder only (nothing is rendered). One row per (user, profile) pair
@@ -94,9 +87,14 @@ pub enum Command {
         /// The deployKF values file.
         #[arg(value_name = "FILE")]
         values: PathBuf,
-        /// Write the profiles file here instead of printing it (e.g. profiles/deploykf.yaml).
+        /// Write the profiles file here instead of printing it (e.g. profiles/deploykf.yaml); a
+        /// file inside the profiles folder is checked together with the files already there.
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        profiles: ProfilesArg,
+        #[command(flatten)]
+        deny_warnings: DenyWarningsArg,
         #[command(flatten)]
         diagnostics: DiagnosticArgs,
     },
@@ -109,6 +107,11 @@ pub enum Command {
         /// The dump (a `kind: List` with `items`).
         #[arg(value_name = "FILE")]
         dump: PathBuf,
+        /// The new profiles folder to write (it must hold no profiles yet) [default: profiles].
+        #[arg(long, value_name = "DIR")]
+        profiles: Option<PathBuf>,
+        #[command(flatten)]
+        templates: TemplatesArg,
         #[command(flatten)]
         diagnostics: DiagnosticArgs,
     },
@@ -124,6 +127,39 @@ pub enum Shell {
     Powershell,
 }
 
+/// `--profiles DIR`, for the commands that read the profiles folder.
+#[derive(Debug, Args)]
+pub struct ProfilesArg {
+    /// The profiles folder: every *.yaml / *.yml file below it is read [default: profiles].
+    #[arg(long, value_name = "DIR")]
+    pub profiles: Option<PathBuf>,
+}
+
+/// `--templates DIR`, for the commands that render.
+#[derive(Debug, Args)]
+pub struct TemplatesArg {
+    /// Folder of template overrides: a file there replaces the built-in of the same name
+    /// [default: templates, when it exists; built-ins only otherwise].
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+/// `--out DIR`, for the commands that write or compare the output folder.
+#[derive(Debug, Args)]
+pub struct OutArg {
+    /// The output folder.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+}
+
+/// `--deny-warnings`, for the commands that check the input.
+#[derive(Debug, Args)]
+pub struct DenyWarningsArg {
+    /// Treat warnings as errors (exit 2).
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
 /// Options of the commands whose only output format is that of the diagnostics.
 #[derive(Debug, Args)]
 pub struct DiagnosticArgs {
@@ -132,9 +168,43 @@ pub struct DiagnosticArgs {
     pub format: Option<DiagnosticFormat>,
 }
 
+/// Options of `build` and `check`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub profiles: ProfilesArg,
+    #[command(flatten)]
+    pub templates: TemplatesArg,
+    #[command(flatten)]
+    pub out: OutArg,
+    #[command(flatten)]
+    pub deny_warnings: DenyWarningsArg,
+    #[command(flatten)]
+    pub diagnostics: DiagnosticArgs,
+}
+
+/// Options of `validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub profiles: ProfilesArg,
+    #[command(flatten)]
+    pub deny_warnings: DenyWarningsArg,
+    #[command(flatten)]
+    pub diagnostics: DiagnosticArgs,
+}
+
 /// Options of `diff`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
+    #[command(flatten)]
+    pub profiles: ProfilesArg,
+    #[command(flatten)]
+    pub templates: TemplatesArg,
+    #[command(flatten)]
+    pub out: OutArg,
+    #[command(flatten)]
+    pub deny_warnings: DenyWarningsArg,
     /// The rendering to compare with, e.g. the base branch's `out/` checked out elsewhere; a
     /// folder that does not exist counts as empty [default: the `--out` folder].
     #[arg(long, value_name = "DIR")]
@@ -147,6 +217,10 @@ pub struct DiffArgs {
 /// Options of `access`.
 #[derive(Debug, Args)]
 pub struct AccessArgs {
+    #[command(flatten)]
+    pub profiles: ProfilesArg,
+    #[command(flatten)]
+    pub deny_warnings: DenyWarningsArg,
     /// Only this user (a user id or an email).
     #[arg(long, value_name = "ID|EMAIL")]
     pub user: Option<String>,

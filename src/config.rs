@@ -3,8 +3,11 @@
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
-use crate::cli::{AccessFormat, Cli, Color, Command, DiagnosticFormat, DiffFormat, Shell};
-use crate::diagnostic::Format;
+use crate::cli::{
+    AccessFormat, Cli, Color, Command, DenyWarningsArg, DiagnosticFormat, DiffFormat, OutArg, ProfilesArg, Shell,
+    TemplatesArg,
+};
+use crate::diagnostic::{Diagnostic, Format};
 
 /// The command to run, with its own options.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +59,9 @@ pub enum AccessOutput {
 pub struct Config {
     pub mode: Mode,
     pub profiles: PathBuf,
-    /// `None` when the folder does not exist: built-in templates only.
+    /// `--profiles` was given on the command line (not the default).
+    pub profiles_given: bool,
+    /// `None` when no folder was given and `templates` does not exist: built-in templates only.
     pub templates: Option<PathBuf>,
     pub out: PathBuf,
     /// How diagnostics are printed.
@@ -72,6 +77,36 @@ pub struct Config {
     pub source: Option<PathBuf>,
     /// Where a migration command writes (`--output`); `None` = stdout.
     pub output: Option<PathBuf>,
+    /// What is wrong with the options themselves (a folder given that does not exist); the
+    /// command does not run when there is any.
+    pub problems: Vec<Diagnostic>,
+}
+
+/// The options a command was given; those it does not take keep their defaults.
+#[derive(Default)]
+struct Given {
+    profiles: Option<PathBuf>,
+    templates: Option<PathBuf>,
+    out: Option<PathBuf>,
+    deny_warnings: bool,
+    format: Option<DiagnosticFormat>,
+}
+
+impl Given {
+    fn new(profiles: &ProfilesArg, deny_warnings: &DenyWarningsArg, format: Option<DiagnosticFormat>) -> Given {
+        Given {
+            profiles: profiles.profiles.clone(),
+            deny_warnings: deny_warnings.deny_warnings,
+            format,
+            ..Given::default()
+        }
+    }
+
+    fn rendering(mut self, templates: &TemplatesArg, out: &OutArg) -> Given {
+        self.templates = templates.templates.clone();
+        self.out = Some(out.out.clone());
+        self
+    }
 }
 
 impl Config {
@@ -86,12 +121,25 @@ impl Config {
             Color::Auto => terminal && !no_color,
         };
         let (color, color_stdout) = (color_on(terminal), color_on(std::io::stdout().is_terminal()));
-        let diagnostic_format = match &cli.command {
-            Command::Build(a) | Command::Check(a) | Command::Validate(a) => a.format,
-            Command::ConvertDeploykf { diagnostics, .. } | Command::Import { diagnostics, .. } => diagnostics.format,
-            _ => None,
+        let given = match &cli.command {
+            Command::Build(a) | Command::Check(a) => {
+                Given::new(&a.profiles, &a.deny_warnings, a.diagnostics.format).rendering(&a.templates, &a.out)
+            }
+            Command::Validate(a) => Given::new(&a.profiles, &a.deny_warnings, a.diagnostics.format),
+            Command::Diff(a) => Given::new(&a.profiles, &a.deny_warnings, None).rendering(&a.templates, &a.out),
+            Command::Access(a) => Given::new(&a.profiles, &a.deny_warnings, None),
+            Command::ConvertDeploykf { profiles, deny_warnings, diagnostics, .. } => {
+                Given::new(profiles, deny_warnings, diagnostics.format)
+            }
+            Command::Import { profiles, templates, diagnostics, .. } => Given {
+                profiles: profiles.clone(),
+                templates: templates.templates.clone(),
+                format: diagnostics.format,
+                ..Given::default()
+            },
+            Command::Schema | Command::Completions { .. } | Command::Man { .. } => Given::default(),
         };
-        let format = match diagnostic_format {
+        let format = match given.format {
             Some(DiagnosticFormat::Full) => Format::Full,
             Some(DiagnosticFormat::Concise) => Format::Concise,
             Some(DiagnosticFormat::Github) => Format::Github,
@@ -107,6 +155,7 @@ impl Config {
             Command::Import { dump, .. } => (Some(dump.clone()), None),
             _ => (None, None),
         };
+        let out = given.out.unwrap_or_else(|| PathBuf::from("out"));
         let mode = match cli.command {
             Command::Build(_) => Mode::Build,
             Command::Check(_) => Mode::Check,
@@ -123,7 +172,7 @@ impl Config {
             Command::ConvertDeploykf { .. } => Mode::ConvertDeploykf,
             Command::Import { .. } => Mode::Import,
             Command::Diff(d) => Mode::Diff {
-                against: d.against.unwrap_or_else(|| cli.out.clone()),
+                against: d.against.unwrap_or_else(|| out.clone()),
                 format: match d.format {
                     DiffFormat::Text => DiffOutput::Text,
                     DiffFormat::Markdown => DiffOutput::Markdown,
@@ -141,18 +190,34 @@ impl Config {
                 },
             },
         };
+        // The default templates folder is optional; one named on the command line must exist,
+        // or a misspelt name would silently render with the built-ins.
+        let mut problems = Vec::new();
+        let templates = match given.templates {
+            Some(dir) if dir.is_dir() => Some(dir),
+            Some(dir) => {
+                problems.push(
+                    Diagnostic::error("no-templates", format!("templates folder `{}` does not exist", dir.display()))
+                        .help("name an existing folder with `--templates DIR`, or leave the option out to render with the built-in templates"),
+                );
+                None
+            }
+            None => Some(PathBuf::from("templates")).filter(|d| d.is_dir()),
+        };
         Config {
             mode,
             man_dir,
             source,
             output,
-            templates: cli.templates.is_dir().then_some(cli.templates),
-            profiles: cli.profiles,
-            out: cli.out,
+            templates,
+            profiles_given: given.profiles.is_some(),
+            profiles: given.profiles.unwrap_or_else(|| PathBuf::from("profiles")),
+            out,
             format,
             color,
             color_stdout,
-            deny_warnings: cli.deny_warnings,
+            deny_warnings: given.deny_warnings,
+            problems,
         }
     }
 }

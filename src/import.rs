@@ -405,7 +405,8 @@ pub fn essence(object: &Value) -> Value {
     match object["kind"].as_str() {
         Some("RoleBinding") => {
             e.insert("roleRef".into(), object["roleRef"].clone());
-            e.insert("subjects".into(), object["subjects"].clone());
+            let subjects = object["subjects"].as_sequence().map(|s| s.iter().map(subject).collect());
+            e.insert("subjects".into(), subjects.map_or_else(|| object["subjects"].clone(), Value::Sequence));
         }
         Some("AuthorizationPolicy") => {
             let mut spec = object["spec"].as_mapping().cloned().unwrap_or_default();
@@ -418,7 +419,7 @@ pub fn essence(object: &Value) -> Value {
         Some("Profile") => {
             e.clear();
             let spec = &object["spec"];
-            e.insert("owner".into(), spec["owner"].clone());
+            e.insert("owner".into(), subject(&spec["owner"]));
             for key in ["resourceQuotaSpec", "plugins"] {
                 let v = spec.get(key).cloned().unwrap_or(Value::Null);
                 let empty = v.is_null()
@@ -432,6 +433,22 @@ pub fn essence(object: &Value) -> Value {
         _ => {}
     }
     normalise(Value::Mapping(e))
+}
+
+/// An RBAC subject (a RoleBinding's subject, a Profile's owner) with the API group Kubernetes
+/// gives it when it is left out: `rbac.authorization.k8s.io` for a `User` or `Group`. Kubeflow's
+/// documentation writes a Profile's owner as `{kind: User, name: EMAIL}`; it is the same person
+/// as build's `{apiGroup: rbac.authorization.k8s.io, kind: User, name: EMAIL}`.
+fn subject(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(m) = v.as_mapping_mut() {
+        let user_or_group = matches!(m.get("kind").and_then(Value::as_str), Some("User" | "Group"));
+        let no_group = m.get("apiGroup").is_none_or(|g| g.is_null() || g.as_str() == Some(""));
+        if user_or_group && no_group {
+            m.insert("apiGroup".into(), "rbac.authorization.k8s.io".into());
+        }
+    }
+    v
 }
 
 /// Numbers as strings (`cpu: 8` and `cpu: "8"` are the same quantity), mappings as they are.
@@ -464,6 +481,23 @@ mod tests {
         assert_eq!(ids["bob@b.io"], "bob-b-io");
         assert_eq!(ids["Carol.O'Neil@x.io"], "carol-o-neil");
         assert_eq!(ids["_@x.io"], "user");
+    }
+
+    #[test]
+    fn an_owner_without_api_group_is_the_same_owner() {
+        let profile = |owner: &str| -> Value {
+            serde_yaml::from_str(&format!("kind: Profile\nspec: {{owner: {owner}}}\n")).unwrap()
+        };
+        let rendered = profile("{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice@example.com}");
+        let documented = profile("{kind: User, name: alice@example.com}");
+        assert_eq!(essence(&documented), essence(&rendered));
+        // Another person, another kind or another API group is another owner.
+        assert_ne!(essence(&profile("{kind: User, name: bob@example.com}")), essence(&rendered));
+        assert_ne!(essence(&profile("{kind: ServiceAccount, name: alice@example.com}")), essence(&rendered));
+        assert_ne!(
+            essence(&profile("{apiGroup: example.com, kind: User, name: alice@example.com}")),
+            essence(&rendered)
+        );
     }
 
     #[test]

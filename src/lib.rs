@@ -17,6 +17,7 @@ pub mod load;
 pub mod manual;
 pub mod migrate;
 pub mod model;
+pub mod output;
 pub mod plan;
 pub mod render;
 pub mod resolve;
@@ -27,7 +28,6 @@ pub mod validate;
 pub mod yaml_out;
 
 use std::ffi::OsString;
-use std::io::Write as _;
 
 use clap::Parser as _;
 
@@ -53,20 +53,21 @@ where
 {
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
-        }
+        Err(e) => return clap_message(&e),
     };
     let config = Config::from_cli(cli);
+    if !config.problems.is_empty() {
+        output::eprint(&diagnostic::render(&config.problems, &Input::default(), config.format, config.color));
+        return EXIT_ERROR;
+    }
     match &config.mode {
-        Mode::Schema => schema(),
-        Mode::Completions(shell) => manual::print(&manual::completions(*shell)),
+        Mode::Schema => output::print(&config, &input_schema(), EXIT_OK),
+        Mode::Completions(shell) => output::print(&config, &manual::completions(*shell), EXIT_OK),
         Mode::ConvertDeploykf => migrate::convert_deploykf(&config),
         Mode::Import => migrate::import_dump(&config),
         Mode::Man => match &config.man_dir {
-            None => manual::print(&manual::man_page()),
-            Some(dir) => manual::write_man_pages(dir),
+            None => output::print(&config, &manual::man_page(), EXIT_OK),
+            Some(dir) => manual::write_man_pages(&config, dir),
         },
         Mode::Validate => validate(&config),
         Mode::Build => build(&config),
@@ -78,15 +79,27 @@ where
     }
 }
 
+/// clap's own messages: `--help` and `--version` on stdout (exit 0), usage errors on stderr
+/// (exit 2); coloured on a terminal unless `NO_COLOR`.
+fn clap_message(e: &clap::Error) -> i32 {
+    use std::io::IsTerminal as _;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let styled = e.render();
+    let text = |terminal: bool| if terminal && !no_color { styled.ansi().to_string() } else { styled.to_string() };
+    if e.use_stderr() {
+        output::eprint(&text(std::io::stderr().is_terminal()));
+        return EXIT_ERROR;
+    }
+    output::settle(output::write_stdout(&text(std::io::stdout().is_terminal())), EXIT_OK, |d| {
+        output::eprint(&diagnostic::render(&[d], &Input::default(), diagnostic::Format::Concise, false));
+        EXIT_ERROR
+    })
+}
+
 /// The JSON Schema of an input file.
 pub fn input_schema() -> String {
     let schema = schemars::schema_for!(model::InputFile);
     serde_json::to_string_pretty(&schema).expect("a schema serialises") + "\n"
-}
-
-fn schema() -> i32 {
-    print!("{}", input_schema());
-    EXIT_OK
 }
 
 /// The result of loading, checking and resolving the input.
@@ -114,7 +127,7 @@ pub fn compile_texts(texts: Vec<(String, String)>) -> Compiled {
     check_and_resolve(input, diagnostics)
 }
 
-fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) -> Compiled {
+pub(crate) fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) -> Compiled {
     // A file or block that did not load would have its users and groups reported as unknown by
     // checks across files: report what loading found, and check the rest once it loads. List
     // items that did not load are known by id, and the checks pass over references to them.
@@ -252,17 +265,29 @@ fn report(compiled: &Compiled, config: &Config, notes: bool) {
             text.push_str(&format!("kfprofiles: {summary}{denied}\n"));
         }
     }
-    let _ = std::io::stderr().write_all(text.as_bytes());
+    output::eprint(&text);
 }
 
+/// `validate`: every diagnostic, then (when the input is valid) a one-line summary on stdout,
+/// where `build` prints its own.
 fn validate(config: &Config) -> i32 {
     let compiled = compile(&config.profiles);
     report(&compiled, config, true);
     if compiled.has_errors(config.deny_warnings) {
-        EXIT_ERROR
-    } else {
-        EXIT_OK
+        return EXIT_ERROR;
     }
+    let input = &compiled.input;
+    let warnings = compiled.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+    let summary = format!(
+        "kfprofiles: {} is valid: {}, {}, {}, {}, {}\n",
+        load::display_path(&config.profiles),
+        plural(input.files.len(), "file"),
+        plural(input.profiles.len(), "profile"),
+        plural(input.users.len(), "user"),
+        plural(input.groups.len(), "group"),
+        plural(warnings, "warning")
+    );
+    output::print(config, &summary, EXIT_OK)
 }
 
 /// Compiles and renders; reports the diagnostics; `None` when there were errors.
@@ -289,8 +314,8 @@ fn build(config: &Config) -> i32 {
     };
     match emit::write(&rendered.tree, &config.out) {
         Ok(w) => {
-            println!(
-                "kfprofiles: {}, {} -> {}: {} written, {} unchanged, {} removed",
+            let summary = format!(
+                "kfprofiles: {}, {} -> {}: {} written, {} unchanged, {} removed\n",
                 plural(compiled.plan.profiles.len(), "profile"),
                 plural(rendered.objects, "object"),
                 config.out.display(),
@@ -298,11 +323,10 @@ fn build(config: &Config) -> i32 {
                 w.unchanged,
                 w.removed
             );
-            EXIT_OK
+            output::print(config, &summary, EXIT_OK)
         }
         Err(diagnostics) => {
-            let text = diagnostic::render(&diagnostics, &compiled.input, config.format, config.color);
-            let _ = std::io::stderr().write_all(text.as_bytes());
+            output::eprint(&diagnostic::render(&diagnostics, &compiled.input, config.format, config.color));
             EXIT_ERROR
         }
     }
@@ -322,31 +346,33 @@ fn check(config: &Config) -> i32 {
         Err(e) => return fail(config, Diagnostic::error("io", format!("cannot read `{}`: {e}", config.out.display()))),
     };
     if changes.is_empty() {
-        println!("kfprofiles: {} is current ({} files)", config.out.display(), rendered.tree.len());
-        return EXIT_OK;
+        let current = format!("kfprofiles: {} is current ({} files)\n", config.out.display(), rendered.tree.len());
+        return output::print(config, &current, EXIT_OK);
     }
     let out = config.out.display().to_string();
-    let show = |label: &str, paths: &[String]| {
+    let mut text = String::new();
+    for (label, paths) in [
+        ("added", &changes.added),
+        ("modified", &changes.modified),
+        ("removed", &changes.removed),
+        ("foreign", &changes.foreign),
+    ] {
         for p in paths {
-            println!("{label:<9} {}/{p}", out.trim_end_matches('/'));
+            text.push_str(&format!("{label:<9} {}/{p}\n", out.trim_end_matches('/')));
         }
-    };
-    show("added", &changes.added);
-    show("modified", &changes.modified);
-    show("removed", &changes.removed);
-    show("foreign", &changes.foreign);
+    }
     let n = changes.added.len() + changes.modified.len() + changes.removed.len() + changes.foreign.len();
     let differ = if n == 1 { "differs" } else { "differ" };
-    println!(
-        "kfprofiles: {out} is out of date ({} {differ}); run `kfprofiles build` and commit the result",
+    text.push_str(&format!(
+        "kfprofiles: {out} is out of date ({} {differ}); run `kfprofiles build` and commit the result\n",
         plural(n, "file")
-    );
-    EXIT_DIFFERS
+    ));
+    output::print(config, &text, EXIT_DIFFERS)
 }
 
 /// Prints diagnostics not tied to an input position (a bad option value, an unreadable folder).
 pub(crate) fn fail(config: &Config, d: Diagnostic) -> i32 {
-    eprint!("{}", diagnostic::render(&[d], &Input::default(), config.format, config.color));
+    output::eprint(&diagnostic::render(&[d], &Input::default(), config.format, config.color));
     EXIT_ERROR
 }
 
@@ -356,7 +382,7 @@ fn fail_with_help(config: &Config, d: Diagnostic) -> i32 {
     let help = d.help.clone().filter(|_| config.format == diagnostic::Format::Concise);
     let code = fail(config, d);
     if let Some(help) = help {
-        eprintln!("help: {help}");
+        output::eprint(&format!("help: {help}\n"));
     }
     code
 }
@@ -401,16 +427,18 @@ fn diff(config: &Config, against: &std::path::Path, format: DiffOutput) -> i32 {
         DiffOutput::Markdown => diff::markdown(&report),
         DiffOutput::Json => diff::json(&report),
     };
-    let _ = std::io::stdout().write_all(text.as_bytes());
-    if report.changed {
-        EXIT_DIFFERS
-    } else {
-        EXIT_OK
-    }
+    output::print(config, &text, if report.changed { EXIT_DIFFERS } else { EXIT_OK })
 }
 
 fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32 {
-    let compiled = compile(&config.profiles);
+    let mut compiled = compile(&config.profiles);
+    // `--profiles team` naming no folder, without `--profile`: most likely a typo of the filter.
+    if config.profiles_given && filter.profile.is_none() && !config.profiles.is_dir() {
+        let name = config.profiles.display();
+        for d in compiled.diagnostics.iter_mut().filter(|d| d.code == "no-input") {
+            d.help = Some(format!("did you mean `--profile {name}`? `--profiles DIR` is the profiles folder"));
+        }
+    }
     report(&compiled, config, false);
     if compiled.has_errors(config.deny_warnings) {
         return EXIT_ERROR;
@@ -460,6 +488,5 @@ fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32
         }
     }
     let rows = access::matrix(plan, &access::GroupGraph::new(&compiled.input), &filter);
-    let _ = std::io::stdout().write_all(access::render(&rows, format).as_bytes());
-    EXIT_OK
+    output::print(config, &access::render(&rows, format), EXIT_OK)
 }

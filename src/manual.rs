@@ -6,8 +6,6 @@
 //! `clap_complete` and `clap_mangen` (both from the clap project), so that the scripts and the
 //! page can never drift from the flags the binary really accepts.
 
-use std::io::Write as _;
-
 use clap::CommandFactory as _;
 
 use crate::cli::Cli;
@@ -46,7 +44,7 @@ pub fn man_page() -> String {
 
 /// Writes `kfprofiles.1` and a page per subcommand into `dir` (created when missing); prints
 /// what it wrote. Exit code 0, or 2 on an I/O error.
-pub fn write_man_pages(dir: &std::path::Path) -> i32 {
+pub fn write_man_pages(config: &crate::config::Config, dir: &std::path::Path) -> i32 {
     let written = std::fs::create_dir_all(dir).and_then(|()| clap_mangen::generate_to(Cli::command(), dir));
     match written {
         Ok(()) => {
@@ -57,21 +55,16 @@ pub fn write_man_pages(dir: &std::path::Path) -> i32 {
                 .filter(|name| name.starts_with("kfprofiles") && name.ends_with(".1"))
                 .collect();
             pages.sort();
-            println!("kfprofiles: wrote {} man pages to {}: {}", pages.len(), dir.display(), pages.join(", "));
-            crate::EXIT_OK
+            let summary =
+                format!("kfprofiles: wrote {} man pages to {}: {}\n", pages.len(), dir.display(), pages.join(", "));
+            crate::output::print(config, &summary, crate::EXIT_OK)
         }
-        Err(e) => {
-            eprintln!("error[io]: cannot write the man pages to `{}`: {e}", dir.display());
-            crate::EXIT_ERROR
-        }
-    }
-}
-
-/// Prints `text` to stdout; exit code 0, or 2 when stdout is gone (a closed pipe).
-pub fn print(text: &str) -> i32 {
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-        Ok(()) => crate::EXIT_OK,
-        Err(_) => crate::EXIT_ERROR,
+        Err(e) => crate::fail(
+            config,
+            crate::diagnostic::Diagnostic::error(
+                "io",
+                format!("cannot write the man pages to `{}`: {e}", dir.display()),
+            ),
+        ),
     }
 }

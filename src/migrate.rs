@@ -3,10 +3,13 @@
 //! via [`crate::import`]). Input: the [`Config`]; output: files written and an exit code. Each
 //! checks what it made with the normal `load → validate → resolve` stages before writing.
 
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+
 use crate::config::Config;
-use crate::diagnostic::Diagnostic;
-use crate::load;
-use crate::{deploykf, import, manual, plural, render_compiled, report, resolve, validate, Compiled};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::load::{self, Input};
+use crate::{deploykf, import, output, plural, render_compiled, report, resolve, validate, Compiled};
 use crate::{EXIT_ERROR, EXIT_OK};
 
 /// The FILE a migration command reads: its shown path and its text.
@@ -41,23 +44,43 @@ pub fn convert_deploykf(config: &Config) -> i32 {
         );
     }
     let target = config.output.as_deref().map_or(format!("<{shown} converted>"), load::display_path);
-    let (input, mut diagnostics) = load::load_texts(vec![(target, converted.text.clone())]);
-    diagnostics.extend(validate::validate(&input));
-    let (plan, more) = resolve::resolve(&input);
-    diagnostics.extend(more);
+    // A file written into the profiles folder joins the files already there: it is checked with
+    // them, as the next `build` will read it.
+    let mut texts = Vec::new();
+    if let Some(dir) = folder_written_into(config) {
+        let (existing, mut problems) = load::load_dir(dir);
+        // A folder without input files yet is no problem here: the converted file is its first.
+        problems.retain(|d| d.code != "no-input");
+        if problems.iter().any(Diagnostic::is_error) {
+            report(&crate::check_and_resolve(existing, problems), config, false);
+            return EXIT_ERROR;
+        }
+        texts.extend(existing.files.into_iter().map(|f| (f.display, f.text)));
+    }
+    let mine = texts.len();
+    texts.push((target, converted.text.clone()));
+    let (input, diagnostics) = load::load_texts(texts);
+    let mut compiled = crate::check_and_resolve(input, diagnostics);
+    // The folder's own notes are not news here; its errors and warnings are what `build` reports.
+    compiled.diagnostics.retain(|d| d.severity != Severity::Note || d.span.is_none_or(|s| s.file == mine));
+    if compiled.has_errors(config.deny_warnings) {
+        if let Some(d) = clash(&compiled.input, mine, config) {
+            compiled.diagnostics.push(d);
+        }
+    }
     for d in &converted.dropped {
-        diagnostics.push(Diagnostic::warning("deploykf-dropped", format!("not carried over: {d}")));
+        compiled.diagnostics.push(Diagnostic::warning("deploykf-dropped", format!("not carried over: {d}")));
     }
     for d in &converted.defaults {
-        diagnostics.push(Diagnostic::note("deploykf-default", format!("deployKF default made explicit: {d}")));
+        compiled.diagnostics.push(Diagnostic::note("deploykf-default", format!("deployKF default made explicit: {d}")));
     }
-    let compiled = Compiled { input, plan, diagnostics };
     report(&compiled, config, true);
     if compiled.has_errors(config.deny_warnings) {
         return EXIT_ERROR;
     }
+    let input = &compiled.input;
     match &config.output {
-        None => manual::print(&converted.text),
+        None => output::print(config, &converted.text, EXIT_OK),
         Some(path) => {
             let written = path
                 .parent()
@@ -66,19 +89,80 @@ pub fn convert_deploykf(config: &Config) -> i32 {
                 .and_then(|()| std::fs::write(path, &converted.text));
             match written {
                 Ok(()) => {
-                    println!(
-                        "kfprofiles: {} users, {} groups, {} profiles -> {}",
-                        compiled.input.users.len(),
-                        compiled.input.groups.len(),
-                        compiled.input.profiles.len(),
+                    let summary = format!(
+                        "kfprofiles: {} users, {} groups, {} profiles -> {}\n",
+                        input.users.iter().filter(|i| i.file == mine).count(),
+                        input.groups.iter().filter(|i| i.file == mine).count(),
+                        input.profiles.iter().filter(|i| i.file == mine).count(),
                         path.display()
                     );
-                    EXIT_OK
+                    output::print(config, &summary, EXIT_OK)
                 }
                 Err(e) => fail(Diagnostic::error("io", format!("cannot write `{}`: {e}", path.display()))),
             }
         }
     }
+}
+
+/// The profiles folder `convert-deploykf -o FILE` writes into: `--profiles` when FILE is inside
+/// it (compared as absolute paths).
+fn folder_written_into(config: &Config) -> Option<&Path> {
+    let absolute = |p: &Path| -> Option<PathBuf> {
+        let p = std::path::absolute(p).ok()?;
+        Some(p.components().filter(|c| *c != Component::CurDir).collect())
+    };
+    let output = absolute(config.output.as_deref()?)?;
+    let dir = config.profiles.as_path();
+    (dir.is_dir() && output.starts_with(absolute(dir)?)).then_some(dir)
+}
+
+/// What the converted file (file `mine`) sets that the folder it joins sets already, as one
+/// error that says how to merge; `None` when nothing clashes.
+fn clash(input: &Input, mine: usize, config: &Config) -> Option<Diagnostic> {
+    let shown = |file: usize| format!("`{}`", input.files[file].display);
+    let mut clashes = Vec::new();
+    let blocks = [
+        ("settings", input.settings.iter().map(|i| i.file).collect::<Vec<_>>()),
+        ("profileDefaults", input.profile_defaults.iter().map(|i| i.file).collect()),
+    ];
+    let mut merge = Vec::new();
+    for (name, files) in blocks {
+        if let (true, Some(other)) = (files.contains(&mine), files.iter().find(|f| **f != mine)) {
+            clashes.push(format!("`{name}` is set in {} too", shown(*other)));
+            merge.push(format!("its `{name}` into {}", shown(*other)));
+        }
+    }
+    let ids = [
+        ("user", input.users.iter().map(|i| (i.file, i.value.id.as_str())).collect::<Vec<_>>()),
+        ("group", input.groups.iter().map(|i| (i.file, i.value.id.as_str())).collect()),
+        ("profile", input.profiles.iter().map(|i| (i.file, i.value.name.as_str())).collect()),
+    ];
+    for (kind, items) in ids {
+        let theirs: BTreeSet<&str> = items.iter().filter(|(f, _)| *f != mine).map(|(_, id)| *id).collect();
+        let both: Vec<String> =
+            items.iter().filter(|(f, id)| *f == mine && theirs.contains(id)).map(|(_, id)| format!("`{id}`")).collect();
+        match both.len() {
+            0 => {}
+            1 => clashes.push(format!("{kind} {} is declared there too", both[0])),
+            _ => clashes.push(format!("{kind}s {} are declared there too", both.join(", "))),
+        }
+    }
+    if clashes.is_empty() {
+        return None;
+    }
+    let output = input.files[mine].display.clone();
+    let folder = load::display_path(&config.profiles);
+    merge.push("the users, groups and profiles not declared yet into a new file".into());
+    Some(
+        Diagnostic::error(
+            "deploykf-clash",
+            format!("`{output}` would clash with the files in `{folder}`: {}; nothing was written", clashes.join("; ")),
+        )
+        .help(format!(
+            "merge by hand: print the conversion (leave out `-o`) and move {}, each declared once",
+            merge.join(", ")
+        )),
+    )
 }
 
 /// `import FILE`: reads a cluster dump, checks and renders the profiles folder it makes, compares
@@ -202,8 +286,8 @@ pub fn import_dump(config: &Config) -> i32 {
             return fail(Diagnostic::error("io", format!("cannot write `{}`: {e}", target.display())));
         }
     }
-    println!(
-        "kfprofiles: {}, {} -> {}: {} not reproduced, {} added (see {})",
+    let summary = format!(
+        "kfprofiles: {}, {} -> {}: {} not reproduced, {} added (see {})\n",
         plural(imported.profiles, "profile"),
         plural(imported.users, "user"),
         dir.display(),
@@ -211,5 +295,5 @@ pub fn import_dump(config: &Config) -> i32 {
         added.len(),
         load::display_path(&dir.join("IMPORT.md"))
     );
-    EXIT_OK
+    output::print(config, &summary, EXIT_OK)
 }

@@ -226,3 +226,93 @@ fn convert_deploykf_refuses_a_file_without_the_block_and_checks_the_result() {
     );
     assert!(!t.path("profiles/deploykf.yaml").exists());
 }
+
+/// `t` with a copy of the repository's example `profiles/` folder.
+fn with_the_example(mut t: Test) -> Test {
+    let example = crate::harness::repo().join("profiles");
+    for entry in walkdir::WalkDir::new(&example).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let rel = entry.path().strip_prefix(&example).unwrap().to_string_lossy().replace('\\', "/");
+            t = t.write(&format!("profiles/{rel}"), &std::fs::read_to_string(entry.path()).unwrap());
+        }
+    }
+    t
+}
+
+#[test]
+fn convert_deploykf_into_a_profiles_folder_is_checked_with_the_files_there() {
+    // The example folder sets `profileDefaults` in settings.yaml; the conversion sets its own.
+    let t = with_the_example(Test::new().write("values.yaml", VALUES));
+    let before = crate::harness::read_tree(&t.path("profiles"));
+    t.clone_with_args(&["convert-deploykf", "values.yaml", "-o", "profiles/deploykf.yaml", "--format", "concise"]).expect(
+        2,
+        Some(""),
+        "error[deploykf-clash]: `profiles/deploykf.yaml` would clash with the files in `profiles`: `profileDefaults` is set in `profiles/settings.yaml` too; nothing was written
+warning[deploykf-dropped]: not carried over: `profileDefaults.tools`: deployKF's per-tool settings (object store access for Kubeflow Pipelines) are not access objects
+note[deploykf-default]: deployKF default made explicit: `profileDefaults.ownerEmail: admin@example.com`: deployKF's default owner of every profile
+profiles/deploykf.yaml:5:1: error[duplicate-block]: `profileDefaults` is set in more than one file
+kfprofiles: 2 errors, 1 warning
+",
+    );
+    assert_eq!(crate::harness::read_tree(&t.path("profiles")), before, "nothing is written");
+    // The full layout says how to merge.
+    let out = t
+        .clone_with_args(&[
+            "convert-deploykf",
+            "values.yaml",
+            "-o",
+            "./profiles/teams/deploykf.yaml",
+            "--format",
+            "full",
+        ])
+        .run();
+    assert_eq!(out.status, 2);
+    assert!(
+        out.stderr.contains("= help: merge by hand: print the conversion (leave out `-o`) and move its `profileDefaults` into `profiles/settings.yaml`, the users, groups and profiles not declared yet into a new file, each declared once\n"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("owner-in-group"), "the folder's own notes are left out: {}", out.stderr);
+    assert_eq!(crate::harness::read_tree(&t.path("profiles")), before);
+
+    // Users, groups and profiles declared on both sides are named too.
+    let t = Test::new().write("values.yaml", VALUES).write(
+        "profiles/mine.yaml",
+        "users:\n  - {id: user-1, email: one@example.com}\nprofiles:\n  - {name: team-1, owner: user-1}\n",
+    );
+    let out = t.clone_with_args(&["convert-deploykf", "values.yaml", "-o", "profiles/deploykf.yaml"]).run();
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with("error[deploykf-clash]: `profiles/deploykf.yaml` would clash with the files in `profiles`: user `user-1` is declared there too; profile `team-1` is declared there too; nothing was written\n"),
+        "{}",
+        out.stderr
+    );
+    assert!(!t.path("profiles/deploykf.yaml").exists());
+}
+
+#[test]
+fn convert_deploykf_into_a_folder_it_fits_writes_and_counts_its_own_file() {
+    let t = Test::new().write("values.yaml", VALUES).write(
+        "profiles/mine.yaml",
+        "users:\n  - {id: zed, email: zed@example.com}\nprofiles:\n  - {name: zed, owner: zed}\n",
+    );
+    t.clone_with_args(&["convert-deploykf", "values.yaml", "-o", "profiles/deploykf.yaml", "--format", "concise"]).expect(
+        0,
+        Some("kfprofiles: 3 users, 2 groups, 2 profiles -> profiles/deploykf.yaml\n"),
+        "warning[deploykf-dropped]: not carried over: `profileDefaults.tools`: deployKF's per-tool settings (object store access for Kubeflow Pipelines) are not access objects
+note[deploykf-default]: deployKF default made explicit: `profileDefaults.ownerEmail: admin@example.com`: deployKF's default owner of every profile
+profiles/deploykf.yaml:5:31: warning[shared-owner]: owner `admin@example.com` looks like a shared or service account (`admin`)
+kfprofiles: 2 warnings
+",
+    );
+    let out = t.clone_with_args(&["build", "--format", "concise"]).run();
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stdout.starts_with("kfprofiles: 3 profiles, "), "{}", out.stdout);
+
+    // A profiles folder without input files yet takes the file as its first.
+    let t = Test::new().write("values.yaml", VALUES).write("profiles/README.md", "profiles go here\n");
+    let out = t.clone_with_args(&["convert-deploykf", "values.yaml", "-o", "profiles/deploykf.yaml"]).run();
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(t.path("profiles/deploykf.yaml").exists());
+}

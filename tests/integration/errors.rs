@@ -7,7 +7,11 @@ use crate::harness::Test;
 
 /// Runs `validate --format full` on `yaml` as `profiles/p.yaml`.
 fn validate(yaml: &str, status: i32, stderr: &str) {
-    Test::new().write("profiles/p.yaml", yaml).args(&["validate", "--format", "full"]).expect(status, Some(""), stderr);
+    let out =
+        Test::new().write("profiles/p.yaml", yaml).args(&["validate", "--format", "full"]).expect(status, None, stderr);
+    // Valid input ends with the one-line summary (`cli.rs` tests it); invalid input prints nothing.
+    assert_eq!(out.stdout.starts_with("kfprofiles: profiles is valid: "), status == 0, "{}", out.stdout);
+    assert_eq!(out.stdout.is_empty(), status != 0, "{}", out.stdout);
 }
 
 #[test]
@@ -1828,7 +1832,11 @@ fn format_github_annotates_the_pull_request() {
 fn warnings_fail_only_when_denied() {
     let t = Test::new().write("profiles/p.yaml", "users:\n  - {id: alice, email: alice@example.com}\n  - {id: idle, email: idle@example.com}\nprofiles:\n  - {name: team, owner: alice}\n");
     let t = t.args(&["validate", "--format", "concise"]);
-    t.expect(0, Some(""), "profiles/p.yaml:3:10: warning[unused-user]: user `idle` is in no group and no profile\nkfprofiles: 1 warning\n");
+    t.expect(
+        0,
+        Some("kfprofiles: profiles is valid: 1 file, 1 profile, 2 users, 0 groups, 1 warning\n"),
+        "profiles/p.yaml:3:10: warning[unused-user]: user `idle` is in no group and no profile\nkfprofiles: 1 warning\n",
+    );
     let t = t.args(&["validate", "--format", "concise", "--deny-warnings"]);
     t.expect(2, Some(""), "profiles/p.yaml:3:10: warning[unused-user]: user `idle` is in no group and no profile\nkfprofiles: 1 warning, denied by --deny-warnings\n");
     let t = t.args(&["build", "--format", "concise", "--deny-warnings"]);

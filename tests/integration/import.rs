@@ -219,3 +219,19 @@ fn import_lists_what_build_adds_that_the_cluster_lacks() {
     let notes = std::fs::read_to_string(t.path("profiles/IMPORT.md")).unwrap();
     assert!(notes.contains("- AuthorizationPolicy `team-a/ns-owner-access-istio`"), "{notes}");
 }
+
+#[test]
+fn an_owner_written_as_kubeflows_documentation_writes_it_is_the_same_owner() {
+    // Kubeflow's documentation: `owner: {kind: User, name: EMAIL}`, no `apiGroup`.
+    let documented = dump().replace("    owner:\n      apiGroup: rbac.authorization.k8s.io\n", "    owner:\n");
+    assert_eq!(documented.matches("    owner:\n      kind: User\n").count(), 3, "every Profile's owner");
+    let t = Test::new().write("dump.yaml", &documented).args(&["import", "dump.yaml", "--format", "concise"]);
+    let out = t.run();
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "kfprofiles: 3 profiles, 5 users -> profiles: 3 not reproduced, 0 added (see profiles/IMPORT.md)\n"
+    );
+    assert!(!out.stderr.contains("another owner"), "{}", out.stderr);
+    assert!(!out.stderr.contains("Profile `"), "{}", out.stderr);
+}

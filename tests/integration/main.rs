@@ -2,8 +2,10 @@
 
 mod access;
 mod build;
+mod cli;
 mod deploykf;
 mod diff;
+mod docs;
 mod errors;
 mod filesystem;
 mod gitops;

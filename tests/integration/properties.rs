@@ -1,6 +1,7 @@
 //! Property tests (bounded in cases, so in time): random and mutated inputs never panic and
 //! every problem is a located diagnostic; random valid organisations always render output that
-//! parses and keeps OUTPUT.md's invariants, with exactly the access a reference model predicts.
+//! parses and keeps the invariants of docs/output.md, with exactly the access a reference model
+//! predicts.
 
 use std::collections::{BTreeMap, BTreeSet};
 

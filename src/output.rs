@@ -1,0 +1,46 @@
+//! Where results and messages leave the program: the one module that writes to stdout and
+//! stderr, so that every command follows one policy.
+//!
+//! Results go to stdout in one write, flushed, after the command's work is done. When the reader
+//! has gone away (a closed pipe: `kfprofiles access | head -1`), the rest of the output is
+//! dropped quietly, as ripgrep and git do, and the command's own exit code stands: a pipe that
+//! closes early is the reader's choice, and `check | head` still fails a CI job when `out/` is
+//! stale. Any other write error (`> /dev/full`, a disk that fills up) loses output the user
+//! asked for: a message on stderr and exit 2. Nothing here panics.
+
+use std::io::{self, Write as _};
+
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+
+/// Writes `text` to stdout; returns `status` (the command's exit code), or exit 2 after a
+/// message when stdout cannot take it (see the module documentation).
+pub fn print(config: &Config, text: &str, status: i32) -> i32 {
+    settle(write_stdout(text), status, |d| crate::fail(config, d))
+}
+
+/// Writes and flushes `text` to stdout.
+pub fn write_stdout(text: &str) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush())
+}
+
+/// The exit code after a write to stdout: `status` when it went through or the reader had gone
+/// away; otherwise `fail` reports why and gives the exit code.
+pub fn settle(written: io::Result<()>, status: i32, fail: impl FnOnce(Diagnostic) -> i32) -> i32 {
+    match written {
+        Ok(()) => status,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => status,
+        Err(e) => fail(
+            Diagnostic::error("io", format!("cannot write the output to stdout: {e}"))
+                .help("redirect the output to a file or program that can take it"),
+        ),
+    }
+}
+
+/// Writes `text` to stderr. When stderr itself cannot be written there is nowhere left to say
+/// so, and the exit code already tells.
+pub fn eprint(text: &str) {
+    let mut stderr = io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes()).and_then(|()| stderr.flush());
+}
