@@ -1433,9 +1433,6 @@ pub fn markdown(r: &Report) -> String {
         return no_changes(&r.against);
     }
     let c = &r.counts;
-    // The access summary may take two thirds of the room, so that some diffs always show.
-    let room = MARKDOWN_LIMIT - MARKDOWN_RESERVE;
-    let mut b = Budget { out: String::new(), limit: room * 2 / 3 };
     let mut cut: Vec<String> = Vec::new();
     let mut title = format!("### kfprofiles diff: {}\n\n", headline(r));
     if !r.annotation_mismatches.is_empty() {
@@ -1459,6 +1456,9 @@ pub fn markdown(r: &Report) -> String {
             md_code(&r.against)
         );
     }
+    // The access summary may take two thirds of the room, so that some diffs always show.
+    let room = MARKDOWN_LIMIT - MARKDOWN_RESERVE - title.len();
+    let mut b = Budget { out: String::new(), limit: room * 2 / 3 };
     let mut table = "| change | count |\n|---|---:|\n".to_string();
     for (label, n) in [
         ("profiles removed", c.profiles_removed),

@@ -376,8 +376,8 @@ pub(crate) fn fail(config: &Config, d: Diagnostic) -> i32 {
     EXIT_ERROR
 }
 
-/// [`fail`] for a lookup that missed (`access --user`): the "did you mean" is the point, so it
-/// is printed in the one-line format too, on a line of its own.
+/// [`fail`] for a lookup that missed (`access --user`, `--profile`): the "did you mean" is the
+/// point, so it is printed in the one-line format too, on a line of its own.
 fn fail_with_help(config: &Config, d: Diagnostic) -> i32 {
     let help = d.help.clone().filter(|_| config.format == diagnostic::Format::Concise);
     let code = fail(config, d);
@@ -482,7 +482,7 @@ fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32
                 if let Some(m) = diagnostic::did_you_mean(profile, names) {
                     d = d.help(format!("did you mean `{m}`?"));
                 }
-                return fail(config, d);
+                return fail_with_help(config, d);
             }
             filter.profile = Some(prefixed);
         }

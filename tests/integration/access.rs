@@ -141,7 +141,7 @@ fn unknown_filters_and_input_errors_exit_2() {
     org(&["access", "--profile", "team-c", "--user", "alice"]).expect(
         2,
         Some(""),
-        "error[unknown-profile]: no profile `team-c` in `profiles`\n",
+        "error[unknown-profile]: no profile `team-c` in `profiles`\nhelp: did you mean `team-a`?\n",
     );
     Test::new().write("profiles/org.yaml", &ORG.replace("[bob]", "[bobby]")).args(&["access"]).expect(
         2,
