@@ -712,9 +712,10 @@ struct ObjectKey {
 impl ObjectKey {
     /// `RoleBinding team-a/user-bob-example-com-clusterrole-view`.
     fn label(&self) -> String {
-        match self.namespace.as_str() {
-            "" => format!("{} {}", self.kind, self.name),
-            ns => format!("{} {ns}/{}", self.kind, self.name),
+        match (self.namespace.as_str(), self.name.as_str()) {
+            (_, "") => self.kind.clone(),
+            ("", name) => format!("{} {name}", self.kind),
+            (ns, name) => format!("{} {ns}/{name}", self.kind),
         }
     }
 }
