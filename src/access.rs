@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::config::AccessOutput;
 use crate::load::Input;
@@ -108,20 +108,45 @@ impl<'a> GroupGraph<'a> {
         GroupGraph { groups }
     }
 
-    /// Every chain from member group `top` down to a group where `reaches` holds, as `a via b`:
-    /// the first [`PATHS_SHOWN`] (children visited in id order) and how many in all. Edges that
-    /// would close a cycle are skipped.
-    fn chains(&self, top: &str, reaches: &dyn Fn(&str) -> bool) -> (Vec<String>, u64) {
-        let mut shown = Vec::new();
-        let mut count: u64 = 0;
-        let mut path: Vec<&str> = vec![top];
-        // An explicit stack of (group, index of the next child to visit).
+    /// How many chains lead from each group below `top` (and `top`) down to a group where
+    /// `reaches` holds, into `memo`: counted, not listed, so a stack of diamonds costs one visit
+    /// per group. An edge back to a group being counted (a cycle, refused by `validate`) counts 0.
+    fn count_chains<'s>(&'s self, top: &'s str, reaches: &dyn Fn(&str) -> bool, memo: &mut HashMap<&'s str, u64>) {
+        let mut open: HashSet<&str> = HashSet::new();
         let mut stack: Vec<(&str, usize)> = vec![(top, 0)];
+        open.insert(top);
+        while let Some((g, next)) = stack.last_mut() {
+            let g: &'s str = g;
+            let children = self.groups.get(g).map_or(&[][..], |(_, c)| &c[..]);
+            if let Some(&child) = children.get(*next) {
+                *next += 1;
+                if !memo.contains_key(child) && open.insert(child) {
+                    stack.push((child, 0));
+                }
+                continue;
+            }
+            let below = children.iter().map(|c| memo.get(c).copied().unwrap_or(0)).fold(0u64, u64::saturating_add);
+            memo.insert(g, u64::from(reaches(g)).saturating_add(below));
+            open.remove(g);
+            stack.pop();
+        }
+    }
+
+    /// Every chain from member group `top` down to a group where `reaches` holds, as `a via b`:
+    /// the first [`PATHS_SHOWN`] (children visited in id order) and how many in all.
+    fn chains(&self, top: &str, reaches: &dyn Fn(&str) -> bool) -> (Vec<String>, u64) {
+        let mut memo = HashMap::new();
+        self.count_chains(top, reaches, &mut memo);
+        let leads = |g: &str| memo.get(g).copied().unwrap_or(0) > 0;
+        let mut shown = Vec::new();
+        let mut path: Vec<&str> = vec![top];
         if reaches(top) {
-            count += 1;
             shown.push(top.to_string());
         }
-        while let Some((g, next)) = stack.last_mut() {
+        // Depth first, only into groups that lead somewhere, until enough are listed.
+        let mut stack: Vec<(&str, usize)> = vec![(top, 0)];
+        while shown.len() < PATHS_SHOWN {
+            let Some((g, next)) = stack.last_mut() else { break };
             let children = self.groups.get(*g).map_or(&[][..], |(_, c)| &c[..]);
             let Some(&child) = children.get(*next) else {
                 stack.pop();
@@ -129,19 +154,16 @@ impl<'a> GroupGraph<'a> {
                 continue;
             };
             *next += 1;
-            if path.contains(&child) {
+            if path.contains(&child) || !leads(child) {
                 continue;
             }
             path.push(child);
             stack.push((child, 0));
             if reaches(child) {
-                count = count.saturating_add(1);
-                if shown.len() < PATHS_SHOWN {
-                    shown.push(path.join(" via "));
-                }
+                shown.push(path.join(" via "));
             }
         }
-        (shown, count)
+        (shown, memo.get(top).copied().unwrap_or(0))
     }
 
     /// Every chain from the member groups that `via` starts with (as `resolve` recorded them) to

@@ -250,3 +250,24 @@ profiles:
     let out = t.clone_with_args(&["access", "--user", "bob", "--format", "csv"]).expect(0, None, "");
     assert!(out.stdout.ends_with("; group all via g5 via leaf; and 2 more group paths (7 in all)\n"), "{}", out.stdout);
 }
+
+/// Forty diamonds stacked: 2^40 ways in. They are counted, not walked, and the first five listed.
+#[test]
+fn stacked_diamonds_are_counted_not_walked() {
+    let mut org = String::from(
+        "users:\n  - {id: alice, email: alice@example.com}\n  - {id: bob, email: bob@example.com}\ngroups:\n",
+    );
+    for i in 0..40 {
+        org.push_str(&format!("  - {{id: l{i}, groups: [a{i}, b{i}]}}\n  - {{id: a{i}, groups: [l{}]}}\n  - {{id: b{i}, groups: [l{}]}}\n", i + 1, i + 1));
+    }
+    org.push_str("  - {id: l40, users: [bob]}\nprofiles:\n  - {name: team, owner: alice, members: [{group: l0}]}\n");
+    let t = Test::new().write("profiles/org.yaml", &org);
+    let started = std::time::Instant::now();
+    let out = t.clone_with_args(&["access", "--user", "bob", "--format", "json"]).expect(0, None, "");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v[0]["group_paths"], 1u64 << 40);
+    let groups = v[0]["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 5);
+    assert!(groups[0].as_str().unwrap().starts_with("l0 via a0 via l1 via a1 via l2"), "{groups:?}");
+}
