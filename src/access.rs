@@ -9,7 +9,10 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use std::collections::{BTreeMap, HashMap, HashSet};
+
 use crate::config::AccessOutput;
+use crate::load::Input;
 use crate::plan::Plan;
 
 /// One user's access to one profile.
@@ -29,8 +32,11 @@ pub struct AccessRow {
     pub owner: bool,
     /// The user is listed as a member directly.
     pub direct: bool,
-    /// The group chains that make the user a member (`ml-eng via data-platform`), sorted.
+    /// The group chains that make the user a member (`ml-eng via data-platform`): every way,
+    /// through every nested group, the first [`PATHS_SHOWN`] in order.
     pub groups: Vec<String>,
+    /// How many group chains there are in all (more than `groups` holds when there are many).
+    pub group_paths: u64,
     /// For a group kept in the identity provider: its claim. Such a row stands for everyone the
     /// identity provider puts in that group; `user` is `None` and `email` empty.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -47,9 +53,17 @@ impl AccessRow {
         if self.direct {
             parts.push("direct member".to_string());
         }
+        let more = self.group_paths.saturating_sub(self.groups.len() as u64);
+        let more = (more > 0).then(|| format!("and {more} more group paths ({} in all)", self.group_paths));
         match &self.idp_group {
-            Some(_) => parts.push(format!("via IdP group ({})", self.groups.join("; "))),
-            None => parts.extend(self.groups.iter().map(|g| format!("group {g}"))),
+            Some(_) => {
+                let chains: Vec<String> = self.groups.iter().cloned().chain(more).collect();
+                parts.push(format!("via IdP group ({})", chains.join("; ")))
+            }
+            None => {
+                parts.extend(self.groups.iter().map(|g| format!("group {g}")));
+                parts.extend(more);
+            }
         }
         parts.join("; ")
     }
@@ -73,9 +87,115 @@ pub struct Filter {
     pub profile: Option<String>,
 }
 
+/// How many group chains a row lists before `and N more group paths`.
+pub const PATHS_SHOWN: usize = 5;
+
+/// The groups of the input as a graph, for listing every way a user reaches a profile (a
+/// diamond: two chains through different groups); `resolve` records one chain per member group.
+pub struct GroupGraph<'a> {
+    /// By group id: the user ids it lists and its nested group ids.
+    groups: BTreeMap<&'a str, (&'a [String], Vec<&'a str>)>,
+}
+
+impl<'a> GroupGraph<'a> {
+    pub fn new(input: &'a Input) -> GroupGraph<'a> {
+        let mut groups = BTreeMap::new();
+        for g in &input.groups {
+            let mut children: Vec<&str> = g.value.groups.iter().map(String::as_str).collect();
+            children.sort_unstable();
+            groups.entry(g.value.id.as_str()).or_insert((&g.value.users[..], children));
+        }
+        GroupGraph { groups }
+    }
+
+    /// How many chains lead from each group below `top` (and `top`) down to a group where
+    /// `reaches` holds, into `memo`: counted, not listed, so a stack of diamonds costs one visit
+    /// per group. An edge back to a group being counted (a cycle, refused by `validate`) counts 0.
+    fn count_chains<'s>(&'s self, top: &'s str, reaches: &dyn Fn(&str) -> bool, memo: &mut HashMap<&'s str, u64>) {
+        let mut open: HashSet<&str> = HashSet::new();
+        let mut stack: Vec<(&str, usize)> = vec![(top, 0)];
+        open.insert(top);
+        while let Some((g, next)) = stack.last_mut() {
+            let g: &'s str = g;
+            let children = self.groups.get(g).map_or(&[][..], |(_, c)| &c[..]);
+            if let Some(&child) = children.get(*next) {
+                *next += 1;
+                if !memo.contains_key(child) && open.insert(child) {
+                    stack.push((child, 0));
+                }
+                continue;
+            }
+            let below = children.iter().map(|c| memo.get(c).copied().unwrap_or(0)).fold(0u64, u64::saturating_add);
+            memo.insert(g, u64::from(reaches(g)).saturating_add(below));
+            open.remove(g);
+            stack.pop();
+        }
+    }
+
+    /// Every chain from member group `top` down to a group where `reaches` holds, as `a via b`:
+    /// the first [`PATHS_SHOWN`] (children visited in id order) and how many in all.
+    fn chains(&self, top: &str, reaches: &dyn Fn(&str) -> bool) -> (Vec<String>, u64) {
+        let mut memo = HashMap::new();
+        self.count_chains(top, reaches, &mut memo);
+        let leads = |g: &str| memo.get(g).copied().unwrap_or(0) > 0;
+        let mut shown = Vec::new();
+        let mut path: Vec<&str> = vec![top];
+        if reaches(top) {
+            shown.push(top.to_string());
+        }
+        // Depth first, only into groups that lead somewhere, until enough are listed.
+        let mut stack: Vec<(&str, usize)> = vec![(top, 0)];
+        while shown.len() < PATHS_SHOWN {
+            let Some((g, next)) = stack.last_mut() else { break };
+            let children = self.groups.get(*g).map_or(&[][..], |(_, c)| &c[..]);
+            let Some(&child) = children.get(*next) else {
+                stack.pop();
+                path.pop();
+                continue;
+            };
+            *next += 1;
+            if path.contains(&child) || !leads(child) {
+                continue;
+            }
+            path.push(child);
+            stack.push((child, 0));
+            if reaches(child) {
+                shown.push(path.join(" via "));
+            }
+        }
+        (shown, memo.get(top).copied().unwrap_or(0))
+    }
+
+    /// Every chain from the member groups that `via` starts with (as `resolve` recorded them) to
+    /// the user `user_id`, or to one of the IdP groups `idp_groups`.
+    pub(crate) fn all_chains(
+        &self,
+        via: &[String],
+        user_id: Option<&str>,
+        idp_groups: &[String],
+    ) -> (Vec<String>, u64) {
+        let mut tops: Vec<&str> =
+            via.iter().filter(|v| *v != "direct").map(|v| v.split(" via ").next().unwrap_or(v)).collect();
+        tops.sort_unstable();
+        tops.dedup();
+        let reaches = |g: &str| match user_id {
+            Some(u) => self.groups.get(g).is_some_and(|(users, _)| users.iter().any(|x| x == u)),
+            None => idp_groups.iter().any(|x| x == g),
+        };
+        let (mut shown, mut count) = (Vec::new(), 0u64);
+        for top in tops {
+            let (s, c) = self.chains(top, &reaches);
+            shown.extend(s);
+            count = count.saturating_add(c);
+        }
+        shown.truncate(PATHS_SHOWN);
+        (shown, count)
+    }
+}
+
 /// Every (user, profile) pair with access that passes `filter`: by profile, the owner first,
-/// then the members by email.
-pub fn matrix(plan: &Plan, filter: &Filter) -> Vec<AccessRow> {
+/// then the members by email. `graph` gives every group chain.
+pub fn matrix(plan: &Plan, graph: &GroupGraph, filter: &Filter) -> Vec<AccessRow> {
     let mut rows = Vec::new();
     for p in &plan.profiles {
         if filter.profile.as_ref().is_some_and(|f| *f != p.namespace) {
@@ -84,29 +204,37 @@ pub fn matrix(plan: &Plan, filter: &Filter) -> Vec<AccessRow> {
         let mut members: Vec<AccessRow> = p
             .members
             .iter()
-            .map(|m| AccessRow {
-                profile: p.namespace.clone(),
-                user: Some(m.user_id.clone()),
-                email: m.email.clone(),
-                role: m.role.as_str().to_string(),
-                notebooks_access: m.notebooks_access,
-                owner: false,
-                direct: m.via.iter().any(|v| v == "direct"),
-                groups: m.via.iter().filter(|v| *v != "direct").cloned().collect(),
-                idp_group: None,
+            .map(|m| {
+                let (groups, group_paths) = graph.all_chains(&m.via, Some(&m.user_id), &[]);
+                AccessRow {
+                    profile: p.namespace.clone(),
+                    user: Some(m.user_id.clone()),
+                    email: m.email.clone(),
+                    role: m.role.as_str().to_string(),
+                    notebooks_access: m.notebooks_access,
+                    owner: false,
+                    direct: m.via.iter().any(|v| v == "direct"),
+                    groups,
+                    group_paths,
+                    idp_group: None,
+                }
             })
             .collect();
         members.sort_by(|a, b| a.email.cmp(&b.email));
-        members.extend(p.groups.iter().map(|g| AccessRow {
-            profile: p.namespace.clone(),
-            user: None,
-            email: String::new(),
-            role: g.role.as_str().to_string(),
-            notebooks_access: g.notebooks_access,
-            owner: false,
-            direct: false,
-            groups: g.via.clone(),
-            idp_group: Some(g.claim.clone()),
+        members.extend(p.groups.iter().map(|g| {
+            let (groups, group_paths) = graph.all_chains(&g.via, None, &g.group_ids);
+            AccessRow {
+                profile: p.namespace.clone(),
+                user: None,
+                email: String::new(),
+                role: g.role.as_str().to_string(),
+                notebooks_access: g.notebooks_access,
+                owner: false,
+                direct: false,
+                groups,
+                group_paths,
+                idp_group: Some(g.claim.clone()),
+            }
         }));
         let owner = AccessRow {
             profile: p.namespace.clone(),
@@ -118,11 +246,31 @@ pub fn matrix(plan: &Plan, filter: &Filter) -> Vec<AccessRow> {
             owner: true,
             direct: false,
             groups: vec![],
+            group_paths: 0,
             idp_group: None,
         };
         rows.extend(std::iter::once(owner).chain(members).filter(|r| matches_user(r, filter.user.as_deref())));
     }
     rows
+}
+
+/// The user id, email or IdP group claim closest to `word` (a mistyped `--user`), from the
+/// user ids `ids` and the emails, owners and claims of `plan`; emails compared without regard
+/// to case.
+pub fn closest_user<'a>(word: &str, ids: impl Iterator<Item = &'a str>, plan: &'a Plan) -> Option<String> {
+    let mut candidates: Vec<String> = ids.map(str::to_string).collect();
+    for p in &plan.profiles {
+        candidates.push(p.owner.clone());
+        candidates.extend(p.members.iter().map(|m| m.email.clone()));
+        candidates.extend(p.groups.iter().map(|g| g.claim.clone()));
+    }
+    for c in candidates.iter_mut().filter(|c| c.contains('@')) {
+        *c = c.to_lowercase();
+    }
+    candidates.sort();
+    candidates.dedup();
+    let word = if word.contains('@') { word.to_lowercase() } else { word.to_string() };
+    crate::diagnostic::did_you_mean(&word, candidates.iter().map(String::as_str)).map(str::to_string)
 }
 
 fn matches_user(row: &AccessRow, user: Option<&str>) -> bool {

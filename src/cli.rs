@@ -57,7 +57,7 @@ pub enum Command {
     ///
     /// Reads the profiles folder only (nothing is rendered). One row per (user, profile) pair
     /// with access: the owner, then the members by email. The reason is `owner`, `direct member`,
-    /// or the group chain that brings the user in (`group ml-eng via data-platform`).
+    /// or every group chain that brings the user in (`group ml-eng via data-platform`).
     #[command(after_help = EXIT_CODES)]
     Access(AccessArgs),
     /// Print the JSON Schema of the input files.
@@ -208,8 +208,8 @@ pub struct DiffArgs {
     pub out: OutArg,
     #[command(flatten)]
     pub deny_warnings: DenyWarningsArg,
-    /// The rendering to compare with, e.g. the base branch's `out/` checked out elsewhere
-    /// [default: the `--out` folder].
+    /// The rendering to compare with, e.g. the base branch's `out/` checked out elsewhere; a
+    /// folder that does not exist counts as empty [default: the `--out` folder].
     #[arg(long, value_name = "DIR")]
     pub against: Option<PathBuf>,
     /// How the result is printed.

@@ -12,9 +12,9 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::access::{md_code, via_text};
+use crate::access::{md_code, via_text, GroupGraph};
 use crate::k8s::quantity_value;
-use crate::plan::Plan;
+use crate::plan::{MemberPlan, Plan};
 use crate::tree::{changed_files, FileStatus, Tree};
 
 /// GitHub refuses comments longer than this (in characters; we count bytes, never fewer).
@@ -78,6 +78,8 @@ struct ProfileState {
     quota: BTreeMap<String, String>,
     /// The Namespace carries the Argo CD and Flux annotations that stop pruning.
     protected: bool,
+    /// Where the annotations say otherwise than the subjects, roleRefs or conditions.
+    mismatches: Vec<String>,
 }
 
 /// A profile that appears or disappears.
@@ -97,6 +99,10 @@ pub struct ProfileChange {
     /// so that nothing it deployed is removed (access stays until it is deleted by hand).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kept_application: Option<String>,
+    /// The profile's quota (`spec.hard`), on its own line rather than as quota changes; absent
+    /// when it has none.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub quota: BTreeMap<String, String>,
 }
 
 impl ProfileChange {
@@ -110,7 +116,17 @@ impl ProfileChange {
             idp_groups,
             namespace_kept: None,
             kept_application: None,
+            quota: s.quota.clone(),
         }
+    }
+
+    /// `; quota cpu 16, memory 64Gi`, or nothing without a quota.
+    fn quota_text(&self) -> String {
+        if self.quota.is_empty() {
+            return String::new();
+        }
+        let limits: Vec<String> = self.quota.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        format!("; quota {}", limits.join(", "))
     }
 
     /// `3 users`, `3 users and 1 IdP group`.
@@ -151,8 +167,16 @@ pub struct AccessChange {
     pub new: Option<Grant>,
     /// The user gains access, a higher role, ownership or notebook access.
     pub privilege_increase: bool,
-    /// Why the user has the new access, from the input: `direct` or a group chain.
+    /// Why the user has the new access, from the input: `direct` and every group chain (the
+    /// first [`crate::access::PATHS_SHOWN`]).
     pub via: Vec<String>,
+    /// How many more group chains there are than `via` lists.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub via_more: usize,
+    /// For a profile removed under Argo CD `perProfile`: the Application that keeps the access
+    /// applied; the user loses it only when that Application is deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until_deleted: Option<String>,
 }
 
 impl AccessChange {
@@ -169,11 +193,18 @@ impl AccessChange {
         let via = if self.via.is_empty() {
             String::new()
         } else {
-            format!(" ({})", self.via.iter().map(|v| via_text(v)).collect::<Vec<_>>().join("; "))
+            let mut reasons: Vec<String> = self.via.iter().map(|v| via_text(v)).collect();
+            if self.via_more > 0 {
+                reasons.push(format!("and {} more group paths", self.via_more));
+            }
+            format!(" ({})", reasons.join("; "))
         };
         match (&self.old, &self.new) {
             (None, Some(n)) => format!("gains access: {}{via}", n.text()),
-            (Some(o), None) => format!("loses access (was {})", o.text()),
+            (Some(o), None) => match &self.until_deleted {
+                Some(app) => format!("keeps access until Application `{app}` is deleted (was {})", o.text()),
+                None => format!("loses access (was {})", o.text()),
+            },
             (Some(o), Some(n)) => {
                 let mut parts = Vec::new();
                 let name = |g: &Grant| if g.owner { "owner".to_string() } else { g.role.clone() };
@@ -196,6 +227,8 @@ impl AccessChange {
     fn sign(&self) -> char {
         match (&self.old, &self.new) {
             (None, _) => '+',
+            // Not lost yet: someone has to delete the Application.
+            (_, None) if self.until_deleted.is_some() => '!',
             (_, None) => '-',
             _ => '~',
         }
@@ -212,6 +245,129 @@ pub struct QuotaChange {
     pub new: Option<String>,
     /// `raised`, `lowered`, `added` (no limit before), `removed` (no limit after) or `changed`.
     pub change: &'static str,
+}
+
+/// An object whose annotations say one grant while its subjects, roleRef or conditions make
+/// another: the access summary follows the latter, and this says so loudly.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnnotationMismatch {
+    pub profile: String,
+    /// `base` (the folder compared with) or `new` (the rendering).
+    pub side: &'static str,
+    /// `RoleBinding `NAME`: its annotations name user `a@x.io`, its subjects are User `b@x.io``.
+    pub message: String,
+}
+
+/// A GitOps folder (`_argocd/`, `_flux/`) that changed: the Argo CD or Flux wiring that applies
+/// the tree, never a profile.
+#[derive(Debug, Clone, Serialize)]
+pub struct GitopsChange {
+    /// The folder below the output folder.
+    pub folder: String,
+    /// `Argo CD`, `Flux` (from the objects' API groups), or `GitOps` when neither.
+    pub tool: &'static str,
+    /// `added`, `removed` or `modified`.
+    pub change: &'static str,
+    /// Its objects that are added, removed or modified.
+    pub objects: Vec<GitopsObject>,
+}
+
+/// One object of a GitOps folder that changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct GitopsObject {
+    pub kind: String,
+    /// Empty for a cluster-scoped object or a kustomization.
+    pub namespace: String,
+    pub name: String,
+    /// `added`, `removed` or `modified`.
+    pub change: &'static str,
+}
+
+impl GitopsChange {
+    /// `Argo CD wiring changed: ApplicationSet `argocd/kfprofiles` modified`.
+    fn text(&self) -> String {
+        let verb = if self.change == "modified" { "changed" } else { self.change };
+        let objects: Vec<String> = self
+            .objects
+            .iter()
+            .map(|o| {
+                let name = if o.namespace.is_empty() { o.name.clone() } else { format!("{}/{}", o.namespace, o.name) };
+                format!("{} `{name}` {}", o.kind, o.change)
+            })
+            .collect();
+        let mut text = format!("{} wiring {verb}", self.tool);
+        if !objects.is_empty() {
+            let _ = write!(text, ": {}", objects.join(", "));
+        }
+        text
+    }
+
+    fn sign(&self) -> char {
+        match self.change {
+            "added" => '+',
+            "removed" => '-',
+            _ => '~',
+        }
+    }
+}
+
+/// What changed in GitOps folder `folder`, object by object.
+fn gitops_change(old: &Tree, new: &Tree, folder: &str) -> GitopsChange {
+    let objects = |tree: &Tree| {
+        let mut objects: BTreeMap<ObjectKey, String> = BTreeMap::new();
+        for (path, text) in tree.range(format!("{folder}/")..).take_while(|(p, _)| p.starts_with(&format!("{folder}/")))
+        {
+            match split_objects(text) {
+                Some(units) => {
+                    for u in units {
+                        if let Piece::Object(key) = u.piece {
+                            objects.insert(key, u.lines.concat());
+                        }
+                    }
+                }
+                // Not YAML objects: the file stands for itself.
+                None => {
+                    let key = ObjectKey {
+                        group: String::new(),
+                        kind: "file".into(),
+                        namespace: String::new(),
+                        name: path.clone(),
+                    };
+                    objects.insert(key, text.clone());
+                }
+            }
+        }
+        objects
+    };
+    let (before, after) = (objects(old), objects(new));
+    let keys: BTreeSet<&ObjectKey> = before.keys().chain(after.keys()).collect();
+    let groups: BTreeSet<&str> = keys.iter().map(|k| k.group.as_str()).collect();
+    let tool = if groups.iter().any(|g| g.ends_with("argoproj.io")) {
+        "Argo CD"
+    } else if groups.iter().any(|g| g.ends_with("fluxcd.io")) {
+        "Flux"
+    } else {
+        "GitOps"
+    };
+    let objects = keys
+        .into_iter()
+        .filter(|k| k.kind != "Kustomization" || !k.group.starts_with("kustomize.config.k8s.io"))
+        .filter_map(|k| {
+            let change = match (before.get(k), after.get(k)) {
+                (Some(a), Some(b)) if a == b => return None,
+                (Some(_), Some(_)) => "modified",
+                (None, _) => "added",
+                (_, None) => "removed",
+            };
+            Some(GitopsObject { kind: k.kind.clone(), namespace: k.namespace.clone(), name: k.name.clone(), change })
+        })
+        .collect();
+    let change = match (before.is_empty(), after.is_empty()) {
+        (true, _) => "added",
+        (_, true) => "removed",
+        _ => "modified",
+    };
+    GitopsChange { folder: folder.to_string(), tool, change, objects }
 }
 
 /// One changed file with its unified diff.
@@ -240,6 +396,8 @@ pub struct Counts {
     pub access_changes: usize,
     pub privilege_increases: usize,
     pub quota_changes: usize,
+    pub gitops_changes: usize,
+    pub annotation_mismatches: usize,
     pub files_added: usize,
     pub files_removed: usize,
     pub files_modified: usize,
@@ -250,6 +408,9 @@ pub struct Counts {
 pub struct Report {
     /// The folder compared with.
     pub against: String,
+    /// The folder compared with does not exist (a base branch without an output folder yet): it
+    /// counts as empty, so everything is added.
+    pub against_missing: bool,
     /// Whether any file differs.
     pub changed: bool,
     pub counts: Counts,
@@ -258,6 +419,9 @@ pub struct Report {
     pub owner_changes: Vec<OwnerChange>,
     pub access_changes: Vec<AccessChange>,
     pub quota_changes: Vec<QuotaChange>,
+    pub gitops_changes: Vec<GitopsChange>,
+    /// Objects whose `user`/`group`/`role`/`owner` annotations disagree with what they grant.
+    pub annotation_mismatches: Vec<AnnotationMismatch>,
     pub files: Vec<FileChange>,
 }
 
@@ -323,21 +487,35 @@ pub fn relevant_trees(against: &std::path::Path, new: &Tree) -> std::io::Result<
 
 /// Compares the base tree `old` with the rendering `new` of `plan`. `against` names the base
 /// in the output. Fails when a base file cannot be parsed.
-pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Report, String> {
-    let gateway = &plan.settings.ingress_gateway_principal;
+pub fn report(old: &Tree, new: &Tree, plan: &Plan, graph: &GroupGraph, against: &str) -> Result<Report, String> {
     let changed = changed_files(old, new);
     // Only folders with a changed file can differ in access.
-    let folders: BTreeSet<&str> = changed.iter().filter_map(|(p, _)| p.split_once('/').map(|(f, _)| f)).collect();
-    let before = access_model(old, &folders, gateway)?;
-    let after = access_model(new, &folders, gateway)?;
-    let via: BTreeMap<(&str, &str), &Vec<String>> = plan
+    let mut folders: BTreeSet<&str> = changed.iter().filter_map(|(p, _)| p.split_once('/').map(|(f, _)| f)).collect();
+    // The Argo CD and Flux folders start with `_`, which no profile (a DNS-1123 label) can.
+    let gitops: BTreeSet<&str> = folders.iter().copied().filter(|f| f.starts_with('_')).collect();
+    folders.retain(|f| !gitops.contains(f));
+    let before = access_model(old, &folders, &plan.settings)?;
+    let after = access_model(new, &folders, &plan.settings)?;
+    let mut mismatches = Vec::new();
+    for (side, model) in [("base", &before), ("new", &after)] {
+        for (profile, state) in model {
+            mismatches.extend(state.mismatches.iter().map(|m| AnnotationMismatch {
+                profile: profile.clone(),
+                side,
+                message: m.clone(),
+            }));
+        }
+    }
+    let members: BTreeMap<(&str, &str), &MemberPlan> = plan
         .profiles
         .iter()
-        .flat_map(|p| p.members.iter().map(move |m| ((p.namespace.as_str(), m.email.as_str()), &m.via)))
+        .flat_map(|p| p.members.iter().map(move |m| ((p.namespace.as_str(), m.email.as_str()), m)))
         .collect();
+    let via = Via { members, graph };
 
     let mut r = Report {
         against: against.to_string(),
+        against_missing: false,
         changed: false,
         counts: Counts::default(),
         profiles_removed: vec![],
@@ -345,6 +523,8 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
         owner_changes: vec![],
         access_changes: vec![],
         quota_changes: vec![],
+        gitops_changes: vec![],
+        annotation_mismatches: mismatches,
         files: vec![],
     };
     let empty = ProfileState::default();
@@ -363,10 +543,20 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
             }
             _ => {}
         }
+        // The quota of an added or removed profile is on its own line.
+        if let (Some(o), Some(n)) = (o, n) {
+            r.quota_changes.extend(quota_changes(name, o, n));
+        }
+        // Under Argo CD `perProfile`, a removed folder's Application stays with all it applied.
+        let kept = match (o, n) {
+            (Some(_), None) => r.profiles_removed.last().and_then(|p| p.kept_application.clone()),
+            _ => None,
+        };
         let (o, n) = (o.unwrap_or(&empty), n.unwrap_or(&empty));
-        r.access_changes.extend(access_changes(name, o, n, &via));
-        r.quota_changes.extend(quota_changes(name, o, n));
+        let changes = access_changes(name, o, n, &via);
+        r.access_changes.extend(changes.into_iter().map(|c| AccessChange { until_deleted: kept.clone(), ..c }));
     }
+    r.gitops_changes = gitops.iter().map(|f| gitops_change(old, new, f)).collect();
     r.files = changed.into_iter().map(|(path, status)| file_change(old, new, path, status)).collect();
 
     let files = |s: &str| r.files.iter().filter(|f| f.status == s).count();
@@ -377,6 +567,8 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
         access_changes: r.access_changes.len(),
         privilege_increases: r.access_changes.iter().filter(|c| c.privilege_increase).count(),
         quota_changes: r.quota_changes.len(),
+        gitops_changes: r.gitops_changes.len(),
+        annotation_mismatches: r.annotation_mismatches.len(),
         files_added: files("added"),
         files_removed: files("removed"),
         files_modified: files("modified"),
@@ -385,13 +577,26 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, against: &str) -> Result<Repo
     Ok(r)
 }
 
+/// Why members have access, from the input: the plan's members and every group chain.
+struct Via<'a> {
+    members: BTreeMap<(&'a str, &'a str), &'a MemberPlan>,
+    graph: &'a GroupGraph<'a>,
+}
+
+impl Via<'_> {
+    /// `direct` (when listed directly) and the group chains of `email` in `profile`, the first
+    /// [`crate::access::PATHS_SHOWN`] of them, and how many more there are.
+    fn of(&self, profile: &str, email: &str) -> (Vec<String>, usize) {
+        let Some(m) = self.members.get(&(profile, email)) else { return (vec![], 0) };
+        let (chains, count) = self.graph.all_chains(&m.via, Some(&m.user_id), &[]);
+        let more = usize::try_from(count).unwrap_or(usize::MAX).saturating_sub(chains.len());
+        let direct = m.via.iter().filter(|v| *v == "direct").cloned();
+        (direct.chain(chains).collect(), more)
+    }
+}
+
 /// Every user of profile `name` whose access differs between `o` and `n`, by email.
-fn access_changes(
-    name: &str,
-    o: &ProfileState,
-    n: &ProfileState,
-    via: &BTreeMap<(&str, &str), &Vec<String>>,
-) -> Vec<AccessChange> {
+fn access_changes(name: &str, o: &ProfileState, n: &ProfileState, via: &Via) -> Vec<AccessChange> {
     let users: BTreeSet<&String> = o.users.keys().chain(n.users.keys()).collect();
     let mut changes = Vec::new();
     for user in users {
@@ -404,9 +609,9 @@ fn access_changes(
             (Some(o), Some(n)) => n.level() > o.level() || (n.notebooks_access && !o.notebooks_access),
             _ => false,
         };
-        let via = match new {
-            Some(g) if !g.owner => via.get(&(name, user.as_str())).map(|v| (*v).clone()),
-            _ => None,
+        let (via, via_more) = match new {
+            Some(g) if !g.owner => via.of(name, user),
+            _ => (vec![], 0),
         };
         let idp_group = user.strip_prefix(IDP_GROUP).map(str::to_string);
         changes.push(AccessChange {
@@ -416,7 +621,9 @@ fn access_changes(
             old: old.cloned(),
             new: new.cloned(),
             privilege_increase,
-            via: via.unwrap_or_default(),
+            via,
+            via_more,
+            until_deleted: None,
         });
     }
     changes
@@ -450,23 +657,38 @@ fn quota_changes(name: &str, o: &ProfileState, n: &ProfileState) -> Vec<QuotaCha
 }
 
 /// The unified diff of one changed file, git-style (`/dev/null` for an added or removed file).
+/// A modified YAML file is compared object by object (see [`object_diff`]); an added or
+/// removed file, or one that does not split into uniquely named objects, line by line.
 fn file_change(old: &Tree, new: &Tree, path: String, status: FileStatus) -> FileChange {
     let (a, b) = (old.get(&path).map_or("", String::as_str), new.get(&path).map_or("", String::as_str));
-    let diff = similar::TextDiff::from_lines(a, b);
-    let (mut lines_added, mut lines_removed) = (0, 0);
-    for change in diff.iter_all_changes() {
-        match change.tag() {
-            similar::ChangeTag::Insert => lines_added += 1,
-            similar::ChangeTag::Delete => lines_removed += 1,
-            similar::ChangeTag::Equal => {}
-        }
-    }
     let (from, to) = match status {
         FileStatus::Added => ("/dev/null".to_string(), format!("b/{path}")),
         FileStatus::Removed => (format!("a/{path}"), "/dev/null".to_string()),
         FileStatus::Modified => (format!("a/{path}"), format!("b/{path}")),
     };
-    let text = diff.unified_diff().context_radius(3).header(&from, &to).to_string();
+    let objects = match status {
+        FileStatus::Modified => object_diff(a, b),
+        _ => None,
+    };
+    let (text, lines_added, lines_removed) = match objects {
+        Some(hunks) => {
+            let count = |sign: char| hunks.lines().filter(|l| l.starts_with(sign)).count();
+            let (plus, minus) = (count('+'), count('-'));
+            (format!("--- {from}\n+++ {to}\n{hunks}"), plus, minus)
+        }
+        None => {
+            let diff = similar::TextDiff::from_lines(a, b);
+            let (mut plus, mut minus) = (0, 0);
+            for change in diff.iter_all_changes() {
+                match change.tag() {
+                    similar::ChangeTag::Insert => plus += 1,
+                    similar::ChangeTag::Delete => minus += 1,
+                    similar::ChangeTag::Equal => {}
+                }
+            }
+            (diff.unified_diff().context_radius(3).header(&from, &to).to_string(), plus, minus)
+        }
+    };
     FileChange {
         profile: path.split_once('/').map(|(p, _)| p.to_string()),
         path,
@@ -477,13 +699,235 @@ fn file_change(old: &Tree, new: &Tree, path: String, status: FileStatus) -> File
     }
 }
 
+/// Which object a YAML document is: matched across the two sides by API group, kind, namespace
+/// and name (the version may change, as for `authorizationPolicyApiVersion`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct ObjectKey {
+    group: String,
+    kind: String,
+    namespace: String,
+    name: String,
+}
+
+impl ObjectKey {
+    /// `RoleBinding team-a/user-bob-example-com-clusterrole-view`.
+    fn label(&self) -> String {
+        match (self.namespace.as_str(), self.name.as_str()) {
+            (_, "") => self.kind.clone(),
+            ("", name) => format!("{} {name}", self.kind),
+            (ns, name) => format!("{} {ns}/{name}", self.kind),
+        }
+    }
+}
+
+/// The fields of a document that name it.
+#[derive(Deserialize)]
+struct KeyDocument {
+    #[serde(default, rename = "apiVersion")]
+    api_version: String,
+    kind: String,
+    #[serde(default)]
+    metadata: KeyMetadata,
+}
+
+#[derive(Default, Deserialize)]
+struct KeyMetadata {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    namespace: String,
+}
+
+/// What a piece of a YAML file is, for matching the two sides.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Piece {
+    /// The comment lines before the first document (the generated header).
+    Header,
+    /// A `---` line between documents.
+    Separator,
+    /// A document, by the object it is.
+    Object(ObjectKey),
+}
+
+/// One piece of a YAML file as the object diff sees it.
+struct Unit<'a> {
+    piece: Piece,
+    /// Its lines with their line ends.
+    lines: Vec<&'a str>,
+    /// The index of its first line in the file.
+    start: usize,
+}
+
+impl Unit<'_> {
+    /// ` RoleBinding team-a/NAME` after a hunk's `@@`; nothing for a header or a separator.
+    fn label(&self) -> String {
+        match &self.piece {
+            Piece::Object(k) => format!(" {}", k.label()),
+            _ => String::new(),
+        }
+    }
+}
+
+fn is_separator(line: &str) -> bool {
+    line.trim_end() == "---"
+}
+
+/// `text` as its leading comments, its documents and the `---` lines between them; `None` when
+/// it does not end with a line end, a document does not parse or has no `kind`, or two
+/// documents are the same object.
+fn split_objects(text: &str) -> Option<Vec<Unit<'_>>> {
+    if !text.is_empty() && !text.ends_with('\n') {
+        return None;
+    }
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let header = lines
+        .iter()
+        .take_while(|l| {
+            let t = l.trim();
+            t.is_empty() || t.starts_with('#')
+        })
+        .count();
+    let mut units = Vec::new();
+    if header > 0 {
+        units.push(Unit { piece: Piece::Header, lines: lines[..header].to_vec(), start: 0 });
+    }
+    let mut i = header;
+    while i < lines.len() {
+        if is_separator(lines[i]) {
+            units.push(Unit { piece: Piece::Separator, lines: vec![lines[i]], start: i });
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < lines.len() && !is_separator(lines[i]) {
+            i += 1;
+        }
+        let doc: KeyDocument = serde_yaml::from_str(&lines[start..i].concat()).ok()?;
+        let group = doc.api_version.rsplit_once('/').map_or("", |(g, _)| g).to_string();
+        let key = ObjectKey { group, kind: doc.kind, namespace: doc.metadata.namespace, name: doc.metadata.name };
+        units.push(Unit { piece: Piece::Object(key), lines: lines[start..i].to_vec(), start });
+    }
+    let mut seen = BTreeSet::new();
+    let unique = units.iter().all(|u| match &u.piece {
+        Piece::Object(k) => seen.insert(k.clone()),
+        _ => true,
+    });
+    unique.then_some(units)
+}
+
+/// A hunk range as in a unified diff: `start,len` (1-based), `start` alone for one line, and
+/// for no line the line before.
+fn hunk_range(start: usize, len: usize) -> String {
+    match len {
+        0 => format!("{start},0"),
+        1 => format!("{}", start + 1),
+        _ => format!("{},{len}", start + 1),
+    }
+}
+
+/// Consecutive added (or removed) units as whole objects: each object with the separators
+/// before it (and the last one with those after it). Each: first line, lines, label.
+fn whole_objects<'a>(units: &[Unit<'a>]) -> Vec<(usize, Vec<&'a str>, String)> {
+    let merge = |run: &[&Unit<'a>]| {
+        let lines: Vec<&'a str> = run.iter().flat_map(|u| u.lines.iter().copied()).collect();
+        (run[0].start, lines, run[run.len() - 1].label())
+    };
+    let mut chunks = Vec::new();
+    let mut run: Vec<&Unit<'a>> = Vec::new();
+    for u in units {
+        run.push(u);
+        if u.piece != Piece::Separator {
+            chunks.push(merge(&run));
+            run.clear();
+        }
+    }
+    if !run.is_empty() {
+        match chunks.last_mut() {
+            Some(last) => last.1.extend(run.iter().flat_map(|u| u.lines.iter().copied())),
+            None => chunks.push(merge(&run)),
+        }
+    }
+    chunks
+}
+
+/// The hunks of a modified YAML file object by object, like `kubectl diff` or dyff: objects
+/// are matched by API group, kind, namespace and name; an added or removed object is one hunk
+/// of its own, whole; a changed object is the line diff of that object only, with context
+/// inside it. Each hunk names its object after the `@@`. The line numbers are those of the
+/// files, so the result is still a unified diff that `patch` applies. `None` when a side does
+/// not split into objects ([`split_objects`]): the caller falls back to the line diff.
+fn object_diff(a: &str, b: &str) -> Option<String> {
+    let (old, new) = (split_objects(a)?, split_objects(b)?);
+    let (old_total, new_total) = (a.split_inclusive('\n').count(), b.split_inclusive('\n').count());
+    let old_pieces: Vec<&Piece> = old.iter().map(|u| &u.piece).collect();
+    let new_pieces: Vec<&Piece> = new.iter().map(|u| &u.piece).collect();
+    let at = |units: &[Unit], i: usize, total: usize| units.get(i).map_or(total, |u| u.start);
+    let mut out = String::new();
+    for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old_pieces, &new_pieces) {
+        let (tag, olds, news) = op.as_tag_tuple();
+        if tag == similar::DiffTag::Equal {
+            for (o, n) in olds.zip(news) {
+                changed_object(&mut out, &old[o], &new[n]);
+            }
+            continue;
+        }
+        let (removed_at, added_at) = (at(&new, news.start, new_total), at(&old, olds.end, old_total));
+        for (start, lines, label) in whole_objects(&old[olds]) {
+            let _ = writeln!(out, "@@ -{} +{} @@{label}", hunk_range(start, lines.len()), hunk_range(removed_at, 0));
+            lines.iter().for_each(|l| out.extend(['-'].into_iter().chain(l.chars())));
+        }
+        for (start, lines, label) in whole_objects(&new[news]) {
+            let _ = writeln!(out, "@@ -{} +{} @@{label}", hunk_range(added_at, 0), hunk_range(start, lines.len()));
+            lines.iter().for_each(|l| out.extend(['+'].into_iter().chain(l.chars())));
+        }
+    }
+    Some(out)
+}
+
+/// The hunks of one object present on both sides (none when it is unchanged).
+fn changed_object(out: &mut String, old: &Unit, new: &Unit) {
+    let label = new.label();
+    if old.lines == new.lines {
+        return;
+    }
+    let ops = similar::capture_diff_slices(similar::Algorithm::Myers, &old.lines, &new.lines);
+    for group in similar::group_diff_ops(ops, 3) {
+        let (first, last) = (group[0], group[group.len() - 1]);
+        let (o, n) = (first.old_range().start, first.new_range().start);
+        let (o_len, n_len) = (last.old_range().end - o, last.new_range().end - n);
+        let _ =
+            writeln!(out, "@@ -{} +{} @@{label}", hunk_range(old.start + o, o_len), hunk_range(new.start + n, n_len));
+        for op in group {
+            let (tag, olds, news) = op.as_tag_tuple();
+            let (minus, plus) = match tag {
+                similar::DiffTag::Equal => {
+                    for line in &old.lines[olds] {
+                        out.push(' ');
+                        out.push_str(line);
+                    }
+                    continue;
+                }
+                _ => (&old.lines[olds], &new.lines[news]),
+            };
+            for line in minus {
+                out.push('-');
+                out.push_str(line);
+            }
+            for line in plus {
+                out.push('+');
+                out.push_str(line);
+            }
+        }
+    }
+}
+
 /// What every profile folder of `tree` grants, by folder (= namespace) name, for the folders in
 /// `folders` (the others are the same on both sides). `gateway` is the ingress gateway
 /// principal to look for when a folder has no owner policy to learn it from.
 fn access_model(
     tree: &Tree,
     folders: &BTreeSet<&str>,
-    gateway: &str,
+    settings: &crate::plan::SettingsPlan,
 ) -> Result<BTreeMap<String, ProfileState>, String> {
     let mut profiles: BTreeMap<String, Vec<Object>> = BTreeMap::new();
     for (path, text) in tree {
@@ -500,7 +944,9 @@ fn access_model(
             objects.extend(object);
         }
     }
-    Ok(profiles.into_iter().map(|(name, objects)| (name, profile_state(&objects, gateway))).collect())
+    let (gateway, header, prefix) =
+        (&settings.ingress_gateway_principal, &settings.user_id_header, &settings.user_id_prefix);
+    Ok(profiles.into_iter().map(|(name, objects)| (name, profile_state(&objects, gateway, header, prefix))).collect())
 }
 
 /// The parts of a generated object the access summary reads; everything else is skipped.
@@ -543,6 +989,14 @@ struct Subject {
 #[serde(default)]
 struct Rule {
     from: Vec<From>,
+    when: Vec<When>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct When {
+    key: String,
+    values: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -574,19 +1028,26 @@ impl Quantity {
     }
 }
 
-fn profile_state(objects: &[Object], fallback_gateway: &str) -> ProfileState {
+/// What the objects of one profile folder grant. The grants are read from what Kubernetes and
+/// Istio act on: a RoleBinding's subjects and roleRef, an AuthorizationPolicy's principals and
+/// `when` values, the owner binding's subject. The `user`, `group`, `role` and `owner`
+/// annotations only say what the objects were meant to grant; where they say otherwise (an
+/// override template that rebinds a subject), the disagreement is recorded in `mismatches`.
+fn profile_state(objects: &[Object], fallback_gateway: &str, user_header: &str, user_prefix: &str) -> ProfileState {
     let hard = |spec: &Spec| spec.hard.iter().map(|(k, v)| (k.clone(), v.text())).collect::<BTreeMap<_, _>>();
     let mut state = ProfileState::default();
     let (mut ns_owner, mut profile_owner, mut binding_owner) = (None, None, None);
     let mut owner_principals: Option<Vec<String>> = None;
     let mut profile_quota = BTreeMap::new();
     let mut quota = None;
-    // By binding name: (email, role).
-    let mut bindings: BTreeMap<&str, (String, String)> = BTreeMap::new();
-    // (policy name, email when annotated, principals)
-    let mut policies: Vec<(&str, Option<&String>, Vec<&String>)> = Vec::new();
+    // By binding name: (grantees, role).
+    let mut bindings: BTreeMap<&str, (Vec<String>, String)> = BTreeMap::new();
+    // (policy name, grantees its `when` admits, principals)
+    let mut policies: Vec<(&str, Vec<String>, Vec<&String>)> = Vec::new();
+    let user_key = format!("request.headers[{user_header}]");
     for o in objects {
         let annotations = &o.metadata.annotations;
+        let name = &o.metadata.name;
         match o.kind.as_str() {
             "Namespace" => {
                 ns_owner = annotations.get("owner").cloned();
@@ -600,33 +1061,98 @@ fn profile_state(objects: &[Object], fallback_gateway: &str) -> ProfileState {
             }
             "ResourceQuota" => quota = Some(hard(&o.spec)),
             "RoleBinding" => {
-                let subject = o.subjects.iter().find(|s| s.kind == "User").map(|s| &s.name);
-                // A group kept in the identity provider is one grantee, named after its claim.
-                let group = annotations
-                    .get("group")
-                    .or_else(|| o.subjects.iter().find(|s| s.kind == "Group").map(|s| &s.name))
-                    .map(|claim| idp_grantee(claim));
-                // The service account bindings name no user.
-                let Some(user) = annotations.get("user").or(subject).or(group.as_ref()) else { continue };
-                if o.metadata.name == OWNER_BINDING {
-                    binding_owner = Some(user.clone());
+                // Every User subject, and every Group subject (a group kept in the identity
+                // provider: one grantee, named after its claim). Service accounts name no user.
+                let grantees: Vec<String> = o
+                    .subjects
+                    .iter()
+                    .filter_map(|s| match s.kind.as_str() {
+                        "User" => Some(s.name.clone()),
+                        "Group" => Some(idp_grantee(&s.name)),
+                        _ => None,
+                    })
+                    .collect();
+                let role = o.role_ref.name.strip_prefix("kubeflow-").unwrap_or(&o.role_ref.name).to_string();
+                let said: Option<String> =
+                    annotations.get("user").cloned().or_else(|| annotations.get("group").map(|g| idp_grantee(g)));
+                if let Some(said) = &said {
+                    if grantees != [said.clone()] {
+                        state.mismatches.push(format!(
+                            "RoleBinding `{name}`: its annotations name {}, its subjects are {}",
+                            grantee_text(said),
+                            subjects_text(&o.subjects)
+                        ));
+                    }
+                }
+                if let Some(said) = annotations.get("role") {
+                    if *said != role {
+                        state.mismatches.push(format!(
+                            "RoleBinding `{name}`: its `role` annotation says `{said}`, its roleRef is ClusterRole `{}`",
+                            o.role_ref.name
+                        ));
+                    }
+                }
+                if grantees.is_empty() {
                     continue;
                 }
-                let role = annotations.get("role").cloned().unwrap_or_else(|| {
-                    let r = &o.role_ref.name;
-                    r.strip_prefix("kubeflow-").unwrap_or(r).to_string()
-                });
-                bindings.insert(&o.metadata.name, (user.clone(), role));
+                if *name == OWNER_BINDING {
+                    binding_owner = grantees.first().cloned();
+                    // More than one subject on the owner binding: the others are admins too.
+                    bindings.insert(name, (grantees[1..].to_vec(), role));
+                    continue;
+                }
+                bindings.insert(name, (grantees, role));
             }
             "AuthorizationPolicy" => {
                 let p: Vec<&String> =
                     o.spec.rules.iter().flat_map(|r| &r.from).flat_map(|f| &f.source.principals).collect();
-                if o.metadata.name == OWNER_POLICY {
+                if *name == OWNER_POLICY {
                     owner_principals = Some(p.into_iter().cloned().collect());
-                } else {
-                    policies.push((&o.metadata.name, annotations.get("user"), p));
-                    // Group policies are matched to their binding by name below.
+                    continue;
                 }
+                // Who the policy admits: the values of its identity conditions.
+                let group_policy = annotations.contains_key("group");
+                let said_user = annotations.get("user");
+                let mut admitted: Vec<String> = Vec::new();
+                for w in o.spec.rules.iter().flat_map(|r| &r.when) {
+                    for v in &w.values {
+                        if w.key == user_key || (!group_policy && w.key.starts_with("request.headers[")) {
+                            // A base rendered with another `userIdPrefix` still names the user.
+                            let user = match said_user {
+                                Some(u) if v.ends_with(u.as_str()) => u.as_str(),
+                                _ => v.strip_prefix(user_prefix).unwrap_or(v),
+                            };
+                            admitted.push(user.to_string());
+                        } else if w.key.starts_with("request.auth.claims[") || w.key.starts_with("request.headers[") {
+                            // A groups header lists the groups comma-separated: `ml-eng`,
+                            // `ml-eng,*`, `*,ml-eng` and `*,ml-eng,*` all admit `ml-eng`.
+                            admitted.push(idp_grantee(v.trim_start_matches("*,").trim_end_matches(",*")));
+                        }
+                    }
+                }
+                admitted.dedup();
+                if let Some(said) =
+                    annotations.get("user").cloned().or_else(|| annotations.get("group").map(|g| idp_grantee(g)))
+                {
+                    if !admitted.is_empty() && admitted != [said.clone()] {
+                        let values: Vec<String> = admitted.iter().map(|a| grantee_text(a)).collect();
+                        state.mismatches.push(format!(
+                            "AuthorizationPolicy `{name}`: its annotations name {}, it admits {}",
+                            grantee_text(&said),
+                            values.join(", ")
+                        ));
+                    }
+                    if admitted.is_empty() {
+                        // No identity condition: the policy admits whoever comes through its
+                        // principals, not only the grantee its annotations name.
+                        state.mismatches.push(format!(
+                            "AuthorizationPolicy `{name}`: its annotations name {}, it has no identity condition, so it admits everyone its principals pass on",
+                            grantee_text(&said)
+                        ));
+                        admitted.push(said);
+                    }
+                }
+                policies.push((name, admitted, p));
             }
             _ => {}
         }
@@ -634,26 +1160,58 @@ fn profile_state(objects: &[Object], fallback_gateway: &str) -> ProfileState {
     // The owner policy's first principal is the gateway (OUTPUT.md); learning it here keeps a
     // base rendered with other settings comparable.
     let gateway = owner_principals.as_ref().and_then(|p| p.first().cloned()).unwrap_or_else(|| fallback_gateway.into());
-    for (user, role) in bindings.values() {
-        let grant = Grant { role: role.clone(), notebooks_access: false, owner: false };
-        let entry = state.users.entry(user.clone()).or_insert(grant.clone());
-        if grant.level() > entry.level() {
-            *entry = grant;
+    for (grantees, role) in bindings.values() {
+        for user in grantees {
+            let grant = Grant { role: role.clone(), notebooks_access: false, owner: false };
+            let entry = state.users.entry(user.clone()).or_insert(grant.clone());
+            if grant.level() > entry.level() {
+                *entry = grant;
+            }
         }
     }
-    for (policy, user, p) in policies {
-        let user = user.or_else(|| bindings.get(policy).map(|(u, _)| u));
-        if let Some(g) = user.and_then(|u| state.users.get_mut(u)) {
-            g.notebooks_access |= p.contains(&&gateway);
+    for (policy, admitted, p) in policies {
+        // A policy without identity conditions or annotations: matched to its binding by name.
+        let admitted =
+            if admitted.is_empty() { bindings.get(policy).map(|b| b.0.clone()).unwrap_or_default() } else { admitted };
+        for user in admitted {
+            if let Some(g) = state.users.get_mut(&user) {
+                g.notebooks_access |= p.contains(&&gateway);
+            }
         }
     }
-    state.owner = ns_owner.or(profile_owner).or(binding_owner);
+    for (what, said) in [("Namespace `owner` annotation", &ns_owner), ("Profile `spec.owner`", &profile_owner)] {
+        if let (Some(said), Some(bound)) = (said, &binding_owner) {
+            if said != bound {
+                state
+                    .mismatches
+                    .push(format!("the {what} names `{said}`, the owner binding `{OWNER_BINDING}` binds `{bound}`"));
+            }
+        }
+    }
+    // The owner binding's subject is who has the owner's access.
+    state.owner = binding_owner.or(profile_owner).or(ns_owner);
     if let Some(owner) = &state.owner {
         let notebooks = owner_principals.is_some_and(|p| p.contains(&gateway));
         state.users.insert(owner.clone(), Grant { role: "admin".into(), notebooks_access: notebooks, owner: true });
     }
     state.quota = quota.unwrap_or(profile_quota);
     state
+}
+
+/// `user `bob@example.com``, `IdP group `ml-eng``.
+fn grantee_text(grantee: &str) -> String {
+    match grantee.strip_prefix(IDP_GROUP) {
+        Some(claim) => format!("IdP group `{claim}`"),
+        None => format!("user `{grantee}`"),
+    }
+}
+
+/// `User `eve@example.com`, ServiceAccount `ci``, or `none`.
+fn subjects_text(subjects: &[Subject]) -> String {
+    if subjects.is_empty() {
+        return "none".into();
+    }
+    subjects.iter().map(|s| format!("{} `{}`", s.kind, s.name)).collect::<Vec<_>>().join(", ")
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -664,6 +1222,9 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 fn headline(r: &Report) -> String {
     let c = &r.counts;
     let mut parts = Vec::new();
+    if c.annotation_mismatches > 0 {
+        parts.push(plural(c.annotation_mismatches, "annotation mismatch", "annotation mismatches"));
+    }
     if c.profiles_removed > 0 {
         parts.push(format!("{} removed", plural(c.profiles_removed, "profile", "profiles")));
     }
@@ -683,8 +1244,20 @@ fn headline(r: &Report) -> String {
     if c.quota_changes > 0 {
         parts.push(plural(c.quota_changes, "quota change", "quota changes"));
     }
+    if c.gitops_changes > 0 {
+        parts.push(plural(c.gitops_changes, "GitOps folder changed", "GitOps folders changed"));
+    }
     parts.push(format!("{} changed", plural(r.files.len(), "file", "files")));
     parts.join(", ")
+}
+
+/// The heading of the annotation mismatches.
+const MISMATCH_HEADING: &str =
+    "annotations disagree with what the objects grant (access is read from subjects, roleRefs and conditions):";
+
+/// Said when the base folder does not exist.
+fn missing_text(against: &str) -> String {
+    format!("note: `{against}` does not exist: compared with an empty base, so everything is added")
 }
 
 /// The removed-profile line: loud, because a namespace may outlive, or lose, its data.
@@ -757,7 +1330,16 @@ pub fn text(r: &Report, color: bool) -> String {
     }
     let mut out = String::new();
     let _ = writeln!(out, "{}", paint(color, "1", &format!("kfprofiles diff against {}: {}", r.against, headline(r))));
+    if r.against_missing {
+        let _ = writeln!(out, "\n{}", missing_text(&r.against));
+    }
     let increase = paint(color, "1;33", "[privilege increase]");
+    if !r.annotation_mismatches.is_empty() {
+        let _ = writeln!(out, "\n{}", paint(color, "1;31", MISMATCH_HEADING));
+        for m in &r.annotation_mismatches {
+            let _ = writeln!(out, "  {} {} {}: {}", paint(color, "1;31", "!"), m.side, m.profile, m.message);
+        }
+    }
     if !r.profiles_removed.is_empty() {
         let _ = writeln!(out, "\n{}", paint(color, "1;31", "removed profiles (destructive):"));
         for p in &r.profiles_removed {
@@ -768,7 +1350,7 @@ pub fn text(r: &Report, color: bool) -> String {
         let _ = writeln!(out, "\nadded profiles:");
         for p in &r.profiles_added {
             let owner = p.owner.as_deref().unwrap_or("none");
-            let _ = writeln!(out, "  + {}: owner {owner}, {}", p.profile, p.grantees());
+            let _ = writeln!(out, "  + {}: owner {owner}, {}{}", p.profile, p.grantees(), p.quota_text());
         }
     }
     if !r.owner_changes.is_empty() {
@@ -793,6 +1375,12 @@ pub fn text(r: &Report, color: bool) -> String {
         let _ = writeln!(out, "\nquota changes:");
         for q in &r.quota_changes {
             let _ = writeln!(out, "  ~ {}: {}", q.profile, quota_text(q));
+        }
+    }
+    if !r.gitops_changes.is_empty() {
+        let _ = writeln!(out, "\nGitOps wiring (not profiles):");
+        for g in &r.gitops_changes {
+            let _ = writeln!(out, "  {} {}: {}", g.sign(), g.folder, g.text());
         }
     }
     if r.access_summary_is_empty() {
@@ -846,11 +1434,32 @@ pub fn markdown(r: &Report) -> String {
         return no_changes(&r.against);
     }
     let c = &r.counts;
-    // The access summary may take two thirds of the room, so that some diffs always show.
-    let room = MARKDOWN_LIMIT - MARKDOWN_RESERVE;
-    let mut b = Budget { out: String::new(), limit: room * 2 / 3 };
     let mut cut: Vec<String> = Vec::new();
-    let title = format!("### kfprofiles diff: {}\n\n", headline(r));
+    let mut title = format!("### kfprofiles diff: {}\n\n", headline(r));
+    if !r.annotation_mismatches.is_empty() {
+        let _ = writeln!(title, "> [!CAUTION]\n> {MISMATCH_HEADING}");
+        for m in r.annotation_mismatches.iter().take(20) {
+            let _ = writeln!(title, "> - {} {}: {}", m.side, md_code(&m.profile), m.message.replace('|', "\\|"));
+        }
+        if r.annotation_mismatches.len() > 20 {
+            let _ = writeln!(
+                title,
+                "> - and {} more (`kfprofiles diff --format json`)",
+                r.annotation_mismatches.len() - 20
+            );
+        }
+        title.push('\n');
+    }
+    if r.against_missing {
+        let _ = writeln!(
+            title,
+            "> [!NOTE]\n> {} does not exist: compared with an empty base, so everything is added.\n",
+            md_code(&r.against)
+        );
+    }
+    // The access summary may take two thirds of the room, so that some diffs always show.
+    let room = MARKDOWN_LIMIT - MARKDOWN_RESERVE - title.len();
+    let mut b = Budget { out: String::new(), limit: room * 2 / 3 };
     let mut table = "| change | count |\n|---|---:|\n".to_string();
     for (label, n) in [
         ("profiles removed", c.profiles_removed),
@@ -859,11 +1468,16 @@ pub fn markdown(r: &Report) -> String {
         ("access changes", c.access_changes),
         ("privilege increases", c.privilege_increases),
         ("quota changes", c.quota_changes),
+        ("GitOps folders changed", c.gitops_changes),
+        ("annotation mismatches", c.annotation_mismatches),
         ("files added", c.files_added),
         ("files removed", c.files_removed),
         ("files modified", c.files_modified),
     ] {
-        let _ = writeln!(table, "| {label} | {n} |");
+        // Only what happened: a row of zeros is noise in a review.
+        if n > 0 {
+            let _ = writeln!(table, "| {label} | {n} |");
+        }
     }
     b.push(&table);
 
@@ -889,7 +1503,8 @@ pub fn markdown(r: &Report) -> String {
                 .iter()
                 .map(|p| {
                     let owner = p.owner.as_deref().map_or("none".into(), md_code);
-                    (false, format!("- {}: owner {owner}, {}\n", md_code(&p.profile), p.grantees()))
+                    let quota = p.quota_text().replace('|', "\\|");
+                    (false, format!("- {}: owner {owner}, {}{quota}\n", md_code(&p.profile), p.grantees()))
                 })
                 .collect(),
             "added profiles",
@@ -943,6 +1558,12 @@ pub fn markdown(r: &Report) -> String {
                 })
                 .collect(),
             "quota changes",
+        ),
+        (
+            "GitOps wiring (not profiles)".into(),
+            "",
+            r.gitops_changes.iter().map(|g| (true, format!("- {}: {}\n", md_code(&g.folder), g.text()))).collect(),
+            "GitOps folder changes",
         ),
     ];
     let sections: Vec<_> = sections

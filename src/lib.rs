@@ -455,15 +455,33 @@ pub(crate) fn fail(config: &Config, d: Diagnostic) -> i32 {
     EXIT_ERROR
 }
 
+/// [`fail`] for a lookup that missed (`access --user`, `--profile`): the "did you mean" is the
+/// point, so it is printed in the one-line format too, on a line of its own.
+fn fail_with_help(config: &Config, d: Diagnostic) -> i32 {
+    let help = d.help.clone().filter(|_| config.format == diagnostic::Format::Concise);
+    let code = fail(config, d);
+    if let Some(help) = help {
+        output::eprint(&format!("help: {help}\n"));
+    }
+    code
+}
+
 fn diff(config: &Config, against: &std::path::Path, format: DiffOutput) -> i32 {
     let Some((compiled, rendered)) = compile_and_render(config) else {
         return EXIT_ERROR;
     };
-    if !against.is_dir() {
+    // A base without its output folder (the first pull request of an adopting repository) is
+    // an empty base: everything is added, and the report says the base was missing.
+    let missing = match against.symlink_metadata() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+        Err(e) => return fail(config, Diagnostic::error("io", format!("cannot read `{}`: {e}", against.display()))),
+        Ok(_) => false,
+    };
+    if !missing && !against.is_dir() {
         return fail(
             config,
-            Diagnostic::error("io", format!("`{}` is not a folder", against.display()))
-                .help("pass the base rendering with `--against DIR`; to compare with nothing, pass an empty folder"),
+            Diagnostic::error("unreadable-base", format!("`{}` is not a folder", against.display()))
+                .help("pass the base rendering (a folder) with `--against DIR`"),
         );
     }
     let (old, new) = match diff::relevant_trees(against, &rendered.tree) {
@@ -472,8 +490,9 @@ fn diff(config: &Config, against: &std::path::Path, format: DiffOutput) -> i32 {
     };
     drop(rendered);
     let name = load::display_path(against);
-    let report = match diff::report(&old, &new, &compiled.plan, &name) {
-        Ok(r) => r,
+    let graph = access::GroupGraph::new(&compiled.input);
+    let report = match diff::report(&old, &new, &compiled.plan, &graph, &name) {
+        Ok(r) => diff::Report { against_missing: missing, ..r },
         Err(e) => {
             return fail(
                 config,
@@ -512,7 +531,7 @@ fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32
                     .iter()
                     .any(|p| p.owner.eq_ignore_ascii_case(user) || p.groups.iter().any(|g| g.claim == *user));
         if !known {
-            let ids = compiled.input.users.iter().map(|u| u.value.id.as_str());
+            let ids = compiled.input.users.iter().flat_map(|u| [u.value.id.as_str(), u.value.email.as_str()]);
             let mut d = Diagnostic::error(
                 "unknown-user",
                 format!(
@@ -520,10 +539,10 @@ fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32
                     load::display_path(&config.profiles)
                 ),
             );
-            if let Some(m) = diagnostic::did_you_mean(user, ids) {
+            if let Some(m) = access::closest_user(user, ids, plan) {
                 d = d.help(format!("did you mean `{m}`?"));
             }
-            return fail(config, d);
+            return fail_with_help(config, d);
         }
     }
     // `--profile` names a namespace; with `profileNamePrefix`, the name as written in the input
@@ -542,11 +561,11 @@ fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32
                 if let Some(m) = diagnostic::did_you_mean(profile, names) {
                     d = d.help(format!("did you mean `{m}`?"));
                 }
-                return fail(config, d);
+                return fail_with_help(config, d);
             }
             filter.profile = Some(prefixed);
         }
     }
-    let rows = access::matrix(plan, &filter);
+    let rows = access::matrix(plan, &access::GroupGraph::new(&compiled.input), &filter);
     output::print(config, &access::render(&rows, format), EXIT_OK)
 }

@@ -2,7 +2,7 @@
 //! `base/` first, then the changed input is diffed against it, as CI does with the base
 //! branch's `out/`.
 
-use crate::harness::{Output, Test};
+use crate::harness::{repo, run_in, Output, Test};
 
 const BASE: &str = "users:
   - {id: alice, email: alice@example.com}
@@ -59,14 +59,12 @@ access changes:
     + dave@example.com gains access: edit, notebooks (group eng via core)  [privilege increase]
 "
     );
+    // Two objects added, each whole in a hunk of its own that names it.
     assert!(out.stdout.contains(
         "\nfiles (0 added, 0 removed, 1 modified):
 --- a/team-a/members.yaml
 +++ b/team-a/members.yaml
-@@ -83,3 +83,45 @@
-     - key: request.headers[kubeflow-userid]
-       values:
-       - carol@example.com
+@@ -85,0 +86,19 @@ RoleBinding team-a/user-dave-example-com-clusterrole-edit
 +---
 +apiVersion: rbac.authorization.k8s.io/v1
 +kind: RoleBinding
@@ -74,6 +72,9 @@ access changes:
 +  name: user-dave-example-com-clusterrole-edit
 "
     ));
+    assert!(out
+        .stdout
+        .contains("@@ -85,0 +105,23 @@ AuthorizationPolicy team-a/user-dave-example-com-clusterrole-edit\n+---\n"));
     assert!(out.stdout.ends_with("+      - dave@example.com\n"));
 }
 
@@ -144,10 +145,29 @@ fn removing_a_profile_under_argocd_per_profile_says_access_stays() {
     };
     let base = format!("{argocd}{BASE}");
     let out = scenario(&base, &remove(&base), &[]).expect(1, None, "");
-    assert!(
-        out.stdout.contains("  ! team-b: access NOT revoked for 3 users: the ApplicationSet keeps Application `kf-team-b` and what it deployed; `argocd app delete kf-team-b --cascade` revokes it (the namespace stays: it is protected)\n"),
-        "{}",
-        summary(&out)
+    // One story: nobody "loses access" further down while the Application keeps it.
+    assert_eq!(
+        summary(&out),
+        "kfprofiles diff against base: 1 profile removed, 3 access changes, 5 files changed
+
+removed profiles (destructive):
+  ! team-b: access NOT revoked for 3 users: the ApplicationSet keeps Application `kf-team-b` and what it deployed; `argocd app delete kf-team-b --cascade` revokes it (the namespace stays: it is protected)
+
+access changes:
+  team-b
+    ! bob@example.com keeps access until Application `kf-team-b` is deleted (was owner)
+    ! carol@example.com keeps access until Application `kf-team-b` is deleted (was view)
+    ! dave@example.com keeps access until Application `kf-team-b` is deleted (was view)
+"
+    );
+    let out = scenario(&base, &remove(&base), &["--format", "json"]).expect(1, None, "");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        v["access_changes"][0],
+        serde_json::json!({
+            "profile": "team-b", "user": "bob@example.com", "old": {"role": "admin", "notebooks_access": true, "owner": true},
+            "new": null, "privilege_increase": false, "via": [], "until_deleted": "kf-team-b"
+        })
     );
     let base = format!("{argocd}  protectNamespaces: false\n{BASE}");
     let t = scenario(&base, &remove(&base), &["--format", "json"]);
@@ -314,14 +334,9 @@ fn markdown_is_a_pull_request_comment() {
 
 | change | count |
 |---|---:|
-| profiles removed | 0 |
-| profiles added | 0 |
 | owner changes | 1 |
 | access changes | 2 |
 | privilege increases | 1 |
-| quota changes | 0 |
-| files added | 0 |
-| files removed | 0 |
 | files modified | 3 |
 
 #### owner changes
@@ -356,7 +371,7 @@ fn json_has_the_same_facts() {
         v["counts"],
         serde_json::json!({
             "profiles_added": 0, "profiles_removed": 1, "owner_changes": 0, "access_changes": 4,
-            "privilege_increases": 1, "quota_changes": 1, "files_added": 0, "files_removed": 4, "files_modified": 4
+            "privilege_increases": 1, "quota_changes": 1, "gitops_changes": 0, "annotation_mismatches": 0, "files_added": 0, "files_removed": 4, "files_modified": 4
         })
     );
     assert_eq!(
@@ -413,8 +428,12 @@ fn colour_on_request() {
 
 #[test]
 fn errors_exit_2() {
-    let t = Test::new().write("profiles/org.yaml", BASE).args(&["diff", "--against", "nowhere"]);
-    t.expect(2, Some(""), "error[io]: `nowhere` is not a folder\n");
+    let t = Test::new().write("profiles/org.yaml", BASE).write("base", "not a folder\n");
+    t.clone_with_args(&["diff", "--against", "base"]).expect(
+        2,
+        Some(""),
+        "error[unreadable-base]: `base` is not a folder\n",
+    );
     let t = Test::new().write("profiles/org.yaml", &edit("{user: dave}", "{user: dan}")).args(&["diff"]);
     t.expect(2, Some(""), "profiles/org.yaml:5:10: warning[unused-user]: user `dave` is in no group and no profile\nprofiles/org.yaml:19:16: error[unknown-user]: profile `team-b` member refers to unknown user `dan`\nkfprofiles: 1 error, 1 warning\n");
     let t = Test::new()
@@ -490,4 +509,301 @@ access changes:
     assert_eq!(v["profiles_removed"][0]["idp_groups"], 1);
     let out = scenario(&base, &removed, &[]).expect(1, None, "");
     assert!(out.stdout.contains("  ! team-b: access revoked for 3 users and 1 IdP group; "), "{}", summary(&out));
+}
+
+/// The first pull request of an adopting repository: the base branch has no output folder yet.
+/// A missing base is an empty one: everything is added, and the report says so.
+#[test]
+fn a_missing_base_is_an_empty_base() {
+    let t = Test::new().write("profiles/org.yaml", BASE).args(&["diff", "--against", "base/out"]);
+    let out = t.expect(1, None, "");
+    assert_eq!(
+        summary(&out),
+        "kfprofiles diff against base/out: 2 profiles added, 6 access changes (6 privilege increases), 9 files changed
+
+note: `base/out` does not exist: compared with an empty base, so everything is added
+
+added profiles:
+  + team-a: owner alice@example.com, 3 users; quota cpu 16, memory 64Gi
+  + team-b: owner bob@example.com, 3 users
+
+access changes:
+  team-a
+    + alice@example.com gains access: owner  [privilege increase]
+    + bob@example.com gains access: edit, notebooks (group eng)  [privilege increase]
+    + carol@example.com gains access: edit, notebooks (group eng via core)  [privilege increase]
+  team-b
+    + bob@example.com gains access: owner  [privilege increase]
+    + carol@example.com gains access: view (direct member)  [privilege increase]
+    + dave@example.com gains access: view (direct member)  [privilege increase]
+"
+    );
+    let md = t.clone_with_args(&["diff", "--against", "base/out", "--format", "markdown"]).expect(1, None, "");
+    assert!(
+        md.stdout.contains(
+            "\n> [!NOTE]\n> `base/out` does not exist: compared with an empty base, so everything is added.\n"
+        ),
+        "{}",
+        md.stdout
+    );
+    let json = t.clone_with_args(&["diff", "--against", "base/out", "--format", "json"]).expect(1, None, "");
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!((&v["against_missing"], &v["counts"]["files_added"]), (&serde_json::json!(true), &serde_json::json!(9)));
+}
+
+/// An added profile's quota is part of its "added" line, not a list of quota changes; so is a
+/// removed profile's.
+#[test]
+fn an_added_profiles_quota_is_on_its_added_line() {
+    let team_c =
+        "  - name: team-c\n    owner: dave\n    resourceQuotaSpec: {hard: {cpu: \"4\", requests.nvidia.com/gpu: 1}}\n";
+    let changed = format!("{BASE}{team_c}");
+    let out = scenario(BASE, &changed, &[]).expect(1, None, "");
+    assert_eq!(
+        summary(&out),
+        "kfprofiles diff against base: 1 profile added, 1 access change (1 privilege increase), 4 files changed
+
+added profiles:
+  + team-c: owner dave@example.com, 1 user; quota cpu 4, requests.nvidia.com/gpu 1
+
+access changes:
+  team-c
+    + dave@example.com gains access: owner  [privilege increase]
+"
+    );
+    let out = scenario(BASE, &changed, &["--format", "json"]).expect(1, None, "");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["quota_changes"], serde_json::json!([]));
+    assert_eq!(v["profiles_added"][0]["quota"], serde_json::json!({"cpu": "4", "requests.nvidia.com/gpu": "1"}));
+    // Removed again: the profile's line says it, not two `removed` quota lines.
+    let out = scenario(&changed, BASE, &["--format", "json"]).expect(1, None, "");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        (v["quota_changes"].clone(), v["counts"]["quota_changes"].clone()),
+        (serde_json::json!([]), serde_json::json!(0))
+    );
+}
+
+/// Applies the unified diff `diff` of one file to `old`, as `patch` would (strictly: every
+/// context and removed line must match).
+fn apply(old: &str, diff: &str) -> String {
+    let old: Vec<&str> = old.split_inclusive('\n').collect();
+    let (mut out, mut at) = (String::new(), 0);
+    for line in diff.split_inclusive('\n').skip(2) {
+        if let Some(header) = line.strip_prefix("@@ -") {
+            let range = header.split(' ').next().unwrap();
+            let (start, len) = match range.split_once(',') {
+                Some((s, l)) => (s.parse::<usize>().unwrap(), l.parse::<usize>().unwrap()),
+                None => (range.parse().unwrap(), 1),
+            };
+            let upto = if len == 0 { start } else { start - 1 };
+            assert!(upto >= at, "hunks out of order at {line}");
+            out.extend(old[at..upto].iter().copied());
+            at = upto;
+            continue;
+        }
+        let (sign, text) = line.split_at(1);
+        match sign {
+            "+" => out.push_str(text),
+            " " | "-" => {
+                assert_eq!(old[at], text, "context or removed line does not match");
+                if sign == " " {
+                    out.push_str(text);
+                }
+                at += 1;
+            }
+            _ => panic!("not a diff line: {line:?}"),
+        }
+    }
+    out.extend(old[at..].iter().copied());
+    out
+}
+
+/// Inserting a member into a sorted members.yaml adds that member's objects, whole; the
+/// following bindings are not shown "renamed". A changed object is the diff of that object only.
+#[test]
+fn the_file_diff_matches_objects_by_kind_namespace_and_name() {
+    let changed = edit("      - {user: carol}\n", "      - {user: alice}\n      - {user: carol}\n")
+        .replace("      - {user: dave}\n", "      - {user: dave, access: {notebooksAccess: true}}\n");
+    let t = scenario(BASE, &changed, &["--format", "json"]);
+    let out = t.expect(1, None, "profiles/org.yaml:20:48: warning[view-with-notebooks]: a `view` member with `notebooksAccess: true` can run code as `default-editor`, i.e. with edit rights\nkfprofiles: 1 warning\n");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let file = v["files"].as_array().unwrap().iter().find(|f| f["path"] == "team-b/members.yaml").unwrap();
+    let diff = file["diff"].as_str().unwrap();
+    let hunks: Vec<&str> = diff.lines().filter(|l| l.starts_with("@@")).collect();
+    assert_eq!(
+        hunks,
+        [
+            "@@ -2,0 +3,18 @@ RoleBinding team-b/user-alice-example-com-clusterrole-view",
+            "@@ -2,0 +21,23 @@ AuthorizationPolicy team-b/user-alice-example-com-clusterrole-view",
+            "@@ -76,6 +117,7 @@ AuthorizationPolicy team-b/user-dave-example-com-clusterrole-view",
+        ],
+        "{diff}"
+    );
+    // Nothing removed but nothing either: the new principal of dave's policy is the only change.
+    let removed: Vec<&str> = diff.lines().filter(|l| l.starts_with('-') && !l.starts_with("--- ")).collect();
+    assert!(removed.is_empty(), "{diff}");
+    assert!(diff.ends_with(
+        "         principals:\n+        - cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account\n         - cluster.local/ns/kubeflow/sa/ml-pipeline-ui\n     when:\n     - key: request.headers[kubeflow-userid]\n"
+    ), "{diff}");
+    // Still a unified diff: applied to the base file it gives the new one.
+    let base = std::fs::read_to_string(t.path("base/team-b/members.yaml")).unwrap();
+    t.clone_with_args(&["build", "--out", "new"]).run();
+    let new = std::fs::read_to_string(t.path("new/team-b/members.yaml")).unwrap();
+    assert_eq!(apply(&base, diff), new);
+}
+
+/// The Argo CD and Flux folders (`_argocd/`, `_flux/`) are the wiring that applies the tree,
+/// never profiles: not counted among added or removed profiles, and their removal is not a
+/// destructive profile removal.
+#[test]
+fn gitops_folders_are_wiring_not_profiles() {
+    let gitops = "settings:\n  argocd:\n    repoURL: https://github.com/example/profiles.git\n  flux: {}\n";
+    let with = format!("{gitops}{BASE}");
+    let t =
+        Test::new().write("profiles/org.yaml", &with).write("empty/.keep", "").args(&["diff", "--against", "empty"]);
+    let out = t.expect(1, None, "");
+    let head = summary(&out);
+    assert!(head.starts_with("kfprofiles diff against empty: 2 profiles added, 6 access changes (6 privilege increases), 2 GitOps folders changed, 13 files changed\n"), "{head}");
+    assert!(head.contains("\nadded profiles:\n  + team-a: owner alice@example.com, 3 users; quota cpu 16, memory 64Gi\n  + team-b: owner bob@example.com, 3 users\n\n"), "{head}");
+    assert!(head.ends_with(
+        "\nGitOps wiring (not profiles):
+  + _argocd: Argo CD wiring added: ApplicationSet `argocd/kfprofiles` added
+  + _flux: Flux wiring added: Kustomization `flux-system/kfprofiles` added, Kustomization `flux-system/profile-team-a` added, Kustomization `flux-system/profile-team-b` added
+"
+    ), "{head}");
+
+    // Removing `settings.argocd`: the wiring goes, no profile does.
+    let without = format!("settings:\n  flux: {{}}\n{BASE}");
+    let out = scenario(&with, &without, &[]).expect(1, None, "");
+    assert_eq!(
+        summary(&out),
+        "kfprofiles diff against base: 1 GitOps folder changed, 2 files changed
+
+GitOps wiring (not profiles):
+  - _argocd: Argo CD wiring removed: ApplicationSet `argocd/kfprofiles` removed
+
+no access changes
+"
+    );
+    let md = scenario(&with, &without, &["--format", "markdown"]).expect(1, None, "").stdout;
+    assert!(!md.contains(":warning:") && !md.contains("removed profiles"), "{md}");
+    assert!(md.contains("\n#### GitOps wiring (not profiles)\n\n- `_argocd`: Argo CD wiring removed: ApplicationSet `argocd/kfprofiles` removed\n"), "{md}");
+    let json = scenario(&with, &without, &["--format", "json"]).expect(1, None, "").stdout;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        (&v["profiles_removed"], &v["counts"]["gitops_changes"]),
+        (&serde_json::json!([]), &serde_json::json!(1))
+    );
+    assert_eq!(
+        v["gitops_changes"],
+        serde_json::json!([{"folder": "_argocd", "tool": "Argo CD", "change": "removed",
+            "objects": [{"kind": "ApplicationSet", "namespace": "argocd", "name": "kfprofiles", "change": "removed"}]}])
+    );
+}
+
+/// A base whose binding keeps its `user`/`role` annotations but binds someone else (what an
+/// override template could render): the access is read from the subjects and the roleRef, and
+/// the disagreement is shown loudly.
+#[test]
+fn access_is_read_from_subjects_not_annotations() {
+    let t = scenario(BASE, BASE, &[]);
+    let path = t.path("base/team-b/members.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let bound = "  name: kubeflow-view\nsubjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: User\n  name: carol@example.com\n";
+    assert!(text.contains(bound));
+    let rebound = bound.replace("kubeflow-view", "kubeflow-admin").replace("carol@", "eve@");
+    std::fs::write(&path, text.replacen(bound, &rebound, 1)).unwrap();
+    let out = t.expect(1, None, "");
+    assert_eq!(
+        summary(&out),
+        "kfprofiles diff against base: 2 annotation mismatches, 2 access changes (1 privilege increase), 1 file changed
+
+annotations disagree with what the objects grant (access is read from subjects, roleRefs and conditions):
+  ! base team-b: RoleBinding `user-carol-example-com-clusterrole-view`: its annotations name user `carol@example.com`, its subjects are User `eve@example.com`
+  ! base team-b: RoleBinding `user-carol-example-com-clusterrole-view`: its `role` annotation says `view`, its roleRef is ClusterRole `kubeflow-admin`
+
+access changes:
+  team-b
+    + carol@example.com gains access: view (direct member)  [privilege increase]
+    - eve@example.com loses access (was admin)
+"
+    );
+    let json = t.clone_with_args(&["diff", "--against", "base", "--format", "json"]).expect(1, None, "");
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["counts"]["annotation_mismatches"], 2);
+    assert_eq!(
+        v["annotation_mismatches"][0],
+        serde_json::json!({"profile": "team-b", "side": "base",
+            "message": "RoleBinding `user-carol-example-com-clusterrole-view`: its annotations name user `carol@example.com`, its subjects are User `eve@example.com`"})
+    );
+    let md = t.clone_with_args(&["diff", "--against", "base", "--format", "markdown"]).expect(1, None, "");
+    assert!(
+        md.stdout.contains("\n\n> [!CAUTION]\n> annotations disagree with what the objects grant"),
+        "{}",
+        md.stdout
+    );
+}
+
+/// No false alarm: every golden case, compared with nothing, has annotations that agree with
+/// its subjects, roleRefs and conditions (IdP groups in a groups header included).
+#[test]
+fn golden_cases_have_no_annotation_mismatch() {
+    let empty = tempfile::tempdir().unwrap();
+    let mut cases: Vec<_> = std::fs::read_dir(repo().join("tests/cases")).unwrap().map(|e| e.unwrap().path()).collect();
+    cases.sort();
+    for case in cases {
+        let against = empty.path().display().to_string();
+        let out = run_in(&case, &["diff".into(), "--against".into(), against, "--format".into(), "json".into()]);
+        assert_eq!(out.status, 1, "{}: {}", case.display(), out.stderr);
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        assert_eq!(v["annotation_mismatches"], serde_json::json!([]), "{}", case.display());
+    }
+}
+
+/// A member policy without its identity condition admits everyone its principals pass on:
+/// flagged, although its annotations still name one user.
+#[test]
+fn a_policy_without_an_identity_condition_is_flagged() {
+    let t = scenario(BASE, BASE, &["--format", "json"]);
+    let path = t.path("base/team-b/members.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let when = "    when:\n    - key: request.headers[kubeflow-userid]\n      values:\n      - dave@example.com\n";
+    assert!(text.contains(when));
+    std::fs::write(&path, text.replacen(when, "", 1)).unwrap();
+    let out = t.expect(1, None, "");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        v["annotation_mismatches"],
+        serde_json::json!([{"profile": "team-b", "side": "base",
+            "message": "AuthorizationPolicy `user-dave-example-com-clusterrole-view`: its annotations name user `dave@example.com`, it has no identity condition, so it admits everyone its principals pass on"}])
+    );
+}
+
+/// A user who gains access through a diamond of groups: every way is given.
+#[test]
+fn a_gain_through_a_diamond_gives_every_path() {
+    let base = "users:
+  - {id: alice, email: alice@example.com}
+  - {id: carol, email: carol@example.com}
+groups:
+  - {id: ml, groups: [fraud, recsys]}
+  - {id: fraud, groups: [store]}
+  - {id: recsys, groups: [store]}
+  - {id: store, users: [carol]}
+profiles:
+  - name: team
+    owner: alice
+    members:
+      - {group: ml}
+";
+    let changed = base
+        .replace("users: [carol]}", "users: [carol, bob]}")
+        .replace("  - {id: carol,", "  - {id: bob, email: bob@example.com}\n  - {id: carol,");
+    let out = scenario(base, &changed, &[]).expect(1, None, "");
+    assert!(
+        out.stdout.contains("    + bob@example.com gains access: view (group ml via fraud via store; group ml via recsys via store)  [privilege increase]\n"),
+        "{}",
+        summary(&out)
+    );
 }
