@@ -847,7 +847,7 @@ profiles:
   |
   = help: write the group exactly as the identity provider puts it in the groups claim; its objects are named `group-<claim>-clusterrole-<role>`, every run of characters other than letters and digits replaced by `-`
 
-error[invalid-group-claim]: claim `*` of group `everyone` cannot be used: it starts or ends with `*`, which Istio reads as a wildcard
+error[invalid-group-claim]: claim `*` of group `everyone` cannot be used: it contains `*`, which Istio reads as a wildcard
  --> profiles/p.yaml:7:27
   |
 7 |   - {id: everyone, claim: "*"}
