@@ -93,6 +93,21 @@ pub fn unwritable_char(s: &str) -> Option<char> {
     s.chars().find(|&c| matches!(c, '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}'))
 }
 
+/// Whether an annotation key would be read by YAML as something other than a string (a
+/// boolean, null, number or date): kustomize loses the quotes of such a key and then fails
+/// (`json: unsupported type`). Conservative: every YAML 1.1 boolean or null word in any case,
+/// and every key made of digits, signs, dots, colons, `_` and the letters of hex numbers,
+/// exponents and timestamps that starts with a digit, sign or dot. A key with a `prefix/` is
+/// always a string.
+pub fn is_yaml_non_string_key(key: &str) -> bool {
+    const WORDS: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"];
+    if WORDS.iter().any(|w| w.eq_ignore_ascii_case(key)) {
+        return true;
+    }
+    key.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c))
+        && key.chars().all(|c| c.is_ascii_hexdigit() || "_.:+-xXoOeEtTzZ".contains(c))
+}
+
 /// A JWT claim name as Istio's `request.auth.claims[NAME]` takes it.
 pub fn is_claim_name(s: &str) -> bool {
     !s.is_empty() && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '[' || c == ']')
@@ -419,6 +434,40 @@ mod tests {
         assert!(group_claim_problem("cn=ml,ou=groups", true).is_some());
         assert!(is_claim_name("groups") && is_claim_name("cognito:groups"));
         assert!(!is_claim_name("") && !is_claim_name("a b") && !is_claim_name("a]"));
+    }
+
+    #[test]
+    fn system_names_unwritable_characters_and_yaml_keys() {
+        for s in ["system:masters", "System:Authenticated", " system:nodes"] {
+            assert!(is_system_name(s), "{s}");
+        }
+        for s in ["systems:x", "my-system:x", "system", ""] {
+            assert!(!is_system_name(s), "{s}");
+        }
+        assert_eq!(unwritable_char("a\u{7f}b"), Some('\u{7f}'));
+        assert_eq!(unwritable_char("x\u{2028}"), Some('\u{2028}'));
+        assert_eq!(unwritable_char("tab\t, nul\0, escape\u{1b}, é, \u{feff}"), None);
+        for k in ["false", "Yes", "null", "123", "0x1F", "1e3", "1_000", "2024-01-01", "1:30"] {
+            assert!(is_yaml_non_string_key(k), "{k}");
+        }
+        for k in ["note", "example.com/false", "1password", "a1"] {
+            assert!(!is_yaml_non_string_key(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn resource_names_and_ranges() {
+        assert_eq!(resource_name_problem("requests.nvidia.com/gpu", ResourceKind::Quota), None);
+        assert_eq!(resource_name_problem("hugepages-2Mi", ResourceKind::Container), None);
+        assert!(resource_name_problem("gpu", ResourceKind::Quota).is_some());
+        assert!(resource_name_problem("requests.nvidia.com/gpu", ResourceKind::Container).is_some());
+        assert!(resource_name_problem("cpu", ResourceKind::Storage).is_some());
+        assert_eq!(quantity_range_problem("cpu", "500m"), None);
+        assert!(quantity_range_problem("pods", "1.5").is_some());
+        assert!(quantity_range_problem("nvidia.com/gpu", "0.5").is_some());
+        assert!(quantity_range_problem("memory", "-1").is_some());
+        assert!(quantity_range_problem("memory", "9Ei").is_some());
+        assert_eq!(quantity_range_problem("memory", "7Ei"), None);
     }
 
     #[test]

@@ -719,6 +719,14 @@ impl Validator<'_> {
                         )
                         .at(self.key(file, &kpath)),
                     );
+                } else if k8s::is_yaml_non_string_key(k) {
+                    let d = Diagnostic::error(
+                        "invalid-annotation",
+                        format!("annotation key `{k}` reads as a boolean, null or number in YAML, which kustomize cannot carry"),
+                    )
+                    .at(self.key(file, &kpath))
+                    .help(format!("kustomize drops the quotes of such a key and fails; give it a prefix, e.g. `example.com/{k}`"));
+                    self.out.push(d);
                 } else if self.settings.protect_namespaces && PROTECTION_ANNOTATIONS.iter().any(|(key, _)| key == k) {
                     let d = Diagnostic::error(
                         "reserved-annotation",

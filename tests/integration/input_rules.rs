@@ -313,3 +313,16 @@ kfprofiles: 8 errors
     assert_eq!(out.status, 2);
     assert!(out.stderr.contains("profiles/p.yaml:4:61: error[unknown-value]: unknown value `Node`"), "{}", out.stderr);
 }
+
+#[test]
+fn an_annotation_key_that_yaml_reads_as_a_boolean_or_number_is_refused() {
+    // kustomize drops the quotes of such a key and fails (`json: unsupported type`).
+    build(
+        &format!("{OWNER}profiles:\n  - name: team\n    owner: alice\n    annotations: {{\"false\": x, \"123\": y, example.com/false: z}}\n"),
+        2,
+        "profiles/p.yaml:6:19: error[invalid-annotation]: annotation key `false` reads as a boolean, null or number in YAML, which kustomize cannot carry
+profiles/p.yaml:6:31: error[invalid-annotation]: annotation key `123` reads as a boolean, null or number in YAML, which kustomize cannot carry
+kfprofiles: 2 errors
+",
+    );
+}
