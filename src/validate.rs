@@ -1157,6 +1157,25 @@ impl Validator<'_> {
                     }
                 }
             }
+            // Extended resources and huge pages cannot be overcommitted: a container's limit is
+            // its request (apimachinery `IsOvercommitAllowed`).
+            for (k, q) in &item.default {
+                let overcommit = !(k.starts_with("hugepages-") || (k.contains('/') && !k.contains("kubernetes.io/")));
+                match item.default_request.get(k) {
+                    Some(r) if !overcommit && k8s::quantity_value(&q.0) != k8s::quantity_value(&r.0) => {
+                        let d = Diagnostic::error(
+                            "invalid-limit-range",
+                            format!("`default` `{}` and `defaultRequest` `{}` of `{k}` differ", q.0, r.0),
+                        )
+                        .at(self.value(file, &ipath.key("defaultRequest").key(k)))
+                        .help(format!(
+                            "`{k}` cannot be overcommitted: its limit and request are one value; make them equal"
+                        ));
+                        self.out.push(d);
+                    }
+                    _ => {}
+                }
+            }
             for (k, q) in &item.max_limit_request_ratio {
                 if k8s::quantity_value(&q.0).is_some_and(|r| r < 1.0) {
                     let d = Diagnostic::error(

@@ -326,3 +326,24 @@ kfprofiles: 2 errors
 ",
     );
 }
+
+#[test]
+fn an_extended_resource_cannot_be_overcommitted_in_a_limit_range() {
+    build(
+        r#"users:
+  - {id: alice, email: alice@example.com}
+profiles:
+  - name: team
+    owner: alice
+    limitRange:
+      limits:
+        - type: Container
+          default: {nvidia.com/gpu: "2", cpu: "2"}
+          defaultRequest: {nvidia.com/gpu: "1", cpu: "1"}
+"#,
+        2,
+        "profiles/p.yaml:10:44: error[invalid-limit-range]: `default` `2` and `defaultRequest` `1` of `nvidia.com/gpu` differ
+kfprofiles: 1 error
+",
+    );
+}

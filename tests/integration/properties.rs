@@ -847,7 +847,15 @@ fn accepted_builds_pass_kustomize_and_read_back_as_meant() {
     let mut cases: Vec<_> = std::fs::read_dir(repo().join("tests/cases")).unwrap().map(|e| e.unwrap().path()).collect();
     cases.sort();
     seeds.extend(cases.iter().map(|c| profile_files(&c.join("profiles"))));
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    // A fixed seed; `KFPROFILES_PROPERTY_SEED=N` explores another sequence.
+    let mut runner = match std::env::var("KFPROFILES_PROPERTY_SEED").ok().and_then(|s| s.parse::<u64>().ok()) {
+        Some(seed) => {
+            use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
+            let bytes: Vec<u8> = (0..4).flat_map(|i| (seed.wrapping_add(i)).to_le_bytes()).collect();
+            TestRunner::new_with_rng(ProptestConfig::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
+        }
+        None => proptest::test_runner::TestRunner::deterministic(),
+    };
     let (mut runs, mut accepted) = (0, 0);
     while Instant::now() < deadline {
         let mut files = match draw(&mut runner, 0..seeds.len() + 2) {
