@@ -508,9 +508,11 @@ fn plain_non_strings(text: &str) -> Vec<(String, &'static str)> {
     found
 }
 
-/// The type YAML 1.1's resolver gives a plain scalar, when it is not a string: the regular
-/// expressions of the YAML 1.1 type repository (bool, null, int, float, timestamp, merge,
-/// value), and go-yaml v2's looser float (`1e3`).
+/// The type kubectl's YAML 1.1 reader (go-yaml v2's `resolve`, behind sigs.k8s.io/yaml) gives a
+/// plain scalar, when it is not a string: its boolean, null, infinity, NaN and merge words; with
+/// `_` removed, an integer in Go's base-0 syntax (`12`, `0x1F`, `0755`, `0o17`, `0b101`) or a
+/// float (`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`); a timestamp (`YYYY-M-D`,
+/// optionally with a time).
 fn yaml_1_1_type(s: &str) -> Option<&'static str> {
     const BOOLS: &[&str] = &[
         "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
@@ -522,61 +524,50 @@ fn yaml_1_1_type(s: &str) -> Option<&'static str> {
     if matches!(s, "" | "~" | "null" | "Null" | "NULL") {
         return Some("null");
     }
-    if matches!(s, "<<" | "=") {
-        return Some("merge key or value key");
+    if s == "<<" {
+        return Some("merge key");
     }
-    let all = |t: &str, f: fn(char) -> bool| !t.is_empty() && t.chars().all(f);
-    let digit_ = |c: char| c.is_ascii_digit() || c == '_';
     let body = s.strip_prefix(['-', '+']).unwrap_or(s);
-    let sexagesimal = |t: &str| {
-        let mut parts = t.split(':');
-        parts.next().is_some_and(|h| all(h, digit_))
-            && parts.clone().count() > 0
-            && parts.all(|p| !p.is_empty() && p.len() <= 2 && all(p, |c| c.is_ascii_digit()))
-    };
-    let int = body.strip_prefix("0b").is_some_and(|b| all(b, |c| matches!(c, '0' | '1' | '_')))
-        || body.strip_prefix("0x").is_some_and(|h| all(h, |c| c.is_ascii_hexdigit() || c == '_'))
-        || all(body, digit_) && body.starts_with(|c: char| c.is_ascii_digit())
-        || sexagesimal(body);
-    if int {
+    if matches!(body, ".inf" | ".Inf" | ".INF") || matches!(s, ".nan" | ".NaN" | ".NAN") {
         return Some("number");
     }
-    let lower = body.to_ascii_lowercase();
-    if lower == ".inf" || lower == ".nan" {
-        return Some("number");
+    if !s.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c)) {
+        return None;
     }
-    // [0-9][0-9_]*)?\.[0-9.]*([eE][-+][0-9]+)?, and go-yaml's [0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?
-    let (mantissa, exponent) = match body.find(['e', 'E']) {
-        Some(i) => (&body[..i], Some(&body[i + 1..])),
-        None => (body, None),
+    let plain = body.replace('_', "");
+    let digits = |t: &str, radix: u32| !t.is_empty() && t.chars().all(|c| c.is_digit(radix));
+    let int = match plain.get(..2) {
+        Some("0x" | "0X") => digits(&plain[2..], 16),
+        Some("0o" | "0O") => digits(&plain[2..], 8),
+        Some("0b" | "0B") => digits(&plain[2..], 2),
+        _ if plain.len() > 1 && plain.starts_with('0') => digits(&plain[1..], 8),
+        _ => digits(&plain, 10),
     };
-    let exponent_ok = exponent.is_none_or(|e| all(e.strip_prefix(['-', '+']).unwrap_or(e), |c| c.is_ascii_digit()));
+    let (mantissa, exponent) = match plain.find(['e', 'E']) {
+        Some(i) => (&plain[..i], Some(&plain[i + 1..])),
+        None => (plain.as_str(), None),
+    };
     let mantissa_ok = match mantissa.split_once('.') {
-        Some((int, frac)) => {
-            (int.is_empty() || all(int, digit_)) && frac.chars().all(|c| c.is_ascii_digit() || c == '.')
-        }
-        None => exponent.is_some() && all(mantissa, |c| c.is_ascii_digit()),
+        Some(("", frac)) => digits(frac, 10),
+        Some((int, frac)) => digits(int, 10) && (frac.is_empty() || digits(frac, 10)),
+        None => digits(mantissa, 10),
     };
-    if mantissa_ok && exponent_ok && (mantissa.contains(|c: char| c.is_ascii_digit()) || mantissa.len() > 1) {
+    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e), 10));
+    if int || (mantissa_ok && exponent_ok) {
         return Some("number");
     }
-    if let Some((int, _)) = body.split_once(':') {
-        if all(int, digit_) && sexagesimal(body.split('.').next().unwrap_or(body)) {
-            return Some("number");
-        }
-    }
-    // Timestamps: YYYY-M-D, optionally followed by a time.
+    // Timestamps: YYYY-M-D, alone or followed by `T`, `t` or a space and a time.
     let b = s.as_bytes();
     if b.len() >= 8 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' {
-        let rest = &s[5..];
-        let mut parts = rest.splitn(3, '-');
-        let (m, d) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-        let d = d.split(['T', 't', ' ', '\t']).next().unwrap_or("");
-        if (1..=2).contains(&m.len())
-            && all(m, |c| c.is_ascii_digit())
-            && (1..=2).contains(&d.len())
-            && all(d, |c| c.is_ascii_digit())
-        {
+        let (date, time) = match s.find(['T', 't', ' ']) {
+            Some(i) => (&s[5..i], Some(&s[i + 1..])),
+            None => (&s[5..], None),
+        };
+        let ymd = date.split_once('-').is_some_and(|(m, d)| {
+            (1..=2).contains(&m.len()) && digits(m, 10) && (1..=2).contains(&d.len()) && digits(d, 10)
+        });
+        let time_ok = time.is_none_or(|t| t.contains(':') && t.starts_with(|c: char| c.is_ascii_digit()));
+        if ymd && time_ok {
             return Some("timestamp");
         }
     }
@@ -585,7 +576,7 @@ fn yaml_1_1_type(s: &str) -> Option<&'static str> {
 
 #[test]
 fn the_yaml_1_1_resolver_knows_its_types() {
-    for s in [
+    let non_strings = [
         "yes",
         "Off",
         "~",
@@ -593,26 +584,29 @@ fn the_yaml_1_1_resolver_knows_its_types() {
         "12",
         "-0x1F",
         "0755",
+        "08",
         "0b101",
         "1_000",
-        "1:30",
         "1.5",
         ".5",
+        "1.",
         "1e3",
         "1E-2",
         "-.inf",
         ".NaN",
         "2024-01-01",
         "2001-12-14t21:59:43.10-05:00",
+        "2024-1-2 10:00:00",
         "<<",
-    ] {
+    ];
+    for s in non_strings {
         assert!(yaml_1_1_type(s).is_some(), "{s}");
     }
-    for s in [
+    let strings = [
         "0sxh-u4Mw+X.n0@example.com",
         "64Gi",
         "500m",
-        "1.2.3.4x",
+        "1.2.3",
         "a1",
         "e3",
         ".",
@@ -622,7 +616,12 @@ fn the_yaml_1_1_resolver_knows_its_types() {
         "user-1",
         "2024-01",
         "x:1",
-    ] {
+        "=",
+        "1:30",
+        "0x",
+        "2024-01-01x",
+    ];
+    for s in strings {
         assert_eq!(yaml_1_1_type(s), None, "{s}");
     }
 }
