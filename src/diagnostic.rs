@@ -274,6 +274,48 @@ pub const CODES: &[Code] = &[
         meaning: "`idpGroups.claim` or `idpGroups.header` is not usable",
     },
     Code {
+        code: "istio-wildcard",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a `*` in a value that reaches an AuthorizationPolicy's values or principals",
+    },
+    Code {
+        code: "system-subject",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a `system:` user or group would become an RBAC subject",
+    },
+    Code {
+        code: "name-too-long",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a generated object name would exceed its Kubernetes limit",
+    },
+    Code {
+        code: "unwritable-character",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a character kustomize cannot write back unchanged",
+    },
+    Code {
+        code: "invalid-scope",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a quota scope or scope selector the API server refuses",
+    },
+    Code {
+        code: "invalid-limit-range",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a LimitRange the API server refuses",
+    },
+    Code {
+        code: "invalid-reserved-namespace",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a `reservedNamespaces` entry that is not a namespace name",
+    },
+    Code {
         code: "invalid-gitops-setting",
         severity: Severity::Error,
         allowable: false,
@@ -400,6 +442,12 @@ pub const CODES: &[Code] = &[
         severity: Severity::Warning,
         allowable: true,
         meaning: "a profile without quota while the defaults give one",
+    },
+    Code {
+        code: "weakened-isolation",
+        severity: Severity::Warning,
+        allowable: true,
+        meaning: "the Istio sidecar is removed or disabled, or Pod Security relaxed",
     },
     Code {
         code: "custom-identity-header",

@@ -45,14 +45,18 @@ pub fn group_claim_problem(claim: &str, header_mode: bool) -> Option<String> {
     if claim.trim().is_empty() {
         return Some("it is empty".into());
     }
-    if claim.chars().any(char::is_control) {
+    if claim.chars().any(char::is_control) || unwritable_char(claim).is_some() {
         return Some("it contains a control character".into());
+    }
+    if is_system_name(claim) {
+        return Some("`system:` names Kubernetes' own groups".into());
     }
     // Istio reads a leading or trailing `*` in a condition value as a suffix, prefix or presence
     // match (istio/istio `pilot/pkg/security/authz/matcher/string.go`): `*` alone would admit
-    // every authenticated user.
-    if claim.starts_with('*') || claim.ends_with('*') {
-        return Some("it starts or ends with `*`, which Istio reads as a wildcard".into());
+    // every authenticated user. One inside the value is refused too: no group needs it, and a
+    // later edit would turn it into a wildcard.
+    if claim.contains('*') {
+        return Some("it contains `*`, which Istio reads as a wildcard".into());
     }
     if header_mode && claim.contains(',') {
         return Some("it contains `,`, which separates the groups in the groups header".into());
@@ -71,6 +75,37 @@ pub fn group_claim_problem(claim: &str, header_mode: bool) -> Option<String> {
         ));
     }
     None
+}
+
+/// Whether `name` is in Kubernetes' reserved `system:` namespace of users and groups
+/// (`system:authenticated`, `system:serviceaccounts`, `system:masters`, `system:node:…`): bound
+/// as an RBAC subject, it names identities Kubernetes itself vouches for, never one person or
+/// team. Compared without case and leading spaces, so no spelling of it slips through.
+pub fn is_system_name(name: &str) -> bool {
+    name.trim_start().get(..7).is_some_and(|p| p.eq_ignore_ascii_case("system:"))
+}
+
+/// The first character of `s` that kustomize cannot carry through: its YAML reader refuses
+/// U+007F, the C1 controls but U+0085, U+FFFE and U+FFFF ("control characters are not
+/// allowed"), and it writes NEL (U+0085) and the Unicode line and paragraph separators (U+2028,
+/// U+2029) so that they come back as line breaks.
+pub fn unwritable_char(s: &str) -> Option<char> {
+    s.chars().find(|&c| matches!(c, '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{fffe}' | '\u{ffff}'))
+}
+
+/// Whether an annotation key would be read by YAML as something other than a string (a
+/// boolean, null, number or date): kustomize loses the quotes of such a key and then fails
+/// (`json: unsupported type`). Conservative: every YAML 1.1 boolean or null word in any case,
+/// and every key made of digits, signs, dots, colons, `_` and the letters of hex numbers,
+/// exponents and timestamps that starts with a digit, sign or dot. A key with a `prefix/` is
+/// always a string.
+pub fn is_yaml_non_string_key(key: &str) -> bool {
+    const WORDS: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"];
+    if WORDS.iter().any(|w| w.eq_ignore_ascii_case(key)) {
+        return true;
+    }
+    key.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c))
+        && key.chars().all(|c| c.is_ascii_hexdigit() || "_.:+-xXoOeEtTzZ".contains(c))
 }
 
 /// A JWT claim name as Istio's `request.auth.claims[NAME]` takes it.
@@ -150,6 +185,108 @@ pub fn is_quantity(s: &str) -> bool {
             None => false,
         },
     }
+}
+
+/// Resource names a ResourceQuota's `hard` may use without a `domain/` prefix
+/// (apimachinery `standardQuotaResources`; `hugepages-<size>` and `requests.hugepages-<size>` too).
+pub const STANDARD_QUOTA_RESOURCES: &[&str] = &[
+    "cpu",
+    "memory",
+    "ephemeral-storage",
+    "requests.cpu",
+    "requests.memory",
+    "requests.storage",
+    "requests.ephemeral-storage",
+    "limits.cpu",
+    "limits.memory",
+    "limits.ephemeral-storage",
+    "pods",
+    "resourcequotas",
+    "services",
+    "replicationcontrollers",
+    "secrets",
+    "persistentvolumeclaims",
+    "configmaps",
+    "services.nodeports",
+    "services.loadbalancers",
+];
+
+/// Resources counted in whole units: a quantity for them must be an integer
+/// (apimachinery `IsIntegerResourceName`).
+pub const INTEGER_RESOURCES: &[&str] = &[
+    "pods",
+    "services",
+    "replicationcontrollers",
+    "resourcequotas",
+    "secrets",
+    "configmaps",
+    "persistentvolumeclaims",
+    "services.nodeports",
+    "services.loadbalancers",
+];
+
+/// Why `name` cannot be a resource name of the given kind, if it cannot, after the key syntax
+/// (`label_key_problem`) passed: the API server's `validateResourceQuotaResourceName`,
+/// `validateContainerResourceName` (LimitRange `Pod` and `Container`) and `validateResourceName`
+/// (LimitRange `PersistentVolumeClaim`).
+pub fn resource_name_problem(name: &str, kind: ResourceKind) -> Option<String> {
+    let hugepages = |n: &str| n.strip_prefix("hugepages-").is_some_and(|size| !size.is_empty());
+    if name.contains('/') {
+        // Extended resources of containers: not `kubernetes.io/…` (native) and not `requests.…`.
+        let native = name.contains("kubernetes.io/");
+        if kind == ResourceKind::Container && !native && name.starts_with("requests.") {
+            return Some("an extended resource of a container is named without `requests.`".into());
+        }
+        return None;
+    }
+    let ok = match kind {
+        ResourceKind::Quota => {
+            STANDARD_QUOTA_RESOURCES.contains(&name)
+                || hugepages(name)
+                || name.strip_prefix("requests.").is_some_and(hugepages)
+        }
+        ResourceKind::Container => matches!(name, "cpu" | "memory" | "ephemeral-storage") || hugepages(name),
+        ResourceKind::Storage => matches!(name, "storage" | "requests.storage"),
+    };
+    if ok {
+        return None;
+    }
+    Some(match kind {
+        ResourceKind::Quota => "without a `domain/` prefix, a quota resource must be one of Kubernetes' own (`cpu`, `memory`, `requests.storage`, `pods`, `persistentvolumeclaims`, `hugepages-2Mi`, …); count other objects as `count/<resource>.<group>`".into(),
+        ResourceKind::Container => "without a `domain/` prefix, a container resource must be `cpu`, `memory`, `ephemeral-storage` or `hugepages-<size>`".into(),
+        ResourceKind::Storage => "a `PersistentVolumeClaim` limit applies to `storage`".into(),
+    })
+}
+
+/// Which resource names a map of quantities takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceKind {
+    /// A ResourceQuota's `hard`.
+    Quota,
+    /// A LimitRange item of type `Pod` or `Container`.
+    Container,
+    /// A LimitRange item of type `PersistentVolumeClaim`.
+    Storage,
+}
+
+/// Why the API server would refuse `value` as the quantity of resource `name` or store another
+/// value than written, if it would: negative, fractional for a resource counted in whole units,
+/// or beyond the largest quantity (2^63-1, silently capped).
+pub fn quantity_range_problem(name: &str, value: &str) -> Option<String> {
+    let v = quantity_value(value)?;
+    if v < 0.0 {
+        return Some("it is negative".into());
+    }
+    if v >= 9.223_372_036_854_775e18 {
+        return Some(
+            "it is larger than Kubernetes' largest quantity (2^63-1), to which the API server would cap it".into(),
+        );
+    }
+    let extended = name.contains('/') && !name.contains("kubernetes.io/") && !name.starts_with("requests.");
+    if (INTEGER_RESOURCES.contains(&name) || extended) && v.fract() != 0.0 {
+        return Some(format!("`{name}` is counted in whole units"));
+    }
+    None
 }
 
 /// The value of a quantity `is_quantity` accepts, as a float, to tell a raised quota from a
@@ -247,7 +384,21 @@ pub const RESERVED_NAMESPACES: &[&str] = &[
     "oauth2-proxy",
     "argocd",
     "flux-system",
+    "gatekeeper-system",
+    "kyverno",
+    "ingress-nginx",
+    "kubernetes-dashboard",
+    "local-path-storage",
+    "monitoring",
+    "calico-system",
+    "tigera-operator",
+    "metallb-system",
+    "longhorn-system",
+    "kserve",
 ];
+
+/// Pod Security Admission levels, from the most permissive (`privileged`) to the strictest.
+pub const POD_SECURITY_LEVELS: &[&str] = &["privileged", "baseline", "restricted"];
 
 #[cfg(test)]
 mod tests {
@@ -285,6 +436,40 @@ mod tests {
         assert!(group_claim_problem("cn=ml,ou=groups", true).is_some());
         assert!(is_claim_name("groups") && is_claim_name("cognito:groups"));
         assert!(!is_claim_name("") && !is_claim_name("a b") && !is_claim_name("a]"));
+    }
+
+    #[test]
+    fn system_names_unwritable_characters_and_yaml_keys() {
+        for s in ["system:masters", "System:Authenticated", " system:nodes"] {
+            assert!(is_system_name(s), "{s}");
+        }
+        for s in ["systems:x", "my-system:x", "system", ""] {
+            assert!(!is_system_name(s), "{s}");
+        }
+        assert_eq!(unwritable_char("a\u{7f}b"), Some('\u{7f}'));
+        assert_eq!(unwritable_char("x\u{2028}"), Some('\u{2028}'));
+        assert_eq!(unwritable_char("tab\t, nul\0, escape\u{1b}, é, \u{feff}"), None);
+        for k in ["false", "Yes", "null", "123", "0x1F", "1e3", "1_000", "2024-01-01", "1:30"] {
+            assert!(is_yaml_non_string_key(k), "{k}");
+        }
+        for k in ["note", "example.com/false", "1password", "a1"] {
+            assert!(!is_yaml_non_string_key(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn resource_names_and_ranges() {
+        assert_eq!(resource_name_problem("requests.nvidia.com/gpu", ResourceKind::Quota), None);
+        assert_eq!(resource_name_problem("hugepages-2Mi", ResourceKind::Container), None);
+        assert!(resource_name_problem("gpu", ResourceKind::Quota).is_some());
+        assert!(resource_name_problem("requests.nvidia.com/gpu", ResourceKind::Container).is_some());
+        assert!(resource_name_problem("cpu", ResourceKind::Storage).is_some());
+        assert_eq!(quantity_range_problem("cpu", "500m"), None);
+        assert!(quantity_range_problem("pods", "1.5").is_some());
+        assert!(quantity_range_problem("nvidia.com/gpu", "0.5").is_some());
+        assert!(quantity_range_problem("memory", "-1").is_some());
+        assert!(quantity_range_problem("memory", "9Ei").is_some());
+        assert_eq!(quantity_range_problem("memory", "7Ei"), None);
     }
 
     #[test]

@@ -386,7 +386,7 @@ pub struct ResourceQuotaSpec {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub hard: BTreeMap<String, Quantity>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub scopes: Vec<String>,
+    pub scopes: Vec<QuotaScope>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope_selector: Option<ScopeSelector>,
 }
@@ -407,10 +407,57 @@ pub struct ScopeSelector {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ScopedResourceSelectorRequirement {
-    pub scope_name: String,
-    pub operator: String,
+    pub scope_name: QuotaScope,
+    pub operator: ScopeOperator,
+    /// Required for `In` and `NotIn`, forbidden for `Exists` and `DoesNotExist`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<String>,
+}
+
+/// A ResourceQuota scope, as the API server knows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub enum QuotaScope {
+    Terminating,
+    NotTerminating,
+    BestEffort,
+    NotBestEffort,
+    PriorityClass,
+    CrossNamespacePodAffinity,
+    VolumeAttributesClass,
+}
+
+impl QuotaScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuotaScope::Terminating => "Terminating",
+            QuotaScope::NotTerminating => "NotTerminating",
+            QuotaScope::BestEffort => "BestEffort",
+            QuotaScope::NotBestEffort => "NotBestEffort",
+            QuotaScope::PriorityClass => "PriorityClass",
+            QuotaScope::CrossNamespacePodAffinity => "CrossNamespacePodAffinity",
+            QuotaScope::VolumeAttributesClass => "VolumeAttributesClass",
+        }
+    }
+}
+
+/// The operator of a quota scope selector expression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ScopeOperator {
+    In,
+    NotIn,
+    Exists,
+    DoesNotExist,
+}
+
+impl ScopeOperator {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScopeOperator::In => "In",
+            ScopeOperator::NotIn => "NotIn",
+            ScopeOperator::Exists => "Exists",
+            ScopeOperator::DoesNotExist => "DoesNotExist",
+        }
+    }
 }
 
 /// A Kubernetes LimitRangeSpec.
@@ -431,7 +478,7 @@ impl LimitRangeSpec {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LimitRangeItem {
     #[serde(rename = "type")]
-    pub type_: String,
+    pub type_: LimitType,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub default: BTreeMap<String, Quantity>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -442,6 +489,14 @@ pub struct LimitRangeItem {
     pub min: BTreeMap<String, Quantity>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub max_limit_request_ratio: BTreeMap<String, Quantity>,
+}
+
+/// What a LimitRange item limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum LimitType {
+    Pod,
+    Container,
+    PersistentVolumeClaim,
 }
 
 /// A Kubernetes resource quantity (`16`, `500m`, `64Gi`), kept as written. Numbers are accepted

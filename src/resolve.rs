@@ -32,7 +32,7 @@ const KUBEFLOW_NAMESPACE_LABELS: &[(&str, &str)] = &[
 ];
 
 /// Annotations that keep Argo CD and Flux from pruning or deleting a profile namespace.
-const PROTECTION_ANNOTATIONS: &[(&str, &str)] = &[
+pub const PROTECTION_ANNOTATIONS: &[(&str, &str)] = &[
     ("argocd.argoproj.io/sync-options", "Delete=false,Prune=false"),
     ("kustomize.toolkit.fluxcd.io/prune", "disabled"),
 ];

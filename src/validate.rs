@@ -4,13 +4,16 @@
 //! (errors and warnings of INPUT.md). Checks that need the expanded groups (colliding object
 //! names) live in `resolve`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::k8s;
 use crate::load::{Input, Item};
 use crate::model::{IdpGroupsMode, LimitRangeSpec, Plugin, ResourceQuotaSpec, Role, Settings};
-use crate::resolve::{normalise_email, MANAGED_BY};
+use crate::resolve::{normalise_email, MANAGED_BY, PROTECTION_ANNOTATIONS};
+
+/// The namespace label that turns on Istio's sidecar injection.
+const ISTIO_INJECTION: &str = "istio-injection";
 use crate::span::{FileId, Path};
 
 /// Kubernetes' limit on the total size of an object's annotations (apimachinery `TotalAnnotationSizeLimitB`).
@@ -149,14 +152,31 @@ impl Validator<'_> {
             ("kfpUiPrincipal", &s.istio.kfp_ui_principal),
             ("notebookControllerPrincipal", &s.istio.notebook_controller_principal),
         ] {
-            if value.trim().is_empty() || value.chars().any(char::is_whitespace) {
+            let span = self.value(file, &istio.key(key));
+            if value.trim().is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 let d = Diagnostic::error(
                     "invalid-principal",
                     format!("`istio.{key}` must be a SPIFFE principal such as `cluster.local/ns/NAMESPACE/sa/ACCOUNT`"),
                 )
-                .at(self.value(file, &istio.key(key)));
+                .at(span);
                 self.out.push(d);
+            } else if value.contains('*') {
+                self.out.push(Self::wildcard(format!("`istio.{key}` `{value}` contains `*`")).at(span));
+            } else {
+                self.unwritable(span, &format!("`istio.{key}`"), value);
             }
+        }
+        let prefix_span = self.value(file, &path.key("userIdPrefix"));
+        if s.user_id_prefix.contains('*') {
+            self.out
+                .push(Self::wildcard(format!("`userIdPrefix` `{}` contains `*`", s.user_id_prefix)).at(prefix_span));
+        } else if s.user_id_prefix.chars().any(char::is_control) {
+            let d = Diagnostic::error("invalid-header", "`userIdPrefix` contains a control character")
+                .at(prefix_span)
+                .help("the prefix is part of the user-id header's value, which cannot hold control characters");
+            self.out.push(d);
+        } else {
+            self.unwritable(prefix_span, "`userIdPrefix`", &s.user_id_prefix);
         }
         let idp = path.key("idpGroups");
         if !k8s::is_header_name(&s.idp_groups.header) {
@@ -181,6 +201,18 @@ impl Validator<'_> {
             self.out.push(d);
         }
         self.labels(file, &path.key("namespaceLabels"), s.namespace_labels.iter(), "settings.namespaceLabels");
+        self.isolation_labels(file, &path.key("namespaceLabels"), &s.namespace_labels, None);
+        for (i, ns) in s.reserved_namespaces.iter().enumerate() {
+            if !k8s::is_dns1123_label(ns) {
+                let d = Diagnostic::error(
+                    "invalid-reserved-namespace",
+                    format!("`reservedNamespaces` entry `{ns}` is not a namespace name"),
+                )
+                .at(self.value(file, &path.key("reservedNamespaces").index(i)))
+                .help("a namespace name is a DNS-1123 label: at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit; as written it reserves nothing");
+                self.out.push(d);
+            }
+        }
         for (i, domain) in s.allowed_email_domains.iter().enumerate() {
             if k8s::email_problem(&format!("x@{domain}")).is_some() {
                 let d = Diagnostic::error("invalid-domain", format!("`{domain}` is not a domain name"))
@@ -209,14 +241,29 @@ impl Validator<'_> {
         self.plugins(file, &path.key("plugins"), &d.plugins);
     }
 
-    /// An email's syntax and domain.
-    fn email(&mut self, file: FileId, path: &Path, email: &str) {
+    /// An email's syntax and domain; whether it is valid.
+    fn email(&mut self, file: FileId, path: &Path, email: &str) -> bool {
         let span = self.value(file, path);
+        if k8s::is_system_name(email) {
+            self.out.push(
+                Diagnostic::error(
+                    "system-subject",
+                    format!("`{email}` names a Kubernetes system user, not a person"),
+                )
+                .at(span)
+                .help("the email becomes an RBAC `User` subject; `system:` users are Kubernetes' own (nodes, service accounts, the control plane): write the person's email"),
+            );
+            return false;
+        }
+        if email.contains('*') {
+            self.out.push(Self::wildcard(format!("`{email}` contains `*`")).at(span));
+            return false;
+        }
         if let Some(problem) = k8s::email_problem(email) {
             self.out.push(
                 Diagnostic::error("invalid-email", format!("`{email}` is not a valid email: {problem}")).at(span),
             );
-            return;
+            return false;
         }
         let domains = &self.settings.allowed_email_domains;
         let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
@@ -227,7 +274,30 @@ impl Validator<'_> {
                     .at(span)
                     .help(format!("`settings.allowedEmailDomains` allows {list}")),
             );
+            return false;
         }
+        true
+    }
+
+    /// `*` in a value that reaches an AuthorizationPolicy's `values` or `principals`.
+    fn wildcard(message: String) -> Diagnostic {
+        Diagnostic::error("istio-wildcard", format!("{message}, which Istio reads as a wildcard"))
+            .help("AuthorizationPolicies match a leading or trailing `*` as any suffix or prefix (`*@example.com` admits the whole domain); write the exact value, without `*`")
+    }
+
+    /// A character kustomize cannot write back as it was (see [`k8s::unwritable_char`]).
+    fn unwritable(&mut self, span: crate::span::Span, what: &str, value: &str) -> bool {
+        let Some(c) = k8s::unwritable_char(value) else {
+            return false;
+        };
+        let d = Diagnostic::error(
+            "unwritable-character",
+            format!("{what} contains U+{:04X}, which kustomize cannot write back unchanged", c as u32),
+        )
+        .at(span)
+        .help("kustomize refuses U+007F, the C1 controls, U+FFFE and U+FFFF, and turns U+0085, U+2028 and U+2029 into line breaks; remove the character");
+        self.out.push(d);
+        true
     }
 
     fn users(&mut self) {
@@ -251,8 +321,21 @@ impl Validator<'_> {
             } else {
                 ids.insert(&u.value.id, u);
             }
-            self.email(file, &path.key("email"), &u.value.email);
             let email = normalise_email(self.settings, &u.value.email);
+            if self.email(file, &path.key("email"), &u.value.email) {
+                // A member's RoleBinding and AuthorizationPolicy are named after the email
+                // (KFAM's rule); `admin` gives the longest name.
+                let name = k8s::binding_name(&email, Role::Admin.as_str());
+                if name.len() > k8s::MAX_OBJECT_NAME {
+                    let d = Diagnostic::error(
+                        "name-too-long",
+                        format!("the objects of user `{}` as a member would be named `{name}`, {} characters; Kubernetes allows {}", u.value.id, name.len(), k8s::MAX_OBJECT_NAME),
+                    )
+                    .at(self.value(file, &path.key("email")))
+                    .help(format!("a member's RoleBinding and AuthorizationPolicy are named `user-<email>-clusterrole-<role>`: the email can have at most {} characters", k8s::MAX_OBJECT_NAME - "user--clusterrole-admin".len()));
+                    self.out.push(d);
+                }
+            }
             if let Some(first) = emails.get(&email) {
                 let d = Diagnostic::error(
                     "duplicate-email",
@@ -339,7 +422,15 @@ impl Validator<'_> {
                     .help(format!("its members come from the identity provider's groups claim; remove `{key}`, or declare the listed {key} in a group of their own"));
                     self.out.push(d);
                 }
-                if let Some(problem) = k8s::group_claim_problem(claim, header_mode) {
+                if k8s::is_system_name(claim) {
+                    let d = Diagnostic::error(
+                        "system-subject",
+                        format!("claim `{claim}` of group `{}` names a Kubernetes system group", g.value.id),
+                    )
+                    .at(self.value(g.file, &g.path.key("claim")))
+                    .help("the claim becomes an RBAC `Group` subject, and `system:` groups are Kubernetes' own (`system:authenticated` holds every identity, service accounts included): name a group of the identity provider");
+                    self.out.push(d);
+                } else if let Some(problem) = k8s::group_claim_problem(claim, header_mode) {
                     let d = Diagnostic::error(
                         "invalid-group-claim",
                         format!("claim `{claim}` of group `{}` cannot be used: {problem}", g.value.id),
@@ -666,6 +757,7 @@ impl Validator<'_> {
             }
 
             self.labels(file, &path.key("labels"), p.labels.iter(), "labels");
+            self.isolation_labels(file, &path.key("labels"), &p.labels, Some(&self.settings.namespace_labels));
             // The API server rejects an object whose annotations exceed 256 KiB in total.
             let size: usize = p.annotations.iter().map(|(k, v)| k.len() + v.len()).sum();
             if size > MAX_ANNOTATIONS_SIZE {
@@ -676,8 +768,9 @@ impl Validator<'_> {
                 .at(self.key(file, &path.key("annotations")));
                 self.out.push(d);
             }
-            for k in p.annotations.keys() {
+            for (k, v) in &p.annotations {
                 let kpath = path.key("annotations").key(k);
+                self.unwritable(self.value(file, &kpath), &format!("the value of annotation `{k}`"), v);
                 if let Some(problem) = k8s::label_key_problem(k) {
                     self.out.push(
                         Diagnostic::error(
@@ -686,6 +779,22 @@ impl Validator<'_> {
                         )
                         .at(self.key(file, &kpath)),
                     );
+                } else if k8s::is_yaml_non_string_key(k) {
+                    let d = Diagnostic::error(
+                        "invalid-annotation",
+                        format!("annotation key `{k}` reads as a boolean, null or number in YAML, which kustomize cannot carry"),
+                    )
+                    .at(self.key(file, &kpath))
+                    .help(format!("kustomize drops the quotes of such a key and fails; give it a prefix, e.g. `example.com/{k}`"));
+                    self.out.push(d);
+                } else if self.settings.protect_namespaces && PROTECTION_ANNOTATIONS.iter().any(|(key, _)| key == k) {
+                    let d = Diagnostic::error(
+                        "reserved-annotation",
+                        format!("annotation `{k}` is set by kfprofiles to keep Argo CD and Flux from deleting the namespace"),
+                    )
+                    .at(self.key(file, &kpath))
+                    .help("remove it; to manage these annotations yourself, set `settings.protectNamespaces: false`");
+                    self.out.push(d);
                 } else if k == "owner" {
                     let d = Diagnostic::error(
                         "reserved-annotation",
@@ -823,11 +932,76 @@ impl Validator<'_> {
         }
     }
 
+    /// Labels that weaken a profile's isolation: `istio-injection` removed or disabled (without
+    /// the sidecar, no AuthorizationPolicy applies to the namespace's pods), and a Pod Security
+    /// level below the one `settings.namespaceLabels` gives every profile (`base`; `None` when
+    /// checking the settings themselves).
+    fn isolation_labels(
+        &mut self,
+        file: FileId,
+        path: &Path,
+        labels: &BTreeMap<String, String>,
+        base: Option<&BTreeMap<String, String>>,
+    ) {
+        if let Some(v) = labels.get(ISTIO_INJECTION) {
+            if v != "enabled" {
+                let what = if v.is_empty() {
+                    format!("removing label `{ISTIO_INJECTION}`")
+                } else {
+                    format!("label `{ISTIO_INJECTION}: {v}`")
+                };
+                let d = Diagnostic::warning("weakened-isolation", format!("{what} turns the Istio sidecar off"))
+                .at(self.value(file, &path.key(ISTIO_INJECTION)))
+                .help("without the sidecar no AuthorizationPolicy applies to the namespace's pods, and every workload of the mesh can reach them; remove this label, or accept this with `settings.allowWarnings: [weakened-isolation]`");
+                self.out.push(d);
+            }
+        }
+        for (key, v) in labels.iter().filter(|(k, _)| k.starts_with("pod-security.kubernetes.io/")) {
+            let kpath = path.key(key);
+            let mode = &key["pod-security.kubernetes.io/".len()..];
+            if matches!(mode, "enforce" | "audit" | "warn")
+                && !v.is_empty()
+                && !k8s::POD_SECURITY_LEVELS.contains(&v.as_str())
+            {
+                let d = Diagnostic::error(
+                    "invalid-label",
+                    format!("label `{key}` is `{v}`, which is not a Pod Security level"),
+                )
+                .at(self.value(file, &kpath))
+                .help("write `privileged`, `baseline` or `restricted`");
+                self.out.push(d);
+                continue;
+            }
+            let (Some(base), "enforce") = (base, mode) else { continue };
+            let rank = |l: Option<&String>| l.and_then(|l| k8s::POD_SECURITY_LEVELS.iter().position(|x| x == l));
+            let given = base.get(key.as_str()).filter(|b| !b.is_empty());
+            let weaker = match (rank(given), rank(Some(v))) {
+                (Some(_), None) => true, // removed
+                (Some(b), Some(p)) => p < b,
+                (None, Some(p)) => p == 0,
+                (None, None) => false,
+            };
+            if weaker {
+                let what = if v.is_empty() {
+                    "removes the Pod Security level".to_string()
+                } else {
+                    format!("relaxes Pod Security to `{v}`")
+                };
+                let from = given.map_or(String::new(), |g| format!(" (`settings.namespaceLabels` gives `{g}`)"));
+                let d = Diagnostic::warning("weakened-isolation", format!("label `{key}` {what}{from}"))
+                    .at(self.value(file, &kpath))
+                    .help("pods of this namespace may then run privileged and escape to the node; keep the organisation's level, or accept this with `settings.allowWarnings: [weakened-isolation]`");
+                self.out.push(d);
+            }
+        }
+    }
+
     fn quantities<'q>(
         &mut self,
         file: FileId,
         path: &Path,
         map: impl Iterator<Item = (&'q String, &'q crate::model::Quantity)>,
+        kind: k8s::ResourceKind,
     ) {
         for (k, q) in map {
             let kpath = path.key(k);
@@ -837,8 +1011,16 @@ impl Validator<'_> {
                         .at(self.value(file, &kpath))
                         .help("write a number with an optional suffix: `16`, `500m`, `64Gi`, `1.5`, `2e3`");
                 self.out.push(d);
+            } else if let Some(problem) = k8s::quantity_range_problem(k, &q.0) {
+                let d = Diagnostic::error(
+                    "invalid-quantity",
+                    format!("`{}` cannot be the quantity of `{k}`: {problem}", q.0),
+                )
+                .at(self.value(file, &kpath))
+                .help("the API server refuses negative quantities and fractions of resources counted in whole units, and caps larger ones");
+                self.out.push(d);
             }
-            if let Some(problem) = k8s::label_key_problem(k) {
+            if let Some(problem) = k8s::label_key_problem(k).or_else(|| k8s::resource_name_problem(k, kind)) {
                 self.out.push(
                     Diagnostic::error("invalid-resource-name", format!("resource name `{k}` is not valid: {problem}"))
                         .at(self.key(file, &kpath)),
@@ -848,12 +1030,139 @@ impl Validator<'_> {
     }
 
     fn quota(&mut self, file: FileId, path: &Path, q: &ResourceQuotaSpec) {
-        self.quantities(file, &path.key("hard"), q.hard.iter());
+        use crate::model::{QuotaScope, ScopeOperator};
+        self.quantities(file, &path.key("hard"), q.hard.iter(), k8s::ResourceKind::Quota);
+        // Which resources a scope may limit (apimachinery `IsResourceQuotaScopeValidForResource`,
+        // applied to Kubernetes' own resource names only).
+        let fits = |scope: QuotaScope, resource: &str| {
+            let pod_compute = matches!(
+                resource,
+                "pods" | "cpu" | "memory" | "limits.cpu" | "limits.memory" | "requests.cpu" | "requests.memory"
+            );
+            let standard = k8s::STANDARD_QUOTA_RESOURCES.contains(&resource) || resource.contains("hugepages-");
+            !standard
+                || match scope {
+                    QuotaScope::BestEffort => resource == "pods",
+                    QuotaScope::VolumeAttributesClass => {
+                        matches!(resource, "persistentvolumeclaims" | "requests.storage")
+                    }
+                    _ => pod_compute,
+                }
+        };
+        let check_scope = |v: &mut Self, scope: QuotaScope, at: crate::span::Span| {
+            for resource in q.hard.keys().filter(|r| !fits(scope, r)) {
+                let d = Diagnostic::error(
+                    "invalid-scope",
+                    format!("scope `{}` cannot limit `{resource}`", scope.as_str()),
+                )
+                .at(at)
+                .label(v.key(file, &path.key("hard").key(resource)), "limited here")
+                .help("the API server refuses the quota: `BestEffort` limits only `pods`; `Terminating`, `NotTerminating`, `NotBestEffort`, `PriorityClass` and `CrossNamespacePodAffinity` only `pods`, `cpu`, `memory` and their `requests.`/`limits.`; `VolumeAttributesClass` only `persistentvolumeclaims` and `requests.storage`. Put the other resources in a quota without scopes");
+                v.out.push(d);
+            }
+        };
+        let conflict = |scopes: &[QuotaScope]| {
+            [(QuotaScope::BestEffort, QuotaScope::NotBestEffort), (QuotaScope::Terminating, QuotaScope::NotTerminating)]
+                .into_iter()
+                .find(|(a, b)| scopes.contains(a) && scopes.contains(b))
+        };
+        for (i, &scope) in q.scopes.iter().enumerate() {
+            let at = self.value(file, &path.key("scopes").index(i));
+            check_scope(self, scope, at);
+        }
+        if let Some((a, b)) = conflict(&q.scopes) {
+            let d = Diagnostic::error(
+                "invalid-scope",
+                format!("scopes `{}` and `{}` exclude each other", a.as_str(), b.as_str()),
+            )
+            .at(self.key(file, &path.key("scopes")))
+            .help("no pod is in both; the API server refuses the quota: keep one");
+            self.out.push(d);
+        }
+        let Some(selector) = &q.scope_selector else { return };
+        let epath = path.key("scopeSelector").key("matchExpressions");
+        let mut names = Vec::new();
+        for (i, e) in selector.match_expressions.iter().enumerate() {
+            let ipath = epath.index(i);
+            names.push(e.scope_name);
+            check_scope(self, e.scope_name, self.value(file, &ipath.key("scopeName")));
+            let pod_scope = matches!(
+                e.scope_name,
+                QuotaScope::Terminating
+                    | QuotaScope::NotTerminating
+                    | QuotaScope::BestEffort
+                    | QuotaScope::NotBestEffort
+                    | QuotaScope::CrossNamespacePodAffinity
+            );
+            if pod_scope && e.operator != ScopeOperator::Exists {
+                let d = Diagnostic::error(
+                    "invalid-scope",
+                    format!("scope `{}` takes only the operator `Exists`", e.scope_name.as_str()),
+                )
+                .at(self.value(file, &ipath.key("operator")))
+                .help("a pod either is in this scope or not: write `operator: Exists`, or use the opposite scope");
+                self.out.push(d);
+            }
+            match (e.operator, e.values.is_empty()) {
+                (ScopeOperator::In | ScopeOperator::NotIn, true) => {
+                    let d = Diagnostic::error(
+                        "invalid-scope",
+                        format!("operator `{}` needs at least one value", e.operator.as_str()),
+                    )
+                    .at(self.value(file, &ipath.key("operator")))
+                    .help("list the names it matches: `values: [high]`");
+                    self.out.push(d);
+                }
+                (ScopeOperator::Exists | ScopeOperator::DoesNotExist, false) => {
+                    let d = Diagnostic::error(
+                        "invalid-scope",
+                        format!("operator `{}` takes no values", e.operator.as_str()),
+                    )
+                    .at(self.key(file, &ipath.key("values")))
+                    .help("remove `values`, or use `In` or `NotIn`");
+                    self.out.push(d);
+                }
+                _ => {}
+            }
+            for (j, value) in e.values.iter().enumerate() {
+                if !k8s::is_dns1123_subdomain(value) {
+                    let d = Diagnostic::error(
+                        "invalid-scope",
+                        format!("`{value}` is not the name of a {}", e.scope_name.as_str()),
+                    )
+                    .at(self.value(file, &ipath.key("values").index(j)))
+                    .help("the values name PriorityClass or VolumeAttributesClass objects: lowercase letters, digits, `-` and `.`, at most 253 characters");
+                    self.out.push(d);
+                }
+            }
+        }
+        if let Some((a, b)) = conflict(&names) {
+            let d = Diagnostic::error(
+                "invalid-scope",
+                format!("scopes `{}` and `{}` exclude each other", a.as_str(), b.as_str()),
+            )
+            .at(self.key(file, &epath))
+            .help("no pod is in both; the API server refuses the quota: keep one");
+            self.out.push(d);
+        }
     }
 
     fn limit_range(&mut self, file: FileId, path: &Path, l: &LimitRangeSpec) {
+        use crate::model::LimitType;
+        let mut seen: Vec<LimitType> = Vec::new();
         for (i, item) in l.limits.iter().enumerate() {
             let ipath = path.key("limits").index(i);
+            let kind = match item.type_ {
+                LimitType::PersistentVolumeClaim => k8s::ResourceKind::Storage,
+                LimitType::Pod | LimitType::Container => k8s::ResourceKind::Container,
+            };
+            if seen.contains(&item.type_) {
+                let d = Diagnostic::error("invalid-limit-range", format!("type `{:?}` is limited twice", item.type_))
+                    .at(self.value(file, &ipath.key("type")))
+                    .help("the API server refuses a LimitRange with two items of one type: merge them");
+                self.out.push(d);
+            }
+            seen.push(item.type_);
             for (key, map) in [
                 ("default", &item.default),
                 ("defaultRequest", &item.default_request),
@@ -861,7 +1170,82 @@ impl Validator<'_> {
                 ("min", &item.min),
                 ("maxLimitRequestRatio", &item.max_limit_request_ratio),
             ] {
-                self.quantities(file, &ipath.key(key), map.iter());
+                self.quantities(file, &ipath.key(key), map.iter(), kind);
+                if item.type_ == LimitType::Pod && !map.is_empty() && matches!(key, "default" | "defaultRequest") {
+                    let d = Diagnostic::error("invalid-limit-range", format!("a `Pod` limit cannot have `{key}`"))
+                        .at(self.key(file, &ipath.key(key)))
+                        .help("defaults apply to containers: move them to an item of `type: Container`");
+                    self.out.push(d);
+                }
+            }
+            if item.type_ == LimitType::PersistentVolumeClaim
+                && !item.min.contains_key("storage")
+                && !item.max.contains_key("storage")
+            {
+                let d = Diagnostic::error(
+                    "invalid-limit-range",
+                    "a `PersistentVolumeClaim` limit needs `min` or `max` `storage`",
+                )
+                .at(self.value(file, &ipath.key("type")))
+                .help("write e.g. `max: {storage: 50Gi}`");
+                self.out.push(d);
+            }
+            // min <= defaultRequest <= default <= max, and a ratio of at least 1.
+            let order = [
+                ("min", &item.min),
+                ("defaultRequest", &item.default_request),
+                ("default", &item.default),
+                ("max", &item.max),
+            ];
+            let value = |m: &BTreeMap<String, crate::model::Quantity>, k: &str| {
+                m.get(k).and_then(|q| k8s::quantity_value(&q.0))
+            };
+            for (a, (lower, lower_map)) in order.iter().enumerate() {
+                for (upper, upper_map) in &order[a + 1..] {
+                    for (k, q) in lower_map.iter() {
+                        if let (Some(lo), Some(hi)) = (value(lower_map, k), value(upper_map, k)) {
+                            if lo > hi {
+                                let d = Diagnostic::error(
+                                    "invalid-limit-range",
+                                    format!("`{lower}` `{}` of `{k}` is more than `{upper}` `{}`", q.0, upper_map[k].0),
+                                )
+                                .at(self.value(file, &ipath.key(lower).key(k)))
+                                .help("the API server wants min <= defaultRequest <= default <= max");
+                                self.out.push(d);
+                            }
+                        }
+                    }
+                }
+            }
+            // Extended resources and huge pages cannot be overcommitted: a container's limit is
+            // its request (apimachinery `IsOvercommitAllowed`).
+            for (k, q) in &item.default {
+                let overcommit = !(k.starts_with("hugepages-") || (k.contains('/') && !k.contains("kubernetes.io/")));
+                match item.default_request.get(k) {
+                    Some(r) if !overcommit && k8s::quantity_value(&q.0) != k8s::quantity_value(&r.0) => {
+                        let d = Diagnostic::error(
+                            "invalid-limit-range",
+                            format!("`default` `{}` and `defaultRequest` `{}` of `{k}` differ", q.0, r.0),
+                        )
+                        .at(self.value(file, &ipath.key("defaultRequest").key(k)))
+                        .help(format!(
+                            "`{k}` cannot be overcommitted: its limit and request are one value; make them equal"
+                        ));
+                        self.out.push(d);
+                    }
+                    _ => {}
+                }
+            }
+            for (k, q) in &item.max_limit_request_ratio {
+                if k8s::quantity_value(&q.0).is_some_and(|r| r < 1.0) {
+                    let d = Diagnostic::error(
+                        "invalid-limit-range",
+                        format!("`maxLimitRequestRatio` `{}` of `{k}` is less than 1", q.0),
+                    )
+                    .at(self.value(file, &ipath.key("maxLimitRequestRatio").key(k)))
+                    .help("it bounds limit / request, which is at least 1");
+                    self.out.push(d);
+                }
             }
         }
     }
@@ -876,7 +1260,9 @@ impl Validator<'_> {
                 Plugin::AwsIamForServiceAccount(s) => (
                     "awsIamRole",
                     &s.aws_iam_role,
-                    s.aws_iam_role.starts_with("arn:") && !s.aws_iam_role.contains(char::is_whitespace),
+                    s.aws_iam_role.starts_with("arn:")
+                        && !s.aws_iam_role.contains(|c: char| c.is_whitespace() || c.is_control())
+                        && k8s::unwritable_char(&s.aws_iam_role).is_none(),
                 ),
             };
             if !ok {

@@ -850,7 +850,7 @@ profiles:
   |
   = help: write the group exactly as the identity provider puts it in the groups claim; its objects are named `group-<claim>-clusterrole-<role>`, every run of characters other than letters and digits replaced by `-`
 
-error[invalid-group-claim]: claim `*` of group `everyone` cannot be used: it starts or ends with `*`, which Istio reads as a wildcard
+error[invalid-group-claim]: claim `*` of group `everyone` cannot be used: it contains `*`, which Istio reads as a wildcard
  --> profiles/p.yaml:7:27
   |
 7 |   - {id: everyone, claim: "*"}
@@ -2271,15 +2271,16 @@ fn a_value_with_newlines_cannot_start_a_line_of_its_own_in_a_ci_log() {
     let yaml = "settings:\n  userIdPrefix: \"x\\n::add-mask::secret\\r\\n::error file=a::pwned\\u001b[2J\"\nusers:\n  - {id: alice, email: alice@example.com}\nprofiles:\n  - {name: team, owner: alice}\n";
     let warning = "warning[custom-identity-header]: `userIdPrefix` is `x\\n::add-mask::secret\\r\\n::error file=a::pwned\\u{1b}[2J` instead of Kubeflow's empty prefix: every component that reads the user's identity must be configured the same way";
     let t = Test::new().write("profiles/p.yaml", yaml).args(&["validate", "--format", "concise"]);
+    // A control character in the prefix is also an error of its own (`invalid-header`).
     t.expect(
-        0,
-        Some("kfprofiles: profiles is valid: 1 file, 1 profile, 1 user, 0 groups, 1 warning\n"),
-        &format!("profiles/p.yaml:2:17: {warning}\nkfprofiles: 1 warning\n"),
+        2,
+        Some(""),
+        &format!("profiles/p.yaml:2:17: error[invalid-header]: `userIdPrefix` contains a control character\nprofiles/p.yaml:2:17: {warning}\nkfprofiles: 1 error, 1 warning\n"),
     );
     let t = t.args(&["validate", "--format", "full"]);
     let out = t.run();
     let stderr = out.stderr;
-    assert!(stderr.starts_with(&format!("{warning}\n --> profiles/p.yaml:2:17\n")), "{stderr}");
+    assert!(stderr.contains(&format!("\n{warning}\n --> profiles/p.yaml:2:17\n")), "{stderr}");
     assert!(stderr.lines().all(|l| !l.starts_with("::")) && !stderr.contains('\u{1b}'), "{stderr}");
 }
 

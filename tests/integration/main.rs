@@ -13,6 +13,7 @@ mod golden;
 mod harness;
 mod hostile;
 mod import;
+mod input_rules;
 mod manual;
 mod properties;
 mod recipes;
