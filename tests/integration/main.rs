@@ -5,6 +5,7 @@ mod build;
 mod deploykf;
 mod diff;
 mod errors;
+mod exit_codes;
 mod filesystem;
 mod gitops;
 mod golden;
