@@ -119,7 +119,12 @@ impl SpanIndex {
     /// does not parse (serde_yaml reports the syntax error itself).
     pub fn build(file: FileId, text: &str) -> SpanIndex {
         let mut index = SpanIndex { file, nodes: HashMap::new(), duplicates: Vec::new(), too_deep: None };
-        let _ = Walker { text, parser: Parser::new_from_str(text), index: &mut index, cursor: (0, 0) }.document();
+        let walked = Walker { text, parser: Parser::new_from_str(text), index: &mut index, cursor: (0, 0) }.document();
+        // yaml-rust2 stops at some text libyaml reads (a tab after `key:`): nesting is then
+        // counted by hand, so that serde_yaml never meets it either.
+        if walked.is_err() && index.too_deep.is_none() {
+            index.too_deep = crate::yaml_depth::flow_too_deep(text).map(|(line, col)| Span::at(file, line, col, 1));
+        }
         index
     }
 

@@ -24,7 +24,8 @@ pub fn too_deep(text: &str) -> Option<(usize, usize)> {
             Ok(next) => next,
             // The scanner itself stops at 255 nested flow collections.
             Err(e) if e.info().contains("recursion limit") => return Some((e.marker().line(), e.marker().col() + 1)),
-            Err(_) => return None,
+            // yaml-rust2 refuses some text libyaml reads (a tab after `key:`): count by hand.
+            Err(_) => return flow_too_deep(text),
         };
         match event {
             Event::SequenceStart(..) | Event::MappingStart(..) => {
@@ -38,6 +39,68 @@ pub fn too_deep(text: &str) -> Option<(usize, usize)> {
             _ => {}
         }
     }
+}
+
+/// [`too_deep`] for text the event parser gives up on: nested flow collections (`[`, `{`, the
+/// ones that cost libyaml quadratic time), counted by hand; block levels are not counted, so
+/// this finds only the 65th flow level. A bracket or quote counts only where a value can start
+/// (at the start of a line, after `: `, `- `, `? `, or after `[`, `{`, `,` in a flow
+/// collection), so brackets inside plain scalars (`a[0]`), quoted scalars and comments are not
+/// counted.
+pub fn flow_too_deep(text: &str) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    let (mut line, mut col) = (1, 0);
+    // Whether a value may start here (start of a line, after an indicator), and the character
+    // just before (a `#` after white space starts a comment).
+    let (mut value_start, mut before) = (true, None);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        col += 1;
+        let mut indicator = false;
+        match c {
+            '\n' => {
+                (line, col, value_start, before) = (line + 1, 0, true, None);
+                continue;
+            }
+            ' ' | '\t' | '\r' => {
+                before = Some(c);
+                continue;
+            }
+            '#' if matches!(before, None | Some(' ' | '\t')) => {
+                while chars.next_if(|c| *c != '\n').is_some() {}
+                continue;
+            }
+            '"' | '\'' if value_start => {
+                let mut escaped = false;
+                for q in chars.by_ref() {
+                    col += 1;
+                    if q == '\n' {
+                        (line, col) = (line + 1, 0);
+                    }
+                    if q == c && !escaped {
+                        break;
+                    }
+                    escaped = c == '"' && q == '\\' && !escaped;
+                }
+            }
+            '[' | '{' if value_start => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some((line, col));
+                }
+                indicator = true;
+            }
+            ']' | '}' if depth > 0 => {
+                depth -= 1;
+                indicator = true;
+            }
+            ',' => indicator = depth > 0,
+            ':' | '-' | '?' => indicator = chars.peek().is_none_or(|n| n.is_whitespace()) || (c == ':' && depth > 0),
+            _ => {}
+        }
+        (value_start, before) = (indicator && !matches!(c, ']' | '}'), Some(c));
+    }
+    None
 }
 
 /// The message for a text that nests too deep, for errors that are not located diagnostics.
@@ -74,12 +137,31 @@ mod tests {
     }
 
     #[test]
+    fn brackets_in_scalars_and_comments_are_not_counted_by_hand() {
+        let open = "[".repeat(100);
+        for text in [
+            format!("a:\tb\nc: x{open}\n"),
+            format!("a:\tb\nc: \"{open}\"\n"),
+            format!("a:\tb\nc: '{open}'\n"),
+            format!("a:\tb\nc: 1 #{open}\n"),
+            format!("a:\tb\n#{open}\n"),
+            format!("a:\tb\nc: {}\n", "[x], ".repeat(100)),
+        ] {
+            assert_eq!(flow_too_deep(&text), None, "{text}");
+        }
+        assert_eq!(flow_too_deep(&format!("a: \"x\\\"\" # [\nb: - {open}")), Some((2, 6 + MAX_DEPTH)));
+    }
+
+    #[test]
     fn deep_flow_and_block_nesting_is_found_at_the_collection_too_deep() {
         // The root mapping is level 1: the 64th `[` is level 65.
         assert_eq!(too_deep(&nested("[", "]", MAX_DEPTH)), Some((1, 4 + MAX_DEPTH - 1)));
         assert!(too_deep(&nested("{b: ", "}", 100_000)).is_some());
         assert!(too_deep(&nested("[", "]", 100_000)).is_some());
         assert!(too_deep(&format!("{}x\n", "- ".repeat(100_000))).is_some());
+        // yaml-rust2 refuses a tab after `key:` where libyaml reads it: flow collections are
+        // then counted by hand (the 65th `[`; block levels are not known then).
+        assert_eq!(too_deep(&format!("a:\tb\n{}", nested("[", "]", 100_000))), Some((2, 4 + MAX_DEPTH)));
         // Depth is counted per document, not summed over the stream.
         let docs = format!("---\n{}\n", nested("[", "]", 40)).repeat(3);
         assert_eq!(too_deep(&docs), None);

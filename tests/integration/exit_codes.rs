@@ -448,6 +448,32 @@ fn mutated_example_and_golden_inputs_exit_0_1_or_2() {
 }
 
 #[test]
+fn mutated_templates_exit_0_1_or_2() {
+    let mut templates: Vec<PathBuf> = std::fs::read_dir(repo().join("templates"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "j2"))
+        .collect();
+    templates.sort();
+    let mut rng = Rng::new(4);
+    let mut failures = Failures::default();
+    for case in 0..cases(2 * templates.len()) {
+        let template = &templates[case % templates.len()];
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&repo().join("profiles"), &dir.path().join("profiles"));
+        copy_dir(&repo().join("out"), &dir.path().join("out"));
+        let name = template.file_name().unwrap();
+        write(&dir.path().join("templates").join(name), mutate(&mut rng, &std::fs::read(template).unwrap()));
+        let what = format!("case {case}: templates/{} mutated", name.to_string_lossy());
+        for (args, writes) in profile_commands().into_iter().skip(3) {
+            failures.check(&what, dir.path(), &args, writes);
+        }
+    }
+    failures.assert_both_outcomes();
+    failures.assert_none();
+}
+
+#[test]
 fn commands_without_input_and_bad_arguments_exit_0_1_or_2() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("profiles"), &dir.path().join("profiles"));
@@ -531,6 +557,11 @@ fn alias_bomb(tail: &str) -> String {
     text + tail
 }
 
+/// 100,000 nested flow lists.
+fn deep_flow() -> String {
+    format!("{}{}", "[".repeat(100_000), "]".repeat(100_000))
+}
+
 /// `HEADER` and then `body`: a file `diff` takes for a generated one.
 fn generated(body: &str) -> String {
     format!("{}{body}", kfprofiles::render::header("profiles/"))
@@ -593,6 +624,12 @@ fn hostile_bases() -> Vec<Spoil> {
             let body = format!("kind: [{}{}]\n", "[".repeat(100_000), "]".repeat(100_000));
             write(&d.join("base/ml-platform/owner.yaml"), generated(&body));
         }),
+        ("a tab after a key, then deep nesting", |d| {
+            write(
+                &d.join("base/ml-platform/owner.yaml"),
+                generated(&format!("kind:\tRoleBinding\nspec: {}\n", deep_flow())),
+            );
+        }),
         ("an alias bomb", |d| {
             let body = alias_bomb("kind: RoleBinding\nsubjects: *a11\n");
             write(&d.join("base/ml-platform/members.yaml"), generated(&body));
@@ -646,6 +683,9 @@ fn hostile_folders() -> Vec<Spoil> {
             std::os::unix::fs::symlink(d.join("outside/users.yaml"), d.join("profiles/eve.yaml")).unwrap();
         }),
         ("a folder named like a file", |d| write(&d.join("profiles/dir.yaml/x.yaml"), "users: []\n")),
+        ("a tab after a key, then deep nesting", |d| {
+            write(&d.join("profiles/deep.yaml"), format!("users:\t[]\ngroups: {}\n", deep_flow()));
+        }),
         ("a non-UTF-8 file name", |d| {
             write(&d.join("profiles").join(std::ffi::OsStr::from_bytes(b"\xff\xfe.yaml")), "users: []\n");
         }),
@@ -792,6 +832,7 @@ fn hostile_dumps() -> Vec<(&'static str, Vec<u8>)> {
         ("an alias bomb", bomb.into_bytes()),
         ("deep nesting", format!("kind: List\nitems: {}{}\n", "[".repeat(100_000), "]".repeat(100_000)).into_bytes()),
         ("deep block nesting", format!("kind: List\nitems:\n{}x\n", "- ".repeat(100_000)).into_bytes()),
+        ("a tab after a key, then deep nesting", format!("kind:\tList\nitems: {}\n", deep_flow()).into_bytes()),
         ("many profiles", list(&many)),
         ("huge", list(&format!("{}  x: \"{}\"\n", profile("team", owner), "x".repeat(huge())))),
         ("many documents", "---\nkind: Profile\n".repeat(scale(5_000)).into_bytes()),
@@ -865,6 +906,7 @@ fn hostile_values() -> Vec<(&'static str, Vec<u8>)> {
         ("duplicate keys", block("    users: []\n    users: [{id: a, email: a@example.com}]\n")),
         ("an alias bomb", bomb.into_bytes()),
         ("deep nesting", block(&format!("    users: {}{}\n", "[".repeat(100_000), "]".repeat(100_000)))),
+        ("a tab after a key, then deep nesting", format!("kubeflow_tools:\tx\n{}", String::from_utf8(block(&format!("    users: {}\n", deep_flow()))).unwrap()).into_bytes()),
         ("huge", block(&format!("    users: [{{id: a, email: a@example.com}}]\n    x: \"{}\"\n", "x".repeat(huge())))),
         ("several documents", [DEPLOYKF_VALUES, "---\n", DEPLOYKF_VALUES].concat().into_bytes()),
     ]

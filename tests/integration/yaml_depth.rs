@@ -97,3 +97,29 @@ fn a_deeply_nested_rendering_is_refused_when_read_back() {
     );
     assert!(!t.path("out").exists(), "build wrote the output folder");
 }
+
+#[test]
+fn text_the_event_parser_refuses_is_still_depth_guarded() {
+    // yaml-rust2 stops at a tab after `key:`, which libyaml reads: the nesting after it is
+    // counted by hand (flow levels only: the 65th `[`, column 8 + 64).
+    let deep = format!("users: {}{}\n", "[".repeat(LEVELS), "]".repeat(LEVELS));
+    let t = Test::new()
+        .write("profiles/p.yaml", &format!("settings:\tx\n{deep}"))
+        .args(&["validate", "--format", "concise"]);
+    t.expect(
+        2,
+        Some(""),
+        "profiles/p.yaml:2:72: error[yaml-too-complex]: lists and mappings nest more than 64 levels deep\nkfprofiles: 1 error\n",
+    );
+    let t = Test::new().write("dump.yaml", &format!("kind:\tList\n{deep}")).args(&[
+        "import",
+        "dump.yaml",
+        "--format",
+        "concise",
+    ]);
+    t.expect(
+        2,
+        Some(""),
+        "dump.yaml:2:72: error[yaml-too-complex]: lists and mappings nest more than 64 levels deep\n",
+    );
+}
