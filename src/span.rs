@@ -119,11 +119,17 @@ impl SpanIndex {
     /// does not parse (serde_yaml reports the syntax error itself).
     pub fn build(file: FileId, text: &str) -> SpanIndex {
         let mut index = SpanIndex { file, nodes: HashMap::new(), duplicates: Vec::new(), too_deep: None };
-        let walked = Walker { text, parser: Parser::new_from_str(text), index: &mut index, cursor: (0, 0) }.document();
-        // yaml-rust2 stops at some text libyaml reads (a tab after `key:`): nesting is then
-        // counted by hand, so that serde_yaml never meets it either.
-        if walked.is_err() && index.too_deep.is_none() {
-            index.too_deep = crate::yaml_depth::flow_too_deep(text).map(|(line, col)| Span::at(file, line, col, 1));
+        let mut walker = Walker { text, parser: Parser::new_from_str(text), index: &mut index, cursor: (0, 0) };
+        let walked = walker.document();
+        // serde_yaml reads the whole stream (to refuse a second document): its nesting is checked
+        // past the first document too. yaml-rust2 stops at some text libyaml reads (a tab after
+        // `key:`): nesting is then counted by hand.
+        if walker.index.too_deep.is_none() {
+            let rest = match walked {
+                Ok(()) => crate::yaml_depth::rest_too_deep(&mut walker.parser, text),
+                Err(()) => crate::yaml_depth::flow_too_deep(text),
+            };
+            walker.index.too_deep = rest.map(|(line, col)| Span::at(file, line, col, 1));
         }
         index
     }

@@ -17,7 +17,11 @@ use crate::EXIT_ERROR;
 /// collection too deep (of nested flow lists, where the scanner stopped looking ahead, 256
 /// levels in). `None` when it does not (a syntax error is left to serde_yaml).
 pub fn too_deep(text: &str) -> Option<(usize, usize)> {
-    let mut parser = Parser::new_from_str(text);
+    rest_too_deep(&mut Parser::new_from_str(text), text)
+}
+
+/// [`too_deep`] for the rest of `text`, from where `parser` stands (between documents).
+pub fn rest_too_deep(parser: &mut Parser<std::str::Chars<'_>>, text: &str) -> Option<(usize, usize)> {
     let mut depth = 0usize;
     loop {
         let (event, mark) = match parser.next_token() {

@@ -683,6 +683,9 @@ fn hostile_folders() -> Vec<Spoil> {
             std::os::unix::fs::symlink(d.join("outside/users.yaml"), d.join("profiles/eve.yaml")).unwrap();
         }),
         ("a folder named like a file", |d| write(&d.join("profiles/dir.yaml/x.yaml"), "users: []\n")),
+        ("a second document nested deeply", |d| {
+            write(&d.join("profiles/deep.yaml"), format!("users: []\n---\ngroups: {}\n", deep_flow()));
+        }),
         ("a tab after a key, then deep nesting", |d| {
             write(&d.join("profiles/deep.yaml"), format!("users:\t[]\ngroups: {}\n", deep_flow()));
         }),

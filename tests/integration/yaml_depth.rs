@@ -123,3 +123,16 @@ fn text_the_event_parser_refuses_is_still_depth_guarded() {
         "dump.yaml:2:72: error[yaml-too-complex]: lists and mappings nest more than 64 levels deep\n",
     );
 }
+
+#[test]
+fn a_second_document_of_the_profiles_input_is_depth_guarded_too() {
+    // Only the first document is indexed, but serde_yaml reads the whole stream to refuse the
+    // second one: its nesting is checked as well (yaml-rust2 stops 256 flow levels in).
+    let text = format!("users: []\n---\nusers: {}{}\n", "[".repeat(LEVELS), "]".repeat(LEVELS));
+    let t = Test::new().write("profiles/p.yaml", &text).args(&["validate", "--format", "concise"]);
+    t.expect(
+        2,
+        Some(""),
+        "profiles/p.yaml:3:263: error[yaml-too-complex]: lists and mappings nest more than 64 levels deep\nkfprofiles: 1 error\n",
+    );
+}
