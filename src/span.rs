@@ -123,9 +123,11 @@ impl SpanIndex {
         let walked = walker.document();
         // serde_yaml reads the whole stream (to refuse a second document): its nesting is checked
         // past the first document too. yaml-rust2 stops at some text libyaml reads (a tab after
-        // `key:`): nesting is then counted by hand.
+        // `key:`): nesting is then counted by hand. Lines libyaml breaks and yaml-rust2 does not
+        // (NEL, LS, PS) are read again as libyaml reads them.
         if walker.index.too_deep.is_none() {
             let rest = match walked {
+                _ if crate::yaml_depth::has_libyaml_breaks(text) => crate::yaml_depth::too_deep(text),
                 Ok(()) => crate::yaml_depth::rest_too_deep(&mut walker.parser, text),
                 Err(()) => crate::yaml_depth::flow_too_deep(text),
             };

@@ -17,7 +17,21 @@ use crate::EXIT_ERROR;
 /// collection too deep (of nested flow lists, where the scanner stopped looking ahead, 256
 /// levels in). `None` when it does not (a syntax error is left to serde_yaml).
 pub fn too_deep(text: &str) -> Option<(usize, usize)> {
+    if has_libyaml_breaks(text) {
+        let text = text.replace(LIBYAML_BREAKS, "\n");
+        return rest_too_deep(&mut Parser::new_from_str(&text), &text);
+    }
     rest_too_deep(&mut Parser::new_from_str(text), text)
+}
+
+/// Characters libyaml (YAML 1.1) reads as line breaks and yaml-rust2 (YAML 1.2) does not: NEL,
+/// LS and PS. A comment ending in one hides the next line from yaml-rust2 but not from libyaml,
+/// so the guard reads them as `\n`, as libyaml does (one character for one: columns stay).
+const LIBYAML_BREAKS: [char; 3] = ['\u{85}', '\u{2028}', '\u{2029}'];
+
+/// Whether `text` has a line break only libyaml sees (see [`LIBYAML_BREAKS`]).
+pub fn has_libyaml_breaks(text: &str) -> bool {
+    text.contains(LIBYAML_BREAKS)
 }
 
 /// [`too_deep`] for the rest of `text`, from where `parser` stands (between documents).
@@ -62,7 +76,7 @@ pub fn flow_too_deep(text: &str) -> Option<(usize, usize)> {
         col += 1;
         let mut indicator = false;
         match c {
-            '\n' => {
+            '\n' | '\u{85}' | '\u{2028}' | '\u{2029}' => {
                 (line, col, value_start, before) = (line + 1, 0, true, None);
                 continue;
             }
@@ -71,7 +85,7 @@ pub fn flow_too_deep(text: &str) -> Option<(usize, usize)> {
                 continue;
             }
             '#' if matches!(before, None | Some(' ' | '\t')) => {
-                while chars.next_if(|c| *c != '\n').is_some() {}
+                while chars.next_if(|c| !matches!(c, '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')).is_some() {}
                 continue;
             }
             '"' | '\'' if value_start => {
@@ -166,6 +180,13 @@ mod tests {
         // yaml-rust2 refuses a tab after `key:` where libyaml reads it: flow collections are
         // then counted by hand (the 65th `[`; block levels are not known then).
         assert_eq!(too_deep(&format!("a:\tb\n{}", nested("[", "]", 100_000))), Some((2, 4 + MAX_DEPTH)));
+        // libyaml ends a comment at NEL, LS and PS; yaml-rust2 reads on to the end of the line.
+        for brk in LIBYAML_BREAKS {
+            let text = format!("# c{brk}{}", nested("[", "]", 100_000));
+            assert_eq!(too_deep(&text), Some((2, 259)), "{brk:?}");
+            let text = format!("a:\tb # c{brk}{}", nested("[", "]", 100_000));
+            assert_eq!(flow_too_deep(&text), Some((2, 4 + MAX_DEPTH)), "{brk:?}");
+        }
         // Depth is counted per document, not summed over the stream.
         let docs = format!("---\n{}\n", nested("[", "]", 40)).repeat(3);
         assert_eq!(too_deep(&docs), None);

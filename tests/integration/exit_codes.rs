@@ -624,6 +624,9 @@ fn hostile_bases() -> Vec<Spoil> {
             let body = format!("kind: [{}{}]\n", "[".repeat(100_000), "]".repeat(100_000));
             write(&d.join("base/ml-platform/owner.yaml"), generated(&body));
         }),
+        ("a comment ended by PS, then deep nesting", |d| {
+            write(&d.join("base/ml-platform/owner.yaml"), generated(&format!("# c\u{2029}spec: {}\n", deep_flow())));
+        }),
         ("a tab after a key, then deep nesting", |d| {
             write(
                 &d.join("base/ml-platform/owner.yaml"),
@@ -683,6 +686,9 @@ fn hostile_folders() -> Vec<Spoil> {
             std::os::unix::fs::symlink(d.join("outside/users.yaml"), d.join("profiles/eve.yaml")).unwrap();
         }),
         ("a folder named like a file", |d| write(&d.join("profiles/dir.yaml/x.yaml"), "users: []\n")),
+        ("a comment ended by NEL, then deep nesting", |d| {
+            write(&d.join("profiles/deep.yaml"), format!("# c\u{85}groups: {}\n", deep_flow()));
+        }),
         ("a second document nested deeply", |d| {
             write(&d.join("profiles/deep.yaml"), format!("users: []\n---\ngroups: {}\n", deep_flow()));
         }),
@@ -836,6 +842,10 @@ fn hostile_dumps() -> Vec<(&'static str, Vec<u8>)> {
         ("deep nesting", format!("kind: List\nitems: {}{}\n", "[".repeat(100_000), "]".repeat(100_000)).into_bytes()),
         ("deep block nesting", format!("kind: List\nitems:\n{}x\n", "- ".repeat(100_000)).into_bytes()),
         ("a tab after a key, then deep nesting", format!("kind:\tList\nitems: {}\n", deep_flow()).into_bytes()),
+        (
+            "a comment ended by a line separator, then deep nesting",
+            format!("kind: List\n# c\u{2028}items: {}\n", deep_flow()).into_bytes(),
+        ),
         ("many profiles", list(&many)),
         ("huge", list(&format!("{}  x: \"{}\"\n", profile("team", owner), "x".repeat(huge())))),
         ("many documents", "---\nkind: Profile\n".repeat(scale(5_000)).into_bytes()),

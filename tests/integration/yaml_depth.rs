@@ -136,3 +136,31 @@ fn a_second_document_of_the_profiles_input_is_depth_guarded_too() {
         "profiles/p.yaml:3:263: error[yaml-too-complex]: lists and mappings nest more than 64 levels deep\nkfprofiles: 1 error\n",
     );
 }
+
+#[test]
+fn lines_only_libyaml_breaks_are_depth_guarded() {
+    // libyaml (YAML 1.1) ends a line, and so a comment, at NEL, LS and PS; yaml-rust2 reads the
+    // rest of the line as the comment. The guard reads them as libyaml does.
+    let deep = format!("{}{}\n", "[".repeat(LEVELS), "]".repeat(LEVELS));
+    for brk in ['\u{85}', '\u{2028}', '\u{2029}'] {
+        let t = Test::new()
+            .write("profiles/p.yaml", &format!("# c{brk}users: {deep}"))
+            .args(&["validate", "--format", "concise"]);
+        t.expect(
+            2,
+            Some(""),
+            "profiles/p.yaml:2:263: error[yaml-too-complex]: lists and mappings nest more than 64 levels deep\nkfprofiles: 1 error\n",
+        );
+        let t = Test::new().write("dump.yaml", &format!("kind: List\n# c{brk}items: {deep}")).args(&[
+            "import",
+            "dump.yaml",
+            "--format",
+            "concise",
+        ]);
+        t.expect(
+            2,
+            Some(""),
+            "dump.yaml:3:263: error[yaml-too-complex]: lists and mappings nest more than 64 levels deep\n",
+        );
+    }
+}
