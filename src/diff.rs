@@ -939,6 +939,9 @@ fn access_model(
             continue;
         }
         let objects = profiles.entry(folder.to_string()).or_default();
+        if let Some(at) = crate::yaml_depth::too_deep(text) {
+            return Err(format!("`{path}`: {}", crate::yaml_depth::message(at)));
+        }
         for de in serde_yaml::Deserializer::from_str(text) {
             let object = Option::<Object>::deserialize(de).map_err(|e| format!("`{path}`: {e}"))?;
             objects.extend(object);

@@ -25,6 +25,7 @@ pub mod span;
 pub mod templates;
 pub mod tree;
 pub mod validate;
+pub mod yaml_depth;
 pub mod yaml_out;
 
 use std::ffi::OsString;

@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::load::{self, Input};
-use crate::{deploykf, import, output, plural, render_compiled, report, resolve, validate, Compiled};
+use crate::{deploykf, import, output, plural, render_compiled, report, resolve, validate, yaml_depth, Compiled};
 use crate::{EXIT_ERROR, EXIT_OK};
 
 /// The FILE a migration command reads: its shown path and its text.
@@ -29,6 +29,9 @@ pub fn convert_deploykf(config: &Config) -> i32 {
         Ok(s) => s,
         Err(d) => return fail(*d),
     };
+    if let Some(at) = yaml_depth::too_deep(&values) {
+        return yaml_depth::fail(config, shown, values, at);
+    }
     let converted = match deploykf::convert(&values, &shown) {
         Ok(c) => c,
         Err(message) => {
@@ -174,6 +177,9 @@ pub fn import_dump(config: &Config) -> i32 {
         Ok(s) => s,
         Err(d) => return fail(*d),
     };
+    if let Some(at) = yaml_depth::too_deep(&dump) {
+        return yaml_depth::fail(config, shown, dump, at);
+    }
     let imported = match import::import(&dump, &shown) {
         Ok(i) => i,
         Err(message) => return fail(Diagnostic::error("import-dump", message)),

@@ -155,6 +155,9 @@ struct Meta {
 /// or Profile `ns` itself), and a RoleBinding must have exactly one subject.
 fn parse_back(text: &str, ns: &str) -> Result<Vec<ObjectId>, String> {
     let mut ids = Vec::new();
+    if let Some(at) = crate::yaml_depth::too_deep(text) {
+        return Err(crate::yaml_depth::message(at));
+    }
     for (i, de) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let doc = Doc::deserialize(de).map_err(|e| format!("document {} is not a Kubernetes object: {e}", i + 1))?;
         let cluster_scoped = matches!(doc.kind.as_str(), "Namespace" | "Profile");

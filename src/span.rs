@@ -123,7 +123,20 @@ impl SpanIndex {
     pub fn build(file: FileId, text: &str) -> SpanIndex {
         let mut index =
             SpanIndex { file, nodes: HashMap::new(), duplicates: Vec::new(), too_deep: None, syntax_error: None };
-        let _ = Walker { text, parser: Parser::new_from_str(text), index: &mut index, cursor: (0, 0) }.document();
+        let mut walker = Walker { text, parser: Parser::new_from_str(text), index: &mut index, cursor: (0, 0) };
+        let walked = walker.document();
+        // serde_yaml reads the whole stream (to refuse a second document): its nesting is checked
+        // past the first document too. yaml-rust2 stops at some text libyaml reads (a tab after
+        // `key:`): nesting is then counted by hand. Lines libyaml breaks and yaml-rust2 does not
+        // (NEL, LS, PS) are read again as libyaml reads them.
+        if walker.index.too_deep.is_none() {
+            let rest = match walked {
+                _ if crate::yaml_depth::has_libyaml_breaks(text) => crate::yaml_depth::too_deep(text),
+                Ok(()) => crate::yaml_depth::rest_too_deep(&mut walker.parser, text),
+                Err(()) => crate::yaml_depth::flow_too_deep(text),
+            };
+            walker.index.too_deep = rest.map(|(line, col)| Span::at(file, line, col, 1));
+        }
         index
     }
 
