@@ -136,8 +136,8 @@ fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) -> Compiled
 pub fn render_compiled(compiled: &mut Compiled, config: &Config) -> Option<Rendered> {
     let templates = match templates::Templates::load(config.templates.as_deref()) {
         Ok((t, unknown)) => {
-            for path in unknown {
-                compiled.diagnostics.push(unknown_template(&mut compiled.input, &path));
+            for u in unknown {
+                compiled.diagnostics.push(unknown_template(&mut compiled.input, &u));
             }
             t
         }
@@ -184,14 +184,17 @@ fn template_name(name: &str) -> &'static str {
 }
 
 /// A file in the templates folder that replaces no built-in template: located at its first
-/// line, so that the pull request shows it on the file.
-fn unknown_template(input: &mut Input, path: &std::path::Path) -> Diagnostic {
+/// line, so that the pull request shows it on the file (unless it was not read: a link, a FIFO).
+fn unknown_template(input: &mut Input, unknown: &templates::Unknown) -> Diagnostic {
+    let path = &unknown.path;
     let display = load::display_path(path);
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let width = text.lines().next().map_or(1, |l| l.chars().count());
-    let file = input.files.len();
     let message = format!("template `{display}` overrides no built-in template and is ignored");
-    input.files.push(SourceFile { display, text, spans: SpanIndex::default() });
+    let located = unknown.text.clone().map(|text| {
+        let width = text.lines().next().map_or(1, |l| l.chars().count());
+        let file = input.files.len();
+        input.files.push(SourceFile { display, text, spans: SpanIndex::default() });
+        Span::at(file, 1, 1, width)
+    });
     let names = templates::BUILTIN.iter().map(|(n, _)| *n);
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let help = match diagnostic::did_you_mean(&name, names.clone()) {
@@ -200,7 +203,11 @@ fn unknown_template(input: &mut Input, path: &std::path::Path) -> Diagnostic {
             format!("the built-in templates are {}", names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))
         }
     };
-    Diagnostic::warning("unknown-template", message).at(Span::at(file, 1, 1, width)).help(help)
+    let d = Diagnostic::warning("unknown-template", message).help(help);
+    match located {
+        Some(span) => d.at(span),
+        None => d,
+    }
 }
 
 /// A template error as a diagnostic pointing into the template file.
@@ -215,7 +222,10 @@ fn template_diagnostic(
         text: source.text.clone(),
         spans: SpanIndex::default(),
     });
-    let mut d = Diagnostic::error("template", format!("template `{}` failed: {}", source.name, e.message));
+    let mut d = Diagnostic::error(e.code, format!("template `{}` failed: {}", source.name, e.message));
+    if e.code == "template-limit" {
+        d = d.help("templates/README.md lists the limits every template renders within");
+    }
     let text = &source.text;
     match (&e.range, e.line) {
         // The failing expression itself, when minijinja knows it.

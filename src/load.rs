@@ -492,3 +492,92 @@ pub fn display_path(path: &FsPath) -> String {
     let shown = rel.as_deref().unwrap_or(path);
     shown.to_string_lossy().replace('\\', "/")
 }
+
+/// Why [`read_regular`] did not read a file.
+#[derive(Debug)]
+pub enum Refused {
+    /// A symbolic link: never followed.
+    Link,
+    /// Not a regular file: a FIFO, a device, a socket or a folder (what it is).
+    NotRegular(&'static str),
+    /// Larger than the limit (its size, or the limit plus one when it grew while read).
+    TooLarge(u64),
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::Link => f.write_str("it is a symbolic link"),
+            Refused::NotRegular(what) => write!(f, "it is {what}, not a regular file"),
+            Refused::TooLarge(size) => write!(f, "it is {size} bytes long"),
+            Refused::Io(e) => write!(f, "cannot read it: {e}"),
+        }
+    }
+}
+
+/// What a file that is not a regular file is, for messages.
+fn not_regular(t: std::fs::FileType) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if t.is_fifo() {
+            return Some("a FIFO");
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return Some("a device");
+        }
+        if t.is_socket() {
+            return Some("a socket");
+        }
+    }
+    if t.is_dir() {
+        return Some("a folder");
+    }
+    (!t.is_file()).then_some("not a regular file")
+}
+
+/// Reads `path` when it is a regular file of at most `max` bytes, and only then: a symbolic link
+/// is not followed, a FIFO or a device is never opened for reading (it could block or never end).
+///
+/// The type is checked before opening (`symlink_metadata`), and again on the open file, which is
+/// opened with `O_NOFOLLOW | O_NONBLOCK`: a file swapped for a link or a FIFO in between is
+/// refused too, and at most `max + 1` bytes are ever read.
+pub fn read_regular(path: &FsPath, max: u64) -> Result<Vec<u8>, Refused> {
+    use std::io::Read as _;
+    let check = |meta: &std::fs::Metadata| {
+        if meta.file_type().is_symlink() {
+            return Err(Refused::Link);
+        }
+        if let Some(what) = not_regular(meta.file_type()) {
+            return Err(Refused::NotRegular(what));
+        }
+        if meta.len() > max {
+            return Err(Refused::TooLarge(meta.len()));
+        }
+        Ok(())
+    };
+    check(&path.symlink_metadata().map_err(Refused::Io)?)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| {
+        #[cfg(unix)]
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            return Refused::Link;
+        }
+        Refused::Io(e)
+    })?;
+    let meta = file.metadata().map_err(Refused::Io)?;
+    check(&meta)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max + 1).read_to_end(&mut bytes).map_err(Refused::Io)?;
+    if bytes.len() as u64 > max {
+        return Err(Refused::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
+}

@@ -14,3 +14,4 @@ mod import;
 mod manual;
 mod properties;
 mod recipes;
+mod templates;
