@@ -163,11 +163,7 @@ pub fn render_compiled(compiled: &mut Compiled, config: &Config) -> Option<Rende
                     RenderError::Template(e) => {
                         template_diagnostic(&mut compiled.input, templates.source(template_name(&e.template)), &e)
                     }
-                    RenderError::Output { path, message } => {
-                        Diagnostic::error("invalid-output", format!("rendered `{path}` is refused: {message}")).help(
-                            "an input value or an override template produced objects other than the ones expected",
-                        )
-                    }
+                    RenderError::Output(e) => output_diagnostic(&mut compiled.input, templates.source(e.template), &e),
                 };
                 // A template error repeats for every profile; say it once.
                 if !compiled.diagnostics.iter().any(|o| o.code == d.code && o.message == d.message) {
@@ -208,6 +204,28 @@ fn unknown_template(input: &mut Input, unknown: &templates::Unknown) -> Diagnost
         Some(span) => d.at(span),
         None => d,
     }
+}
+
+/// A rendered file that is not what the plan calls for, located in the template that rendered
+/// it: at the first line that sets one of the offending keys, or at its first line.
+fn output_diagnostic(input: &mut Input, source: &templates::TemplateSource, e: &render::OutputError) -> Diagnostic {
+    let help = format!(
+        "`{}` must render exactly what the plan calls for: the objects, their roles and subjects, \
+         the resource list (see templates/README.md)",
+        source.display
+    );
+    let d = Diagnostic::error("invalid-output", format!("rendered `{}` is refused: {}", e.path, e.message)).help(help);
+    let text = &source.text;
+    let sets = |line: &str, key: &str| {
+        let l = line.trim_start().trim_start_matches("- ");
+        l == key || l.strip_prefix(key).is_some_and(|rest| rest.starts_with(':'))
+    };
+    let line = e.keys.iter().find_map(|key| text.lines().position(|l| sets(l, key))).unwrap_or(0);
+    let Some(content) = text.lines().nth(line) else { return d };
+    let indent = content.chars().take_while(|c| *c == ' ').count();
+    let file = input.files.len();
+    input.files.push(SourceFile { display: source.display.clone(), text: text.clone(), spans: SpanIndex::default() });
+    d.at(Span::at(file, line + 1, indent + 1, content.chars().count().saturating_sub(indent).max(1)))
 }
 
 /// A template error as a diagnostic pointing into the template file.

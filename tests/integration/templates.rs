@@ -127,3 +127,129 @@ fn an_override_template_that_writes_too_much_is_stopped() {
         out.stderr
     );
 }
+
+/// The built-in template `name`, as a starting point for an override.
+fn builtin(name: &str) -> String {
+    std::fs::read_to_string(crate::harness::repo().join("templates").join(name)).unwrap()
+}
+
+/// Builds with override `templates/NAME` = `text`; asserts exit 2, nothing written, and returns
+/// the concise diagnostics.
+fn refused(name: &str, text: &str) -> String {
+    let t = Test::new().write("profiles/p.yaml", ORG).write(&format!("templates/{name}"), text);
+    let out = run_with_deadline(t.dir.path(), &["build", "--format", "concise"]);
+    assert_eq!((out.status, out.stdout.as_str()), (2, ""), "{name} was accepted:\n{text}\n{}", out.stderr);
+    assert!(!t.path("out").exists());
+    out.stderr
+}
+
+#[test]
+fn an_override_template_cannot_add_a_cluster_scoped_object() {
+    let extra = [
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: default-editor\n  namespace: {{ profile.namespace }}\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n- kind: ServiceAccount\n  name: default-editor\n  namespace: {{ profile.namespace }}\n",
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: evil.example.com\n  namespace: {{ profile.namespace }}\n",
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingWebhookConfiguration\nmetadata:\n  name: evil\n  namespace: {{ profile.namespace }}\n",
+        "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: evil\n  namespace: {{ profile.namespace }}\n",
+        // A kind the file may hold, but an object the plan does not call for.
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: extra\n  namespace: {{ profile.namespace }}\n",
+    ];
+    for doc in extra {
+        let stderr = refused("owner.yaml.j2", &format!("{}---\n{doc}", builtin("owner.yaml.j2")));
+        let kind = doc.lines().nth(1).unwrap().trim_start_matches("kind: ");
+        // At the `kind:` line of a kind the file does not hold, else at the object's `name:`.
+        let (line, col) = match kind {
+            "ServiceAccount" => (builtin("owner.yaml.j2").lines().count() + 5, 3),
+            _ => (builtin("owner.yaml.j2").lines().count() + 3, 1),
+        };
+        assert!(
+            stderr.starts_with(&format!("templates/owner.yaml.j2:{line}:{col}: error[invalid-output]: rendered `team/owner.yaml` is refused: {kind} `")),
+            "{stderr}"
+        );
+        assert!(stderr.contains("is not one of the objects the plan calls for in this file\n"), "{stderr}");
+    }
+}
+
+#[test]
+fn an_override_template_cannot_rebind_a_role_binding() {
+    let members = builtin("members.yaml.j2");
+    // The object name kept, the role changed to `cluster-admin`.
+    let stderr =
+        refused("members.yaml.j2", &members.replace("name: {{ \"kubeflow-\" ~ member.role }}", "name: cluster-admin"));
+    assert_eq!(
+        stderr,
+        "templates/members.yaml.j2:17:1: error[invalid-output]: rendered `team/members.yaml` is refused: RoleBinding `user-bob-example-com-clusterrole-view` must have `roleRef` exactly as the plan says: {\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"ClusterRole\",\"name\":\"kubeflow-view\"}\nkfprofiles: 1 error\n"
+    );
+    // A second subject.
+    let two = members.replace(
+        "  name: {{ member.email }}\n{% if member.principals %}",
+        "  name: {{ member.email }}\n- apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: system:authenticated\n{% if member.principals %}",
+    );
+    assert!(refused("members.yaml.j2", &two).contains("RoleBinding `user-bob-example-com-clusterrole-view` must have `subjects` exactly as the plan says: [{\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"User\",\"name\":\"bob@example.com\"}]\n"));
+    // The owner binding to someone else.
+    let owner = builtin("owner.yaml.j2")
+        .replace("  kind: User\n  name: {{ profile.owner }}", "  kind: User\n  name: mallory@example.com");
+    assert!(refused("owner.yaml.j2", &owner)
+        .contains("RoleBinding `namespaceAdmin` must have `subjects` exactly as the plan says"));
+    // Another API version of the same kind.
+    let beta = members.replacen(
+        "apiVersion: rbac.authorization.k8s.io/v1\n",
+        "apiVersion: rbac.authorization.k8s.io/v1beta1\n",
+        1,
+    );
+    assert_eq!(
+        refused("members.yaml.j2", &beta),
+        "templates/members.yaml.j2:5:1: error[invalid-output]: rendered `team/members.yaml` is refused: RoleBinding `user-bob-example-com-clusterrole-view` must have `apiVersion: rbac.authorization.k8s.io/v1`, not `rbac.authorization.k8s.io/v1beta1`\nkfprofiles: 1 error\n"
+    );
+}
+
+#[test]
+fn an_override_template_cannot_widen_a_policy_or_change_the_profile_owner() {
+    let owner = builtin("owner.yaml.j2").replace(
+        "        - {{ settings.kfp_ui_principal }}\n",
+        "        - {{ settings.kfp_ui_principal }}\n        - \"*\"\n",
+    );
+    assert!(
+        refused("owner.yaml.j2", &owner)
+            .contains("AuthorizationPolicy `ns-owner-access-istio` must have `spec` exactly as the plan says: "),
+        "the owner policy lets every principal in"
+    );
+    let members =
+        builtin("members.yaml.j2").replace("      - {{ settings.user_id_prefix ~ member.email }}\n", "      - \"*\"\n");
+    assert!(refused("members.yaml.j2", &members).contains(
+        "AuthorizationPolicy `user-bob-example-com-clusterrole-view` must have `spec` exactly as the plan says: "
+    ));
+    let namespace =
+        builtin("namespace.yaml.j2").replace("    name: {{ profile.owner }}", "    name: mallory@example.com");
+    assert!(refused("namespace.yaml.j2", &namespace).contains(
+        "Profile `team` must have `spec.owner` exactly as the plan says: {\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"User\",\"name\":\"alice@example.com\"}\n"
+    ));
+}
+
+#[test]
+fn a_templated_kustomization_is_exactly_its_resource_list() {
+    let k = builtin("kustomization.yaml.j2");
+    let namespace = k.replace("kind: Kustomization\n", "kind: Kustomization\nnamespace: kube-system\n");
+    assert_eq!(
+        refused("kustomization.yaml.j2", &namespace),
+        "templates/kustomization.yaml.j2:3:1: error[invalid-output]: rendered `team/kustomization.yaml` is refused: `namespace` is not allowed: a kustomization lists exactly its resources, nothing else\nkfprofiles: 1 error\n"
+    );
+    let patches = k.replace("resources:\n", "patches:\n- path: ../../etc/patch.yaml\nresources:\n");
+    assert!(refused("kustomization.yaml.j2", &patches)
+        .contains("error[invalid-output]: rendered `team/kustomization.yaml` is refused: `patches` is not allowed"));
+    for extra in ["- ../other-team\n", "- https://example.com/evil.git\n"] {
+        let more = format!("{k}{extra}");
+        assert_eq!(
+            refused("kustomization.yaml.j2", &more),
+            "templates/kustomization.yaml.j2:3:1: error[invalid-output]: rendered `team/kustomization.yaml` is refused: `resources` must be exactly [\"namespace.yaml\",\"owner.yaml\",\"members.yaml\"]\nkfprofiles: 1 error\n"
+        );
+    }
+    let root = builtin("root-kustomization.yaml.j2")
+        .replace("kind: Kustomization\n", "kind: Kustomization\nnamePrefix: evil-\n");
+    let stderr = refused("root-kustomization.yaml.j2", &root);
+    assert!(
+        stderr.contains(
+            ":12:1: error[invalid-output]: rendered `kustomization.yaml` is refused: `namePrefix` is not allowed"
+        ),
+        "{stderr}"
+    );
+}
