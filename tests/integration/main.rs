@@ -15,3 +15,4 @@ mod manual;
 mod properties;
 mod recipes;
 mod templates;
+mod walk;
