@@ -4,14 +4,17 @@
 //! accepted, against an allow-list built from the plan: its documents must be exactly the objects
 //! the plan calls for in that file (apiVersion, kind, name, namespace; nothing else, each once),
 //! every RoleBinding with the plan's `roleRef` and `subjects`, every AuthorizationPolicy with the
-//! plan's `spec`, the Profile with the plan's owner; and every kustomization exactly its resource
-//! list. So no input string, and no override template, can smuggle in an object (a
-//! ClusterRoleBinding, a CRD, a webhook), move one to another namespace, bind another role or
-//! subject, or make kustomize change what it applies.
+//! plan's `spec`, the Profile with the plan's owner and plugins, the Namespace with the plan's
+//! labels and annotations, the service accounts with the plugins' annotations only; and every
+//! kustomization exactly its resource list. So no input string, and no override template, can
+//! smuggle in an object (a ClusterRoleBinding, a CRD, a webhook), move one to another namespace,
+//! bind another role or subject, hand out a cloud identity, or make kustomize change what it
+//! applies.
 
 use minijinja::value::{Serde, Value};
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
+use serde_yaml::Value as Yaml;
 
 use crate::plan::{Plan, ProfilePlan};
 use crate::templates::{TemplateError, Templates, PROFILE_FILES};
@@ -166,7 +169,8 @@ struct Expected {
     name: String,
     /// Namespace and Profile: no namespace, and named after the profile.
     cluster_scoped: bool,
-    /// Values that must be exactly these, by JSON pointer (`/roleRef`, `/spec/owner`).
+    /// Values that must be exactly these, by JSON pointer (`/roleRef`, `/spec/owner`); an empty
+    /// mapping or list may also be absent.
     exact: Vec<(&'static str, Json)>,
 }
 
@@ -208,17 +212,27 @@ fn expected_objects(p: &ProfilePlan, plan: &Plan, file: &str) -> Vec<Expected> {
     let mut ids = Vec::new();
     match file {
         "namespace.yaml" => {
-            ids.push(Expected { cluster_scoped: true, ..Expected::new("v1", "Namespace", ns) });
+            // Kubeflow reads the `owner` annotation, Istio and Pod Security the labels.
+            let mut e = Expected { cluster_scoped: true, ..Expected::new("v1", "Namespace", ns) };
+            e.exact.push(("/metadata/labels", json!(p.namespace_labels)));
+            e.exact.push(("/metadata/annotations", json!(p.namespace_annotations)));
+            ids.push(e);
             if s.profile_resources {
                 let mut e = Expected { cluster_scoped: true, ..Expected::new("kubeflow.org/v1", "Profile", ns) };
                 e.exact.push(("/spec/owner", json!({ "apiGroup": RBAC, "kind": "User", "name": p.owner })));
+                // The plugins give the namespace's service accounts cloud identities.
+                e.exact.push(("/spec/plugins", json!(p.plugins)));
                 ids.push(e);
             }
         }
         "owner.yaml" => {
             let account = |name: &str| json!([{ "kind": "ServiceAccount", "name": name, "namespace": ns }]);
-            ids.push(Expected::new("v1", "ServiceAccount", "default-editor"));
-            ids.push(Expected::new("v1", "ServiceAccount", "default-viewer"));
+            // Annotations give a service account a cloud identity (IRSA, Workload Identity).
+            let mut editor = Expected::new("v1", "ServiceAccount", "default-editor");
+            editor.exact.push(("/metadata/annotations", json!(p.editor_annotations)));
+            let mut viewer = Expected::new("v1", "ServiceAccount", "default-viewer");
+            viewer.exact.push(("/metadata/annotations", json!({})));
+            ids.extend([editor, viewer]);
             ids.push(Expected::role_binding("default-editor", "kubeflow-edit", account("default-editor")));
             ids.push(Expected::role_binding("default-viewer", "kubeflow-view", account("default-viewer")));
             ids.push(Expected::role_binding("namespaceAdmin", "kubeflow-admin", user(&p.owner)));
@@ -273,20 +287,14 @@ fn check_objects(text: &str, ns: &str, mut expected: Vec<Expected>) -> Result<us
     let mut seen: Vec<(String, String)> = Vec::new();
     if !text.trim().is_empty() {
         for (i, de) in serde_yaml::Deserializer::from_str(text).enumerate() {
-            let doc = Json::deserialize(de).map_err(|e| (vec![], format!("document {} is not YAML: {e}", i + 1)))?;
-            let field = |pointer: &str| doc.pointer(pointer).and_then(Json::as_str);
-            let (Some(api_version), Some(kind), Some(name)) =
-                (field("/apiVersion"), field("/kind"), field("/metadata/name"))
-            else {
-                let message =
-                    format!("document {} is not a Kubernetes object (`apiVersion`, `kind`, `metadata.name`)", i + 1);
-                return Err((vec![], message));
-            };
+            let doc = Doc::deserialize(de)
+                .map_err(|e| (vec![], format!("document {} is not a Kubernetes object: {e}", i + 1)))?;
+            let (api_version, kind, name) = (doc.api_version.as_str(), doc.kind.as_str(), doc.metadata.name.as_str());
             let what = format!("{kind} `{name}` ({api_version})");
             if seen.iter().any(|(k, n)| k == kind && n == name) {
                 return Err((vec![format!("name: {name}")], format!("{kind} `{name}` is rendered more than once")));
             }
-            let Some(at) = expected.iter().position(|e| e.kind == kind && e.name == name) else {
+            let Some(found) = expected.iter().position(|e| e.kind == kind && e.name == name) else {
                 let message = format!("{what} is not one of the objects the plan calls for in this file");
                 // At its kind when the file holds no such kind, else at its name.
                 let keys = if expected.iter().any(|e| e.kind == kind) || seen.iter().any(|(k, _)| k == kind) {
@@ -296,22 +304,25 @@ fn check_objects(text: &str, ns: &str, mut expected: Vec<Expected>) -> Result<us
                 };
                 return Err((keys, message));
             };
-            let e = expected.swap_remove(at);
+            let e = expected.swap_remove(found);
             if e.api_version != api_version {
                 let message = format!("{kind} `{name}` must have `apiVersion: {}`, not `{api_version}`", e.api_version);
                 return Err((vec![format!("apiVersion: {api_version}"), "apiVersion".into()], message));
             }
-            let namespace = doc.pointer("/metadata/namespace");
-            let where_ok =
-                if e.cluster_scoped { namespace.is_none() } else { namespace.and_then(Json::as_str) == Some(ns) };
+            let namespace = doc.metadata.namespace.as_deref();
+            let where_ok = if e.cluster_scoped { namespace.is_none() } else { namespace == Some(ns) };
             if !where_ok {
-                let mut keys: Vec<String> =
-                    namespace.and_then(Json::as_str).map(|n| format!("namespace: {n}")).into_iter().collect();
+                let mut keys: Vec<String> = namespace.map(|n| format!("namespace: {n}")).into_iter().collect();
                 keys.push("namespace".into());
                 return Err((keys, format!("{what} is not where it belongs (namespace `{ns}`)")));
             }
             for (pointer, value) in &e.exact {
-                if doc.pointer(pointer) != Some(value) {
+                let ok = match *pointer {
+                    "/metadata/labels" => StrMap::is(doc.metadata.labels.as_ref(), value),
+                    "/metadata/annotations" => StrMap::is(doc.metadata.annotations.as_ref(), value),
+                    pointer => same(doc.at(pointer), value),
+                };
+                if !ok {
                     let key = pointer.rsplit('/').next().unwrap_or_default();
                     let message = format!(
                         "{kind} `{name}` must have `{}` exactly as the plan says: {value}",
@@ -329,6 +340,119 @@ fn check_objects(text: &str, ns: &str, mut expected: Vec<Expected>) -> Result<us
     }
 }
 
+/// What is checked of a rendered object; the rest is skipped unread. A field set twice is an
+/// error (YAML parsers disagree on which value counts), in the checked values at any depth.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Doc {
+    api_version: String,
+    kind: String,
+    metadata: Meta,
+    role_ref: Option<Yaml>,
+    subjects: Option<Yaml>,
+    spec: Option<Yaml>,
+}
+
+#[derive(Deserialize)]
+struct Meta {
+    name: String,
+    namespace: Option<String>,
+    labels: Option<StrMap>,
+    annotations: Option<StrMap>,
+}
+
+/// Labels or annotations: strings to strings, each key once. (Read as a map of strings rather
+/// than a YAML value: every object has labels, and this is the cheapest check of them.)
+#[derive(Default)]
+struct StrMap(std::collections::BTreeMap<String, String>);
+
+impl<'de> Deserialize<'de> for StrMap {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<StrMap, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = StrMap;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a mapping of strings to strings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<StrMap, A::Error> {
+                let mut out = StrMap::default();
+                while let Some((key, value)) = map.next_entry::<String, String>()? {
+                    if out.0.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format_args!("duplicate key `{key}`")));
+                    }
+                    out.0.insert(key, value);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+
+impl StrMap {
+    /// Whether this map (absent: empty) is the JSON mapping `want`.
+    fn is(map: Option<&StrMap>, want: &Json) -> bool {
+        let found = map.map_or(0, |m| m.0.len());
+        match want {
+            Json::Object(o) => {
+                found == o.len()
+                    && o.iter().all(|(k, v)| map.and_then(|m| m.0.get(k)).map(String::as_str) == v.as_str())
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Doc {
+    /// The value at JSON pointer `pointer` (`/roleRef`, `/spec/owner`); labels and annotations
+    /// are read as [`StrMap`]s.
+    fn at(&self, pointer: &str) -> Option<&Yaml> {
+        let mut keys = pointer.split('/').skip(1);
+        let top = match keys.next()? {
+            "roleRef" => self.role_ref.as_ref(),
+            "subjects" => self.subjects.as_ref(),
+            "spec" => self.spec.as_ref(),
+            _ => None,
+        };
+        keys.try_fold(top?, |v, key| v.get(key))
+    }
+}
+
+/// A YAML document, refused when a mapping repeats a key.
+fn document(de: serde_yaml::Deserializer<'_>) -> Result<Yaml, serde_yaml::Error> {
+    Yaml::deserialize(de)
+}
+
+/// Whether `found` is `want`; a null or empty mapping or list may also be left out.
+fn same(found: Option<&Yaml>, want: &Json) -> bool {
+    let empty = |j: &Json| match j {
+        Json::Null => true,
+        Json::Object(m) => m.is_empty(),
+        Json::Array(a) => a.is_empty(),
+        _ => false,
+    };
+    match found {
+        None => empty(want),
+        Some(Yaml::Null) => empty(want),
+        Some(y) => equal(y, want),
+    }
+}
+
+/// `y` and `j` are the same value (mappings with string keys, in any order).
+fn equal(y: &Yaml, j: &Json) -> bool {
+    match (y, j) {
+        (Yaml::Null, Json::Null) => true,
+        (Yaml::Bool(a), Json::Bool(b)) => a == b,
+        (Yaml::Number(a), Json::Number(b)) => a.to_string() == b.to_string(),
+        (Yaml::String(a), Json::String(b)) => a == b,
+        (Yaml::Sequence(a), Json::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(y, j)| equal(y, j)),
+        (Yaml::Mapping(a), Json::Object(b)) => {
+            a.len() == b.len() && b.iter().all(|(k, j)| a.get(k.as_str()).is_some_and(|y| equal(y, j)))
+        }
+        _ => false,
+    }
+}
+
 /// A kustomization must be exactly its resource list: no `namespace`, patches, generators or
 /// other resources (kustomize would apply them to every object, or fetch them).
 fn check_kustomization(text: &str, resources: &[String]) -> Result<(), Refusal> {
@@ -338,7 +462,7 @@ fn check_kustomization(text: &str, resources: &[String]) -> Result<(), Refusal> 
         "resources": resources,
     });
     let mut docs = serde_yaml::Deserializer::from_str(text);
-    let doc = match docs.next().map(Json::deserialize) {
+    let doc = match docs.next().map(document) {
         Some(Ok(doc)) => doc,
         Some(Err(e)) => return Err((vec![], format!("it is not YAML: {e}"))),
         None => return Err((vec![], "it is empty".into())),
@@ -346,16 +470,21 @@ fn check_kustomization(text: &str, resources: &[String]) -> Result<(), Refusal> 
     if docs.next().is_some() {
         return Err((vec!["---".into()], "a kustomization is one document".into()));
     }
-    let Json::Object(found) = &doc else {
+    let Yaml::Mapping(found) = &doc else {
         return Err((vec![], "it is not a mapping".into()));
     };
     let Json::Object(want) = &expected else { unreachable!() };
-    if let Some(key) = found.keys().find(|k| !want.contains_key(*k)) {
-        let message = format!("`{key}` is not allowed: a kustomization lists exactly its resources, nothing else");
-        return Err((vec![key.clone()], message));
+    for key in found.keys() {
+        let Some(key) = key.as_str() else {
+            return Err((vec![], "a key that is not a string is not allowed".into()));
+        };
+        if !want.contains_key(key) {
+            let message = format!("`{key}` is not allowed: a kustomization lists exactly its resources, nothing else");
+            return Err((vec![key.to_string()], message));
+        }
     }
     for (key, value) in want {
-        if found.get(key) != Some(value) {
+        if !found.get(key.as_str()).is_some_and(|y| equal(y, value)) {
             return Err((vec![key.clone()], format!("`{key}` must be exactly {value}")));
         }
     }

@@ -253,3 +253,46 @@ fn a_templated_kustomization_is_exactly_its_resource_list() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_override_template_cannot_change_what_grants_access_in_metadata() {
+    let namespace = builtin("namespace.yaml.j2");
+    // Pod Security relaxed, or the namespace handed to another owner (Kubeflow reads `owner`).
+    let privileged =
+        namespace.replacen("  labels:\n", "  labels:\n    pod-security.kubernetes.io/enforce: privileged\n", 1);
+    assert!(refused("namespace.yaml.j2", &privileged).contains(
+        "error[invalid-output]: rendered `team/namespace.yaml` is refused: Namespace `team` must have `metadata.labels` exactly as the plan says: "
+    ));
+    let owner = namespace.replace(
+        "{% for key, value in profile.namespace_annotations | items %}\n    {{ key }}: {{ value }}\n",
+        "{% for key, value in profile.namespace_annotations | items %}\n    {{ key }}: {{ \"mallory@example.com\" if key == \"owner\" else value }}\n",
+    );
+    assert!(refused("namespace.yaml.j2", &owner)
+        .contains("Namespace `team` must have `metadata.annotations` exactly as the plan says: "));
+    // A key twice: YAML parsers differ on which value counts, so it is refused outright.
+    let twice = namespace.replacen("  annotations:\n", "  annotations:\n    owner: mallory@example.com\n", 1);
+    let stderr = refused("namespace.yaml.j2", &twice);
+    assert!(
+        stderr.contains(
+            "error[invalid-output]: rendered `team/namespace.yaml` is refused: document 1 is not a Kubernetes object: "
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("duplicate"), "{stderr}");
+    // A cloud identity for the profile's service accounts.
+    let plugins = namespace.replace(
+        "{% if profile.plugins %}",
+        "  plugins:\n  - kind: AwsIamForServiceAccount\n    spec:\n      awsIamRole: arn:aws:iam::1:role/admin\n{% if profile.plugins %}",
+    );
+    assert!(refused("namespace.yaml.j2", &plugins)
+        .contains("Profile `team` must have `spec.plugins` exactly as the plan says: []\n"));
+    let role_arn = builtin("owner.yaml.j2").replacen(
+        "{% if profile.editor_annotations %}",
+        "  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::1:role/admin\n{% if false %}",
+        1,
+    );
+    assert_eq!(
+        refused("owner.yaml.j2", &role_arn),
+        "templates/owner.yaml.j2:10:3: error[invalid-output]: rendered `team/owner.yaml` is refused: ServiceAccount `default-editor` must have `metadata.annotations` exactly as the plan says: {}\nkfprofiles: 1 error\n"
+    );
+}
