@@ -291,6 +291,11 @@ fn check_objects(text: &str, ns: &str, mut expected: Vec<Expected>) -> Result<us
                 .map_err(|e| (vec![], format!("document {} is not a Kubernetes object: {e}", i + 1)))?;
             let (api_version, kind, name) = (doc.api_version.as_str(), doc.kind.as_str(), doc.metadata.name.as_str());
             let what = format!("{kind} `{name}` ({api_version})");
+            // kubectl's YAML parser applies merge keys, this one does not: the two would read
+            // different objects. (Deeper down, a `<<` key fails the exact comparisons.)
+            if doc.merge.is_some() || doc.metadata.merge.is_some() {
+                return Err((vec!["<<".into()], format!("{what} uses a YAML merge key `<<`, which is not allowed")));
+            }
             if seen.iter().any(|(k, n)| k == kind && n == name) {
                 return Err((vec![format!("name: {name}")], format!("{kind} `{name}` is rendered more than once")));
             }
@@ -351,6 +356,8 @@ struct Doc {
     role_ref: Option<Yaml>,
     subjects: Option<Yaml>,
     spec: Option<Yaml>,
+    #[serde(rename = "<<")]
+    merge: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -359,6 +366,8 @@ struct Meta {
     namespace: Option<String>,
     labels: Option<StrMap>,
     annotations: Option<StrMap>,
+    #[serde(rename = "<<")]
+    merge: Option<serde::de::IgnoredAny>,
 }
 
 /// Labels or annotations: strings to strings, each key once. (Read as a map of strings rather

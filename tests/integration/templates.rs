@@ -296,3 +296,18 @@ fn an_override_template_cannot_change_what_grants_access_in_metadata() {
         "templates/owner.yaml.j2:10:3: error[invalid-output]: rendered `team/owner.yaml` is refused: ServiceAccount `default-editor` must have `metadata.annotations` exactly as the plan says: {}\nkfprofiles: 1 error\n"
     );
 }
+
+#[test]
+fn an_override_template_cannot_hide_metadata_behind_a_merge_key() {
+    // kubectl applies `<<`, so `default-viewer` would get the annotation.
+    let merged = builtin("owner.yaml.j2").replacen(
+        "  name: default-viewer\n",
+        "  name: default-viewer\n  <<: {annotations: {eks.amazonaws.com/role-arn: \"arn:aws:iam::1:role/admin\"}}\n",
+        1,
+    );
+    let stderr = refused("owner.yaml.j2", &merged);
+    assert!(
+        stderr.ends_with("error[invalid-output]: rendered `team/owner.yaml` is refused: ServiceAccount `default-viewer` (v1) uses a YAML merge key `<<`, which is not allowed\nkfprofiles: 1 error\n"),
+        "{stderr}"
+    );
+}
