@@ -293,7 +293,8 @@ fn check_objects(text: &str, ns: &str, mut expected: Vec<Expected>) -> Result<us
             let what = format!("{kind} `{name}` ({api_version})");
             // kubectl's YAML parser applies merge keys, this one does not: the two would read
             // different objects. (Deeper down, a `<<` key fails the exact comparisons.)
-            if doc.merge.is_some() || doc.metadata.merge.is_some() {
+            let in_spec = doc.spec.as_ref().is_some_and(|spec| spec.get("<<").is_some());
+            if doc.merge.is_some() || doc.metadata.merge.is_some() || in_spec {
                 return Err((vec!["<<".into()], format!("{what} uses a YAML merge key `<<`, which is not allowed")));
             }
             if seen.iter().any(|(k, n)| k == kind && n == name) {

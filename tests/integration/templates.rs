@@ -310,4 +310,15 @@ fn an_override_template_cannot_hide_metadata_behind_a_merge_key() {
         stderr.ends_with("error[invalid-output]: rendered `team/owner.yaml` is refused: ServiceAccount `default-viewer` (v1) uses a YAML merge key `<<`, which is not allowed\nkfprofiles: 1 error\n"),
         "{stderr}"
     );
+    // Or the Profile a plugin, in `spec`.
+    let merged = builtin("namespace.yaml.j2").replacen(
+        "spec:\n",
+        "spec:\n  <<: {plugins: [{kind: AwsIamForServiceAccount, spec: {awsIamRole: \"arn:aws:iam::1:role/admin\"}}]}\n",
+        1,
+    );
+    let stderr = refused("namespace.yaml.j2", &merged);
+    assert!(
+        stderr.contains("Profile `team` (kubeflow.org/v1) uses a YAML merge key `<<`, which is not allowed\n"),
+        "{stderr}"
+    );
 }
