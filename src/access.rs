@@ -241,7 +241,7 @@ pub fn matrix(plan: &Plan, graph: &GroupGraph, filter: &Filter) -> Vec<AccessRow
             user: p.owner_id.clone(),
             email: p.owner.clone(),
             role: "admin".into(),
-            // The owner policy's first rule admits the gateway (OUTPUT.md, `ns-owner-access-istio`).
+            // The owner policy's first rule admits the gateway (docs/output.md, `ns-owner-access-istio`).
             notebooks_access: true,
             owner: true,
             direct: false,

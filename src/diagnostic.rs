@@ -57,6 +57,24 @@ pub const CODES: &[Code] = &[
         allowable: false,
         meaning: "a file or folder cannot be read or written",
     },
+    Code {
+        code: "symlink-input",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a symbolic link in the profiles folder, not followed",
+    },
+    Code {
+        code: "special-file",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a FIFO, device or socket in the profiles folder, never opened",
+    },
+    Code {
+        code: "ignored-file",
+        severity: Severity::Warning,
+        allowable: true,
+        meaning: "a `*.YAML` or `*.Yml` file in the profiles folder is not read",
+    },
     Code { code: "invalid-utf8", severity: Severity::Error, allowable: false, meaning: "an input file is not UTF-8" },
     Code {
         code: "yaml-syntax",
@@ -401,6 +419,12 @@ pub const CODES: &[Code] = &[
         meaning: "a `--templates DIR` named on the command line does not exist",
     },
     Code { code: "template", severity: Severity::Error, allowable: false, meaning: "a template fails to render" },
+    Code {
+        code: "template-limit",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a template ran out of fuel, rendered more than 64 MiB, or its file is over 1 MiB",
+    },
     Code {
         code: "invalid-output",
         severity: Severity::Error,

@@ -23,7 +23,7 @@ pub const MARKDOWN_LIMIT: usize = 65_536;
 /// Room kept free for the notes saying what was cut.
 const MARKDOWN_RESERVE: usize = 4_096;
 
-/// Name of the owner's RoleBinding and AuthorizationPolicy (OUTPUT.md).
+/// Name of the owner's RoleBinding and AuthorizationPolicy (docs/output.md).
 const OWNER_BINDING: &str = "namespaceAdmin";
 const OWNER_POLICY: &str = "ns-owner-access-istio";
 
@@ -1160,7 +1160,7 @@ fn profile_state(objects: &[Object], fallback_gateway: &str, user_header: &str, 
             _ => {}
         }
     }
-    // The owner policy's first principal is the gateway (OUTPUT.md); learning it here keeps a
+    // The owner policy's first principal is the gateway (docs/output.md); learning it here keeps a
     // base rendered with other settings comparable.
     let gateway = owner_principals.as_ref().and_then(|p| p.first().cloned()).unwrap_or_else(|| fallback_gateway.into());
     for (grantees, role) in bindings.values() {

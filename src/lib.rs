@@ -148,8 +148,8 @@ pub(crate) fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) 
 pub fn render_compiled(compiled: &mut Compiled, config: &Config) -> Option<Rendered> {
     let templates = match templates::Templates::load(config.templates.as_deref()) {
         Ok((t, unknown)) => {
-            for path in unknown {
-                compiled.diagnostics.push(unknown_template(&mut compiled.input, &path));
+            for u in unknown {
+                compiled.diagnostics.push(unknown_template(&mut compiled.input, &u));
             }
             t
         }
@@ -175,11 +175,7 @@ pub fn render_compiled(compiled: &mut Compiled, config: &Config) -> Option<Rende
                     RenderError::Template(e) => {
                         template_diagnostic(&mut compiled.input, templates.source(template_name(&e.template)), &e)
                     }
-                    RenderError::Output { path, message } => {
-                        Diagnostic::error("invalid-output", format!("rendered `{path}` is refused: {message}")).help(
-                            "an input value or an override template produced objects other than the ones expected",
-                        )
-                    }
+                    RenderError::Output(e) => output_diagnostic(&mut compiled.input, templates.source(e.template), &e),
                 };
                 // A template error repeats for every profile; say it once.
                 if !compiled.diagnostics.iter().any(|o| o.code == d.code && o.message == d.message) {
@@ -196,14 +192,17 @@ fn template_name(name: &str) -> &'static str {
 }
 
 /// A file in the templates folder that replaces no built-in template: located at its first
-/// line, so that the pull request shows it on the file.
-fn unknown_template(input: &mut Input, path: &std::path::Path) -> Diagnostic {
+/// line, so that the pull request shows it on the file (unless it was not read: a link, a FIFO).
+fn unknown_template(input: &mut Input, unknown: &templates::Unknown) -> Diagnostic {
+    let path = &unknown.path;
     let display = load::display_path(path);
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let width = text.lines().next().map_or(1, |l| l.chars().count());
-    let file = input.files.len();
     let message = format!("template `{display}` overrides no built-in template and is ignored");
-    input.files.push(SourceFile { display, text, spans: SpanIndex::default() });
+    let located = unknown.text.clone().map(|text| {
+        let width = text.lines().next().map_or(1, |l| l.chars().count());
+        let file = input.files.len();
+        input.files.push(SourceFile { display, text, spans: SpanIndex::default() });
+        Span::at(file, 1, 1, width)
+    });
     let names = templates::BUILTIN.iter().map(|(n, _)| *n);
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let help = match diagnostic::did_you_mean(&name, names.clone()) {
@@ -212,7 +211,33 @@ fn unknown_template(input: &mut Input, path: &std::path::Path) -> Diagnostic {
             format!("the built-in templates are {}", names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))
         }
     };
-    Diagnostic::warning("unknown-template", message).at(Span::at(file, 1, 1, width)).help(help)
+    let d = Diagnostic::warning("unknown-template", message).help(help);
+    match located {
+        Some(span) => d.at(span),
+        None => d,
+    }
+}
+
+/// A rendered file that is not what the plan calls for, located in the template that rendered
+/// it: at the first line that sets one of the offending keys, or at its first line.
+fn output_diagnostic(input: &mut Input, source: &templates::TemplateSource, e: &render::OutputError) -> Diagnostic {
+    let help = format!(
+        "`{}` must render exactly what the plan calls for: the objects, their roles and subjects, \
+         the resource list (see templates/README.md)",
+        source.display
+    );
+    let d = Diagnostic::error("invalid-output", format!("rendered `{}` is refused: {}", e.path, e.message)).help(help);
+    let text = &source.text;
+    let sets = |line: &str, key: &str| {
+        let l = line.trim_start().trim_start_matches("- ");
+        l == key || l.strip_prefix(key).is_some_and(|rest| rest.starts_with(':'))
+    };
+    let line = e.keys.iter().find_map(|key| text.lines().position(|l| sets(l, key))).unwrap_or(0);
+    let Some(content) = text.lines().nth(line) else { return d };
+    let indent = content.chars().take_while(|c| *c == ' ').count();
+    let file = input.files.len();
+    input.files.push(SourceFile { display: source.display.clone(), text: text.clone(), spans: SpanIndex::default() });
+    d.at(Span::at(file, line + 1, indent + 1, content.chars().count().saturating_sub(indent).max(1)))
 }
 
 /// A template error as a diagnostic pointing into the template file.
@@ -227,7 +252,10 @@ fn template_diagnostic(
         text: source.text.clone(),
         spans: SpanIndex::default(),
     });
-    let mut d = Diagnostic::error("template", format!("template `{}` failed: {}", source.name, e.message));
+    let mut d = Diagnostic::error(e.code, format!("template `{}` failed: {}", source.name, e.message));
+    if e.code == "template-limit" {
+        d = d.help("templates/README.md lists the limits every template renders within");
+    }
     let text = &source.text;
     match (&e.range, e.line) {
         // The failing expression itself, when minijinja knows it.

@@ -51,6 +51,8 @@ pub struct Templates {
 /// A template that failed to compile or render.
 #[derive(Debug, Clone)]
 pub struct TemplateError {
+    /// The diagnostic code: `template`, or `template-limit` for a limit reached.
+    pub code: &'static str,
     pub template: String,
     pub line: Option<usize>,
     /// Byte range of the failing expression in the template source, when known.
@@ -58,10 +60,36 @@ pub struct TemplateError {
     pub message: String,
 }
 
+/// The largest override template file read: the built-ins are a few KiB.
+pub const MAX_TEMPLATE_BYTES: u64 = 1 << 20;
+
+/// minijinja's fuel for one rendering (one file): each instruction the template runs costs about
+/// one unit. The root `kustomization.yaml` takes 7 units per profile and `members.yaml` about 120
+/// per member (see the tests below), so this fits millions of profiles and more than 100,000
+/// members of one profile, while an endless loop in an override template stops within seconds.
+pub const FUEL: u64 = 20_000_000;
+
+/// The largest rendering of one file. The root `kustomization.yaml` takes at most 66 bytes per
+/// profile (`- ` and a 63-character name), `members.yaml` about 1.2 KiB per member, so this fits
+/// a million profiles and about 50,000 members of one profile.
+pub const MAX_OUTPUT_BYTES: usize = 64 << 20;
+
+/// A file in the templates folder that replaces no built-in.
+#[derive(Debug, Clone)]
+pub struct Unknown {
+    pub path: PathBuf,
+    /// Its text, when it is a regular file small enough to be a template (a link, a FIFO or a
+    /// device is never opened), for the diagnostic's snippet.
+    pub text: Option<String>,
+}
+
 impl Templates {
-    /// Loads the built-ins, each replaced by `dir/NAME` when that file exists. Returns the names
-    /// of files in `dir` that override nothing (likely misspelled), and every compile error.
-    pub fn load(dir: Option<&FsPath>) -> Result<(Templates, Vec<PathBuf>), LoadErrors> {
+    /// Loads the built-ins, each replaced by `dir/NAME` when that file exists. Returns the files
+    /// in `dir` that override nothing (likely misspelled), and every read or compile error.
+    ///
+    /// An override is read only when it is a regular file inside `dir` (a link is followed only
+    /// to a file inside `dir`) of at most [`MAX_TEMPLATE_BYTES`].
+    pub fn load(dir: Option<&FsPath>) -> Result<(Templates, Vec<Unknown>), LoadErrors> {
         let mut sources = Vec::new();
         let mut unknown = Vec::new();
         let mut errors = Vec::new();
@@ -73,17 +101,10 @@ impl Templates {
             };
             let path = d.join(name);
             let display = crate::load::display_path(&path);
-            // An override is read only from inside its folder: a link leading elsewhere is refused.
-            let inside = matches!((d.canonicalize(), path.canonicalize()), (Ok(a), Ok(b)) if b.starts_with(&a));
-            let read = if inside {
-                std::fs::read_to_string(&path).map_err(|e| format!("cannot read it: {e}"))
-            } else {
-                Err("it is a link that leads outside the templates folder".to_string())
-            };
-            match read {
+            match read_override(d, &path) {
                 Ok(text) => sources.push(TemplateSource { name, display, text }),
-                Err(message) => {
-                    let e = TemplateError { template: name.to_string(), line: None, range: None, message };
+                Err((code, message)) => {
+                    let e = TemplateError { code, template: name.to_string(), line: None, range: None, message };
                     errors.push((TemplateSource { name, display, text: String::new() }, e));
                 }
             }
@@ -96,7 +117,15 @@ impl Templates {
                 .filter(|p| !BUILTIN.iter().any(|(n, _)| p.file_name().is_some_and(|f| f == *n)))
                 .collect();
             names.sort();
-            unknown = names;
+            unknown = names
+                .into_iter()
+                .map(|path| {
+                    let text = crate::load::read_regular(&path, MAX_TEMPLATE_BYTES)
+                        .ok()
+                        .and_then(|bytes| String::from_utf8(bytes).ok());
+                    Unknown { path, text }
+                })
+                .collect();
         }
         let mut env = Environment::new();
         configure(&mut env);
@@ -112,10 +141,25 @@ impl Templates {
         }
     }
 
-    /// Renders template `name` with `ctx`.
+    /// Renders template `name` with `ctx`, within [`FUEL`] and [`MAX_OUTPUT_BYTES`].
     pub fn render(&self, name: &str, ctx: &Value) -> Result<String, TemplateError> {
         let t = self.env.get_template(name).map_err(|e| template_error(name, &e))?;
-        t.render(ctx).map_err(|e| template_error(name, &e))
+        let mut out = Capped { bytes: Vec::new(), full: false };
+        match t.render_captured_to(ctx, &mut out) {
+            Ok(_) => String::from_utf8(out.bytes).map_err(|_| TemplateError {
+                code: "template",
+                template: name.to_string(),
+                line: None,
+                range: None,
+                message: "it rendered text that is not UTF-8".into(),
+            }),
+            Err(e) if out.full => Err(TemplateError {
+                code: "template-limit",
+                message: format!("it renders more than {} MiB for one file", MAX_OUTPUT_BYTES >> 20),
+                ..template_error(name, &e)
+            }),
+            Err(e) => Err(template_error(name, &e)),
+        }
     }
 
     /// The source of template `name`.
@@ -124,16 +168,65 @@ impl Templates {
     }
 }
 
+/// The text of override template `path` in folder `dir`, or why it is refused (code, message).
+fn read_override(dir: &FsPath, path: &FsPath) -> Result<String, (&'static str, String)> {
+    use crate::load::{read_regular, Refused};
+    // A link is followed only to a file inside the folder, which is then read like any other.
+    let target = if path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+        match (dir.canonicalize(), path.canonicalize()) {
+            (Ok(a), Ok(b)) if b.starts_with(&a) => b,
+            _ => return Err(("template", "it is a link that leads outside the templates folder".into())),
+        }
+    } else {
+        path.to_path_buf()
+    };
+    match read_regular(&target, MAX_TEMPLATE_BYTES) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| ("template", "it is not UTF-8".into())),
+        Err(Refused::TooLarge(size)) => Err((
+            "template-limit",
+            format!("it is {size} bytes long; a template may be at most {} MiB", MAX_TEMPLATE_BYTES >> 20),
+        )),
+        Err(e) => Err(("template", e.to_string())),
+    }
+}
+
+/// The rendered text, refusing to grow past [`MAX_OUTPUT_BYTES`]: the write fails, and with it
+/// the rendering.
+struct Capped {
+    bytes: Vec<u8>,
+    full: bool,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > MAX_OUTPUT_BYTES {
+            self.full = true;
+            return Err(std::io::Error::other("output limit reached"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn template_error(name: &str, e: &Error) -> TemplateError {
     let mut message = e.detail().map(str::to_string).unwrap_or_else(|| e.kind().to_string());
     if e.kind() == ErrorKind::UndefinedError && e.detail().is_none() {
         message = "undefined value".into();
     }
-    TemplateError { template: e.name().unwrap_or(name).to_string(), line: e.line(), range: e.range(), message }
+    let code = if e.kind() == ErrorKind::OutOfFuel { "template-limit" } else { "template" };
+    if e.kind() == ErrorKind::OutOfFuel {
+        message = format!("it ran out of fuel: more than {FUEL} steps for one file (an endless or nested loop?)");
+    }
+    TemplateError { code, template: e.name().unwrap_or(name).to_string(), line: e.line(), range: e.range(), message }
 }
 
 /// Strict undefined, trailing newline kept, block tags on their own lines, YAML-safe output.
 fn configure(env: &mut Environment<'static>) {
+    env.set_fuel(Some(FUEL));
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_syntax(
         minijinja::syntax::SyntaxConfig::builder()
@@ -294,6 +387,74 @@ fn quoted(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use minijinja::value::Serde;
+
+    /// The root `kustomization.yaml` is the largest single rendering of the built-ins: at 50,000
+    /// profiles with the longest names it stays far within the fuel and the output limit.
+    #[test]
+    fn the_built_ins_render_far_within_the_limits() {
+        let (t, _) = Templates::load(None).unwrap();
+        let profiles: Vec<String> = (0..50_000).map(|i| format!("p{i:0>62}")).collect();
+        let ctx = minijinja::context! { profiles => profiles, settings => minijinja::context! {} };
+        let mut out = Vec::new();
+        let template = t.env.get_template("root-kustomization.yaml.j2").unwrap();
+        let captured = template.render_captured_to(&ctx, &mut out).unwrap();
+        let (used, _) = captured.state().fuel_levels().unwrap();
+        assert!(used * 20 < FUEL, "{used} of {FUEL}");
+        assert!(out.len() * 4 < MAX_OUTPUT_BYTES, "{} bytes", out.len());
+
+        // One profile with 10,000 members, each with an AuthorizationPolicy.
+        let members: Vec<serde_json::Value> = (0..10_000)
+            .map(|i| {
+                serde_json::json!({
+                    "name": format!("user-someone-{i:0>20}-example-com-clusterrole-edit"),
+                    "email": format!("someone-{i:0>20}@example.com"),
+                    "role": "edit",
+                    "principals": ["cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account"],
+                })
+            })
+            .collect();
+        let ctx = Value::from(Serde(serde_json::json!({
+            "profile": {
+                "namespace": "p".repeat(63),
+                "members": members,
+                "common_labels": {"app.kubernetes.io/managed-by": "kfprofiles"},
+            },
+            "settings": {
+                "authorization_policy_api_version": "security.istio.io/v1beta1",
+                "user_id_header": "kubeflow-userid",
+                "user_id_prefix": "",
+            },
+        })));
+        out.clear();
+        let template = t.env.get_template("members.yaml.j2").unwrap();
+        let captured = template.render_captured_to(&ctx, &mut out).unwrap();
+        let (used, _) = captured.state().fuel_levels().unwrap();
+        assert!(used * 10 < FUEL, "{used} of {FUEL}");
+        assert!(out.len() * 4 < MAX_OUTPUT_BYTES, "{} bytes", out.len());
+    }
+
+    #[test]
+    fn an_endless_loop_runs_out_of_fuel_and_a_huge_output_is_cut() {
+        let mut env = Environment::new();
+        configure(&mut env);
+        env.add_template("loop", "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}")
+            .unwrap();
+        env.add_template("big", "{% for a in range(100000) %}{{ \"x\" * 1000 }}{% endfor %}{% for a in range(100000) %}{{ \"x\" * 1000 }}{% endfor %}").unwrap();
+        let t = Templates { env, sources: vec![] };
+        let started = std::time::Instant::now();
+        let e = t.render("loop", &Value::UNDEFINED).unwrap_err();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (
+                "template-limit",
+                "it ran out of fuel: more than 20000000 steps for one file (an endless or nested loop?)"
+            )
+        );
+        assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+        let e = t.render("big", &Value::UNDEFINED).unwrap_err();
+        assert_eq!((e.code, e.message.as_str()), ("template-limit", "it renders more than 64 MiB for one file"));
+    }
 
     #[test]
     fn yaml_1_1_ambiguous_strings_are_quoted() {

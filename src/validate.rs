@@ -1,7 +1,7 @@
 //! Stage `validate`: cross-reference and syntax checks on the merged [`Input`].
 //!
 //! Returns every problem found as a located [`Diagnostic`], never stopping at the first one
-//! (errors and warnings of INPUT.md). Checks that need the expanded groups (colliding object
+//! (the errors and warnings of docs/input.md). Checks that need the expanded groups (colliding object
 //! names) live in `resolve`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -287,6 +287,18 @@ impl Validator<'_> {
 
     /// A character kustomize cannot write back as it was (see [`k8s::unwritable_char`]).
     fn unwritable(&mut self, span: crate::span::Span, what: &str, value: &str) -> bool {
+        if value == "=" {
+            // kustomize writes `=` back plain, and YAML 1.1 reads a plain `=` as its value key
+            // (`tag:yaml.org,2002:value`): PyYAML and the tools built on it refuse the document.
+            let d = Diagnostic::error(
+                "unwritable-character",
+                format!("{what} is `=` alone, which kustomize writes back unquoted and YAML 1.1 readers refuse"),
+            )
+            .at(span)
+            .help("use a value of more than the one character `=`");
+            self.out.push(d);
+            return true;
+        }
         let Some(c) = k8s::unwritable_char(value) else {
             return false;
         };

@@ -203,14 +203,12 @@ fn hostile_strings_come_out_as_the_same_strings_in_the_same_field() {
 #[test]
 fn an_override_template_replaces_the_built_in() {
     let builtin = std::fs::read_to_string(repo().join("templates/kustomization.yaml.j2")).unwrap();
-    let custom = builtin.replace(
-        "kind: Kustomization\n",
-        "kind: Kustomization\nlabels:\n- pairs:\n    team: {{ profile.namespace }}\n",
-    );
+    let custom =
+        builtin.replace("kind: Kustomization\n", "kind: Kustomization\n# The folder of {{ profile.namespace }}.\n");
     let t = org().write("templates/kustomization.yaml.j2", &custom).args(&["build"]);
     t.expect(0, None, "");
     let text = std::fs::read_to_string(t.path("out/team-a/kustomization.yaml")).unwrap();
-    assert!(text.contains("labels:\n- pairs:\n    team: team-a\n"), "{text}");
+    assert!(text.contains("kind: Kustomization\n# The folder of team-a.\nresources:\n"), "{text}");
 }
 
 #[test]

@@ -972,7 +972,6 @@ fn the_corpus_exits_0_1_or_2() {
 /// for a writer forever (templates.rs reads the override without asking whether it is a regular
 /// file; the profiles folder and a diff base skip such files). Left to the templates area.
 #[test]
-#[ignore = "hangs: a named pipe in templates/ is read as an override (templates.rs)"]
 fn a_named_pipe_in_the_templates_folder_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("profiles"), &dir.path().join("profiles"));
@@ -991,7 +990,6 @@ fn a_named_pipe_in_the_templates_folder_is_refused() {
 /// An output folder that is, holds or lies inside the profiles folder should be refused (exit 2,
 /// nothing written). Left to the owner of the `--out` guards (emit.rs / the build write path).
 #[test]
-#[ignore = "build writes into the profiles folder when --out names it (the --out guards)"]
 fn building_into_the_profiles_folder_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&repo().join("profiles"), &dir.path().join("profiles"));

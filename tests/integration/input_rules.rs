@@ -347,3 +347,14 @@ kfprofiles: 1 error
 ",
     );
 }
+
+#[test]
+fn an_annotation_value_of_equals_alone_is_refused() {
+    // kustomize prints it plain (`key: =`), and YAML 1.1 reads a plain `=` as its value key:
+    // PyYAML-based tools, the strict validator among them, refuse the document.
+    build(
+        &format!("{OWNER}profiles:\n  - name: team\n    owner: alice\n    annotations: {{a: \"=\", b: \"a=b\"}}\n"),
+        2,
+        "profiles/p.yaml:6:22: error[unwritable-character]: the value of annotation `a` is `=` alone, which kustomize writes back unquoted and YAML 1.1 readers refuse\nkfprofiles: 1 error\n",
+    );
+}

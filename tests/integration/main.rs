@@ -18,4 +18,6 @@ mod input_rules;
 mod manual;
 mod properties;
 mod recipes;
+mod templates;
+mod walk;
 mod yaml_depth;

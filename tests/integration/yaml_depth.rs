@@ -93,7 +93,7 @@ fn a_deeply_nested_rendering_is_refused_when_read_back() {
     t.expect(
         2,
         Some(""),
-        "error[invalid-output]: rendered `team/namespace.yaml` is refused: lists and mappings nest more than 64 levels deep at line 1 column 129\nkfprofiles: 1 error\n",
+        "templates/namespace.yaml.j2:1:1: error[invalid-output]: rendered `team/namespace.yaml` is refused: lists and mappings nest more than 64 levels deep at line 1 column 129\nkfprofiles: 1 error\n",
     );
     assert!(!t.path("out").exists(), "build wrote the output folder");
 }
