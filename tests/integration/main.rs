@@ -16,3 +16,4 @@ mod import;
 mod manual;
 mod properties;
 mod recipes;
+mod ship;
