@@ -166,7 +166,9 @@ pub struct DenyWarningsArg {
 /// Options of the commands whose only output format is that of the diagnostics.
 #[derive(Debug, Args)]
 pub struct DiagnosticArgs {
-    /// How diagnostics are printed (default: `full` on a terminal, `concise` otherwise).
+    /// How diagnostics are printed (default: `full` on a terminal, `concise` otherwise). With
+    /// `json`, `sarif` and `gitlab`, stdout holds that one document and nothing else; the
+    /// command's own lines go to stderr.
     #[arg(long, value_enum)]
     pub format: Option<DiagnosticFormat>,
 }
@@ -250,6 +252,12 @@ pub enum DiagnosticFormat {
     Concise,
     /// GitHub Actions annotations (`::error file=…`), shown inline on pull requests.
     Github,
+    /// One JSON report on stdout (`version` 1; fields documented in the README).
+    Json,
+    /// One SARIF 2.1.0 log on stdout, for GitHub code scanning.
+    Sarif,
+    /// One GitLab Code Quality report on stdout, shown inline on merge requests.
+    Gitlab,
 }
 
 /// The layouts of `diff`'s result.

@@ -145,6 +145,9 @@ impl Config {
             Some(DiagnosticFormat::Full) => Format::Full,
             Some(DiagnosticFormat::Concise) => Format::Concise,
             Some(DiagnosticFormat::Github) => Format::Github,
+            Some(DiagnosticFormat::Json) => Format::Json,
+            Some(DiagnosticFormat::Sarif) => Format::Sarif,
+            Some(DiagnosticFormat::Gitlab) => Format::Gitlab,
             None if terminal => Format::Full,
             None => Format::Concise,
         };

@@ -57,10 +57,10 @@ where
     };
     let config = Config::from_cli(cli);
     if !config.problems.is_empty() {
-        output::eprint(&diagnostic::render(&config.problems, &Input::default(), config.format, config.color));
-        return EXIT_ERROR;
+        output::diagnostics(&config, &config.problems, &Input::default());
+        return output::finish(&config, EXIT_ERROR);
     }
-    match &config.mode {
+    let status = match &config.mode {
         Mode::Schema => output::print(&config, &input_schema(), EXIT_OK),
         Mode::Completions(shell) => output::print(&config, &manual::completions(*shell), EXIT_OK),
         Mode::ConvertDeploykf => migrate::convert_deploykf(&config),
@@ -76,7 +76,8 @@ where
         Mode::Access { user, profile, format } => {
             access(&config, &access::Filter { user: user.clone(), profile: profile.clone() }, *format)
         }
-    }
+    };
+    output::finish(&config, status)
 }
 
 /// clap's own messages: `--help` and `--version` on stdout (exit 0), usage errors on stderr
@@ -264,7 +265,8 @@ fn report(compiled: &Compiled, config: &Config, notes: bool) {
 fn report_notes(compiled: &Compiled, config: &Config, notes: Notes) {
     let (shown, hidden): (Vec<Diagnostic>, Vec<Diagnostic>) =
         compiled.diagnostics.iter().cloned().partition(|d| notes == Notes::Shown || d.severity != Severity::Note);
-    let mut text = diagnostic::render(&shown, &compiled.input, config.format, config.color);
+    output::diagnostics(config, &shown, &compiled.input);
+    let mut text = String::new();
     if config.format != diagnostic::Format::Github {
         if let Some(summary) = diagnostic::summary(&shown) {
             // Say why warnings alone exit 2.
@@ -355,7 +357,7 @@ fn build(config: &Config) -> i32 {
             output::print(config, &summary, EXIT_OK)
         }
         Err(diagnostics) => {
-            output::eprint(&diagnostic::render(&diagnostics, &compiled.input, config.format, config.color));
+            output::diagnostics(config, &diagnostics, &compiled.input);
             EXIT_ERROR
         }
     }
@@ -401,7 +403,7 @@ fn check(config: &Config) -> i32 {
 
 /// Prints diagnostics not tied to an input position (a bad option value, an unreadable folder).
 pub(crate) fn fail(config: &Config, d: Diagnostic) -> i32 {
-    output::eprint(&diagnostic::render(&[d], &Input::default(), config.format, config.color));
+    output::diagnostics(config, &[d], &Input::default());
     EXIT_ERROR
 }
 

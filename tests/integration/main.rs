@@ -8,6 +8,7 @@ mod diff;
 mod docs;
 mod errors;
 mod filesystem;
+mod formats;
 mod gitops;
 mod golden;
 mod harness;
