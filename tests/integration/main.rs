@@ -3,6 +3,7 @@
 mod access;
 mod build;
 mod cli;
+mod conventions;
 mod deploykf;
 mod diff;
 mod docs;
