@@ -628,7 +628,7 @@ pub fn records(diagnostics: &[Diagnostic], sources: &dyn Sources) -> Vec<Record>
 /// of a diagnostic tied to no position where the format needs one (GitLab): the profiles folder.
 pub fn document(records: &[Record], format: Format, folder: &str) -> String {
     let value = match format {
-        Format::Sarif => sarif(records),
+        Format::Sarif => sarif(records, folder),
         Format::Gitlab => gitlab(records, folder),
         _ => {
             let count = |s: &str| records.iter().filter(|r| r.severity == s).count();
@@ -649,8 +649,9 @@ fn help_uri() -> String {
 }
 
 /// A SARIF 2.1.0 log with one run: every code of [`CODES`] as a rule, one result per record.
-/// Columns count Unicode code points (`columnKind`), as the spans do.
-fn sarif(records: &[Record]) -> serde_json::Value {
+/// Columns count Unicode code points (`columnKind`), as the spans do. A result tied to no file
+/// is located at `folder` (GitHub code scanning wants a location on every result).
+fn sarif(records: &[Record], folder: &str) -> serde_json::Value {
     use serde_json::json;
     let level = |severity: &str| match severity {
         "error" => "error",
@@ -692,9 +693,10 @@ fn sarif(records: &[Record]) -> serde_json::Value {
                 "level": level(r.severity),
                 "message": {"text": text},
             });
-            if let Some(l) = &r.location {
-                result["locations"] = json!([{"physicalLocation": physical(l)}]);
-            }
+            result["locations"] = match &r.location {
+                Some(l) => json!([{"physicalLocation": physical(l)}]),
+                None => json!([{"physicalLocation": {"artifactLocation": {"uri": file_uri(folder)}}}]),
+            };
             if !r.labels.is_empty() {
                 let related: Vec<serde_json::Value> = r
                     .labels

@@ -130,6 +130,10 @@ fn format_sarif_is_a_valid_sarif_2_1_0_log() {
         let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
         assert!(uri.starts_with("profiles/") && uri.ends_with(".yaml"), "{uri}");
     }
+    // A problem tied to no file is located at the profiles folder: every result has a location.
+    let (none, _) = &logs[1];
+    let location = &none["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(location["artifactLocation"]["uri"], "none");
     let dup = results.iter().find(|r| r["ruleId"] == "duplicate-key").expect("the duplicate key");
     assert_eq!(dup["relatedLocations"][0]["message"]["text"], "first set here");
 
