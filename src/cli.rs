@@ -27,8 +27,12 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
     /// Also print notes (a profile owner also reached through a member group).
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
     pub verbose: bool,
+    /// Print only errors: no warnings (unless --deny-warnings makes them errors), notes or
+    /// success summaries.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -87,7 +91,7 @@ pub enum Command {
     /// checks the result like any input, and prints it (or writes it to a new file, --output).
     #[command(after_help = EXIT_CODES)]
     ConvertDeploykf {
-        /// The deployKF values file.
+        /// The deployKF values file (`-`: standard input).
         #[arg(value_name = "FILE")]
         values: PathBuf,
         /// Write the profiles file here instead of printing it (e.g. profiles/deploykf.yaml); a
@@ -107,7 +111,8 @@ pub enum Command {
     /// -A -o yaml`. What `build` would not reproduce is listed, and written to IMPORT.md.
     #[command(after_help = EXIT_CODES)]
     Import {
-        /// The dump (a `kind: List` with `items`).
+        /// The dump (a `kind: List` with `items`; `-`: standard input, e.g.
+        /// `kubectl get ... -o yaml | kfprofiles import -`).
         #[arg(value_name = "FILE")]
         dump: PathBuf,
         /// The new profiles folder to write (it must hold no profiles yet) [default: profiles].
@@ -166,7 +171,9 @@ pub struct DenyWarningsArg {
 /// Options of the commands whose only output format is that of the diagnostics.
 #[derive(Debug, Args)]
 pub struct DiagnosticArgs {
-    /// How diagnostics are printed (default: `full` on a terminal, `concise` otherwise).
+    /// How diagnostics are printed (default: `full` on a terminal, `concise` otherwise). With
+    /// `json`, `sarif` and `gitlab`, stdout holds that one document and nothing else; the
+    /// command's own lines go to stderr.
     #[arg(long, value_enum)]
     pub format: Option<DiagnosticFormat>,
 }
@@ -215,6 +222,11 @@ pub struct DiffArgs {
     /// How the result is printed.
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     pub format: DiffFormat,
+    /// Exit 1 when anything differs; `--exit-code=false` exits 0 then (as `argocd app diff`),
+    /// for a job that only reports.
+    #[arg(long, value_name = "BOOL", default_value_t = true, num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub exit_code: bool,
 }
 
 /// Options of `access`.
@@ -250,6 +262,12 @@ pub enum DiagnosticFormat {
     Concise,
     /// GitHub Actions annotations (`::error file=…`), shown inline on pull requests.
     Github,
+    /// One JSON report on stdout (`version` 1; fields documented in the README).
+    Json,
+    /// One SARIF 2.1.0 log on stdout, for GitHub code scanning.
+    Sarif,
+    /// One GitLab Code Quality report on stdout, shown inline on merge requests.
+    Gitlab,
 }
 
 /// The layouts of `diff`'s result.

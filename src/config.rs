@@ -28,6 +28,8 @@ pub enum Mode {
     Diff {
         against: PathBuf,
         format: DiffOutput,
+        /// Exit 1 when anything differs (`--exit-code`, the default).
+        exit_code: bool,
     },
     /// The access matrix, optionally only one user (id or email) or one profile.
     Access {
@@ -73,6 +75,8 @@ pub struct Config {
     pub deny_warnings: bool,
     /// Print notes too.
     pub verbose: bool,
+    /// Print only errors (`-q`).
+    pub quiet: bool,
     /// `man --dir`: write every man page into this folder.
     pub man_dir: Option<PathBuf>,
     /// The file a migration command reads (`convert-deploykf FILE`, `import FILE`).
@@ -145,6 +149,9 @@ impl Config {
             Some(DiagnosticFormat::Full) => Format::Full,
             Some(DiagnosticFormat::Concise) => Format::Concise,
             Some(DiagnosticFormat::Github) => Format::Github,
+            Some(DiagnosticFormat::Json) => Format::Json,
+            Some(DiagnosticFormat::Sarif) => Format::Sarif,
+            Some(DiagnosticFormat::Gitlab) => Format::Gitlab,
             None if terminal => Format::Full,
             None => Format::Concise,
         };
@@ -175,6 +182,7 @@ impl Config {
             Command::Import { .. } => Mode::Import,
             Command::Diff(d) => Mode::Diff {
                 against: d.against.unwrap_or_else(|| out.clone()),
+                exit_code: d.exit_code,
                 format: match d.format {
                     DiffFormat::Text => DiffOutput::Text,
                     DiffFormat::Markdown => DiffOutput::Markdown,
@@ -221,6 +229,7 @@ impl Config {
             deny_warnings: given.deny_warnings,
             problems,
             verbose: cli.verbose,
+            quiet: cli.quiet,
         }
     }
 }

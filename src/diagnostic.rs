@@ -3,6 +3,8 @@
 //! Every stage returns `Vec<Diagnostic>` and keeps going, so a user sees every problem in one
 //! run. A diagnostic is rendered as a snippet with a caret (`full`), one line
 //! (`concise`: `path:line:col: error[code]: message`), or a GitHub Actions annotation (`github`).
+//! The machine-readable formats (`json`, `sarif`, `gitlab`) are one document per run, made from
+//! [`Record`]s: see [`document`].
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -601,6 +603,19 @@ pub enum Format {
     Full,
     Concise,
     Github,
+    /// kfprofiles' own report, [`JSON_VERSION`] (documented in the README).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// A GitLab Code Quality report, shown inline on merge requests.
+    Gitlab,
+}
+
+impl Format {
+    /// A machine-readable format: one document on stdout for the whole run.
+    pub fn is_machine(self) -> bool {
+        matches!(self, Format::Json | Format::Sarif | Format::Gitlab)
+    }
 }
 
 /// What a renderer needs to know of the input files: a display path and the source text.
@@ -619,9 +634,243 @@ pub fn render(diagnostics: &[Diagnostic], sources: &dyn Sources, format: Format,
             Format::Full => full(&mut out, d, sources, color),
             Format::Concise => concise(&mut out, d, sources),
             Format::Github => github(&mut out, d, sources),
+            Format::Json | Format::Sarif | Format::Gitlab => {
+                return document(&records(diagnostics, sources), format, ".");
+            }
         }
     }
     out
+}
+
+/// The version of the `--format json` report; it changes only when a field changes meaning or
+/// goes away (new fields may be added within a version).
+pub const JSON_VERSION: u32 = 1;
+
+/// A diagnostic as the machine-readable formats see it: positions resolved to file paths.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Record {
+    pub severity: &'static str,
+    pub code: &'static str,
+    pub message: String,
+    pub help: Option<String>,
+    pub location: Option<Location>,
+    pub labels: Vec<RecordLabel>,
+}
+
+/// Where a diagnostic points: 1-based line and column (in characters); the end is exclusive.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Location {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+/// A secondary position of a [`Record`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RecordLabel {
+    pub message: String,
+    pub location: Location,
+}
+
+/// The records of `diagnostics`, in the order [`render`] prints them.
+pub fn records(diagnostics: &[Diagnostic], sources: &dyn Sources) -> Vec<Record> {
+    let mut sorted: Vec<&Diagnostic> = diagnostics.iter().collect();
+    sorted.sort_by(|a, b| (a.span, a.severity, a.code, &a.message).cmp(&(b.span, b.severity, b.code, &b.message)));
+    let location = |s: Span| Location {
+        path: sources.path(s.file).to_string(),
+        line: s.line,
+        column: s.col,
+        end_line: s.end_line,
+        end_column: s.end_col,
+    };
+    sorted
+        .into_iter()
+        .map(|d| Record {
+            severity: d.severity.name(),
+            code: d.code,
+            message: d.message.clone(),
+            help: d.help.clone(),
+            location: d.span.map(location),
+            labels: d
+                .labels
+                .iter()
+                .map(|l| RecordLabel { message: l.message.clone(), location: location(l.span) })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The whole report of a run in a machine-readable `format`. `folder` stands in for the file
+/// of a diagnostic tied to no position where the format needs one (GitLab): the profiles folder.
+pub fn document(records: &[Record], format: Format, folder: &str) -> String {
+    let value = match format {
+        Format::Sarif => sarif(records, folder),
+        Format::Gitlab => gitlab(records, folder),
+        _ => {
+            let count = |s: &str| records.iter().filter(|r| r.severity == s).count();
+            serde_json::json!({
+                "version": JSON_VERSION,
+                "tool": {"name": "kfprofiles", "version": env!("CARGO_PKG_VERSION")},
+                "diagnostics": records,
+                "counts": {"errors": count("error"), "warnings": count("warning"), "notes": count("note")},
+            })
+        }
+    };
+    serde_json::to_string_pretty(&value).expect("a report serialises") + "\n"
+}
+
+/// Where the README documents every code.
+fn help_uri() -> String {
+    format!("{}#diagnostics", env!("CARGO_PKG_REPOSITORY"))
+}
+
+/// A SARIF 2.1.0 log with one run: every code of [`CODES`] as a rule, one result per record.
+/// Columns count Unicode code points (`columnKind`), as the spans do. A result tied to no file
+/// is located at `folder` (GitHub code scanning wants a location on every result).
+fn sarif(records: &[Record], folder: &str) -> serde_json::Value {
+    use serde_json::json;
+    let level = |severity: &str| match severity {
+        "error" => "error",
+        "warning" => "warning",
+        _ => "note",
+    };
+    let physical = |l: &Location| {
+        json!({
+            "artifactLocation": {"uri": file_uri(&l.path)},
+            "region": {
+                "startLine": l.line,
+                "startColumn": l.column,
+                "endLine": l.end_line,
+                "endColumn": l.end_column,
+            }
+        })
+    };
+    let rules: Vec<serde_json::Value> = CODES
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.code,
+                "shortDescription": {"text": c.meaning},
+                "helpUri": help_uri(),
+                "defaultConfiguration": {"level": level(c.severity.name())},
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = records
+        .iter()
+        .map(|r| {
+            let mut text = r.message.clone();
+            if let Some(h) = &r.help {
+                let _ = write!(text, "\nhelp: {h}");
+            }
+            let mut result = json!({
+                "ruleId": r.code,
+                "ruleIndex": CODES.iter().position(|c| c.code == r.code).unwrap_or(0),
+                "level": level(r.severity),
+                "message": {"text": text},
+            });
+            result["locations"] = match &r.location {
+                Some(l) => json!([{"physicalLocation": physical(l)}]),
+                None => json!([{"physicalLocation": {"artifactLocation": {"uri": file_uri(folder)}}}]),
+            };
+            if !r.labels.is_empty() {
+                let related: Vec<serde_json::Value> = r
+                    .labels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        json!({"id": i, "physicalLocation": physical(&l.location), "message": {"text": l.message}})
+                    })
+                    .collect();
+                result["relatedLocations"] = json!(related);
+            }
+            result
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "kfprofiles",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": env!("CARGO_PKG_REPOSITORY"),
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    })
+}
+
+/// A path as a URI reference: relative paths stay relative (to the checkout, where CI runs),
+/// absolute ones become `file://` URIs; every byte outside the unreserved set and `/` is
+/// percent-encoded.
+fn file_uri(path: &str) -> String {
+    let mut out = String::new();
+    if path.starts_with('/') {
+        out.push_str("file://");
+    }
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// A GitLab Code Quality report (the Code Climate issue subset GitLab reads): errors are
+/// `critical`, warnings `minor`, notes `info`. The fingerprint is a hash of the code, the file
+/// and the message (not the line, so an issue that only moves is not new), made unique by its
+/// rank among identical ones.
+fn gitlab(records: &[Record], folder: &str) -> serde_json::Value {
+    let mut seen: Vec<u64> = Vec::new();
+    let issues: Vec<serde_json::Value> = records
+        .iter()
+        .map(|r| {
+            let (path, begin, end) = match &r.location {
+                Some(l) => (l.path.as_str(), l.line, l.end_line),
+                None => (folder, 1, 1),
+            };
+            let hash = fnv1a(&[r.code, path, &r.message]);
+            let rank = seen.iter().filter(|h| **h == hash).count();
+            seen.push(hash);
+            let mut description = r.message.clone();
+            if let Some(h) = &r.help {
+                let _ = write!(description, " (help: {h})");
+            }
+            serde_json::json!({
+                "type": "issue",
+                "check_name": r.code,
+                "description": description,
+                "categories": ["Bug Risk"],
+                "severity": match r.severity {
+                    "error" => "critical",
+                    "warning" => "minor",
+                    _ => "info",
+                },
+                "fingerprint": format!("{hash:016x}{rank:016x}"),
+                "location": {"path": path, "lines": {"begin": begin, "end": end}},
+            })
+        })
+        .collect();
+    serde_json::Value::Array(issues)
+}
+
+/// 64-bit FNV-1a over the parts, each followed by a zero byte.
+fn fnv1a(parts: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain([0]) {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    hash
 }
 
 /// The one-line summary printed after the diagnostics, e.g. `2 errors, 1 warning`.

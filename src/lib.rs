@@ -58,10 +58,10 @@ where
     };
     let config = Config::from_cli(cli);
     if !config.problems.is_empty() {
-        output::eprint(&diagnostic::render(&config.problems, &Input::default(), config.format, config.color));
-        return EXIT_ERROR;
+        output::diagnostics(&config, &config.problems, &Input::default());
+        return output::finish(&config, EXIT_ERROR);
     }
-    match &config.mode {
+    let status = match &config.mode {
         Mode::Schema => output::print(&config, &input_schema(), EXIT_OK),
         Mode::Completions(shell) => output::print(&config, &manual::completions(*shell), EXIT_OK),
         Mode::ConvertDeploykf => migrate::convert_deploykf(&config),
@@ -73,11 +73,12 @@ where
         Mode::Validate => validate(&config),
         Mode::Build => build(&config),
         Mode::Check => check(&config),
-        Mode::Diff { against, format } => diff(&config, against, *format),
+        Mode::Diff { against, format, exit_code } => diff(&config, against, *format, *exit_code),
         Mode::Access { user, profile, format } => {
             access(&config, &access::Filter { user: user.clone(), profile: profile.clone() }, *format)
         }
-    }
+    };
+    output::finish(&config, status)
 }
 
 /// clap's own messages: `--help` and `--version` on stdout (exit 0), usage errors on stderr
@@ -97,9 +98,18 @@ fn clap_message(e: &clap::Error) -> i32 {
     })
 }
 
+/// Where the JSON Schema of this version is published (the committed `profiles.schema.json` at
+/// the version's tag): its `$id`, and the URL of the README's `yaml-language-server` modeline.
+pub fn schema_url() -> String {
+    let repository =
+        env!("CARGO_PKG_REPOSITORY").replacen("https://github.com/", "https://raw.githubusercontent.com/", 1);
+    format!("{repository}/v{}/profiles.schema.json", env!("CARGO_PKG_VERSION"))
+}
+
 /// The JSON Schema of an input file.
 pub fn input_schema() -> String {
-    let schema = schemars::schema_for!(model::InputFile);
+    let mut schema = schemars::schema_for!(model::InputFile);
+    schema.insert("$id".to_string(), schema_url().into());
     serde_json::to_string_pretty(&schema).expect("a schema serialises") + "\n"
 }
 
@@ -291,9 +301,17 @@ fn report(compiled: &Compiled, config: &Config, notes: bool) {
 }
 
 fn report_notes(compiled: &Compiled, config: &Config, notes: Notes) {
-    let (shown, hidden): (Vec<Diagnostic>, Vec<Diagnostic>) =
-        compiled.diagnostics.iter().cloned().partition(|d| notes == Notes::Shown || d.severity != Severity::Note);
-    let mut text = diagnostic::render(&shown, &compiled.input, config.format, config.color);
+    // `--quiet`: errors only (and the warnings `--deny-warnings` turns into failures).
+    let notes = if config.quiet { Notes::Hidden } else { notes };
+    let quiet_hides =
+        |d: &Diagnostic| config.quiet && !d.is_error() && !(config.deny_warnings && d.severity == Severity::Warning);
+    let (shown, hidden): (Vec<Diagnostic>, Vec<Diagnostic>) = compiled
+        .diagnostics
+        .iter()
+        .cloned()
+        .partition(|d| !quiet_hides(d) && (notes == Notes::Shown || d.severity != Severity::Note));
+    output::diagnostics(config, &shown, &compiled.input);
+    let mut text = String::new();
     if config.format != diagnostic::Format::Github {
         if let Some(summary) = diagnostic::summary(&shown) {
             // Say why warnings alone exit 2.
@@ -339,7 +357,15 @@ fn validate(config: &Config) -> i32 {
         plural(input.groups.len(), "group"),
         plural(warnings, "warning")
     );
-    output::print(config, &summary, EXIT_OK)
+    print_summary(config, &summary)
+}
+
+/// Prints the one-line summary of a command that succeeded, unless `--quiet`.
+pub(crate) fn print_summary(config: &Config, summary: &str) -> i32 {
+    if config.quiet {
+        return EXIT_OK;
+    }
+    output::print(config, summary, EXIT_OK)
 }
 
 /// Compiles and renders; reports the diagnostics; `None` when there were errors.
@@ -391,10 +417,10 @@ fn build(config: &Config) -> i32 {
                 w.unchanged,
                 w.removed
             );
-            output::print(config, &summary, EXIT_OK)
+            print_summary(config, &summary)
         }
         Err(diagnostics) => {
-            output::eprint(&diagnostic::render(&diagnostics, &compiled.input, config.format, config.color));
+            output::diagnostics(config, &diagnostics, &compiled.input);
             EXIT_ERROR
         }
     }
@@ -418,7 +444,7 @@ fn check(config: &Config) -> i32 {
     };
     if changes.is_empty() {
         let current = format!("kfprofiles: {} is current ({} files)\n", config.out.display(), rendered.tree.len());
-        return output::print(config, &current, EXIT_OK);
+        return print_summary(config, &current);
     }
     let out = config.out.display().to_string();
     let mut text = String::new();
@@ -480,7 +506,7 @@ fn shell_word(word: &str) -> String {
 
 /// Prints diagnostics not tied to an input position (a bad option value, an unreadable folder).
 pub(crate) fn fail(config: &Config, d: Diagnostic) -> i32 {
-    output::eprint(&diagnostic::render(&[d], &Input::default(), config.format, config.color));
+    output::diagnostics(config, &[d], &Input::default());
     EXIT_ERROR
 }
 
@@ -495,7 +521,7 @@ fn fail_with_help(config: &Config, d: Diagnostic) -> i32 {
     code
 }
 
-fn diff(config: &Config, against: &std::path::Path, format: DiffOutput) -> i32 {
+fn diff(config: &Config, against: &std::path::Path, format: DiffOutput, exit_code: bool) -> i32 {
     let Some((compiled, rendered)) = compile_and_render(config) else {
         return EXIT_ERROR;
     };
@@ -535,7 +561,7 @@ fn diff(config: &Config, against: &std::path::Path, format: DiffOutput) -> i32 {
         DiffOutput::Markdown => diff::markdown(&report),
         DiffOutput::Json => diff::json(&report),
     };
-    output::print(config, &text, if report.changed { EXIT_DIFFERS } else { EXIT_OK })
+    output::print(config, &text, if report.changed && exit_code { EXIT_DIFFERS } else { EXIT_OK })
 }
 
 fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32 {

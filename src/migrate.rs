@@ -15,6 +15,14 @@ use crate::{EXIT_ERROR, EXIT_OK};
 /// The FILE a migration command reads: its shown path and its text.
 fn read_source(config: &Config) -> Result<(String, String), Box<Diagnostic>> {
     let source = config.source.as_deref().expect("a migration command has a FILE");
+    // `-` is standard input: `kubectl get ... -o yaml | kfprofiles import -`.
+    if source.as_os_str() == "-" {
+        let mut text = String::new();
+        return match std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text) {
+            Ok(_) => Ok(("<stdin>".to_string(), text)),
+            Err(e) => Err(Box::new(Diagnostic::error("io", format!("cannot read standard input: {e}")))),
+        };
+    }
     let shown = load::display_path(source);
     match std::fs::read_to_string(source) {
         Ok(text) => Ok((shown, text)),
@@ -99,7 +107,7 @@ pub fn convert_deploykf(config: &Config) -> i32 {
                         input.profiles.iter().filter(|i| i.file == mine).count(),
                         path.display()
                     );
-                    output::print(config, &summary, EXIT_OK)
+                    crate::print_summary(config, &summary)
                 }
                 Err(e) => fail(Diagnostic::error("io", format!("cannot write `{}`: {e}", path.display()))),
             }
@@ -299,5 +307,5 @@ pub fn import_dump(config: &Config) -> i32 {
         added.len(),
         load::display_path(&dir.join("IMPORT.md"))
     );
-    output::print(config, &summary, EXIT_OK)
+    crate::print_summary(config, &summary)
 }

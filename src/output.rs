@@ -7,16 +7,56 @@
 //! closes early is the reader's choice, and `check | head` still fails a CI job when `out/` is
 //! stale. Any other write error (`> /dev/full`, a disk that fills up) loses output the user
 //! asked for: a message on stderr and exit 2. Nothing here panics.
+//!
+//! With a machine-readable diagnostics format (`--format json|sarif|gitlab`), stdout holds one
+//! document and nothing else: the diagnostics of the whole run are kept until it ends
+//! ([`finish`]), and the command's own lines go to stderr.
 
+use std::cell::RefCell;
 use std::io::{self, Write as _};
 
 use crate::config::Config;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{self, Diagnostic, Record, Sources};
+
+thread_local! {
+    /// The diagnostics of the run so far, under a machine-readable format.
+    static PENDING: RefCell<Vec<Record>> = const { RefCell::new(Vec::new()) };
+}
 
 /// Writes `text` to stdout; returns `status` (the command's exit code), or exit 2 after a
-/// message when stdout cannot take it (see the module documentation).
+/// message when stdout cannot take it (see the module documentation). Under a machine-readable
+/// diagnostics format, `text` goes to stderr: stdout is the report's.
 pub fn print(config: &Config, text: &str, status: i32) -> i32 {
+    if config.format.is_machine() {
+        eprint(text);
+        return status;
+    }
     settle(write_stdout(text), status, |d| crate::fail(config, d))
+}
+
+/// Reports `diagnostics`: rendered on stderr, or kept for the run's document.
+pub fn diagnostics(config: &Config, diagnostics: &[Diagnostic], sources: &dyn Sources) {
+    if config.format.is_machine() {
+        let records = diagnostic::records(diagnostics, sources);
+        PENDING.with(|p| p.borrow_mut().extend(records));
+    } else if !diagnostics.is_empty() {
+        eprint(&diagnostic::render(diagnostics, sources, config.format, config.color));
+    }
+}
+
+/// Ends a run that exits with `status`: under a machine-readable format, prints the document
+/// of every diagnostic reported (an empty one when there was none).
+pub fn finish(config: &Config, status: i32) -> i32 {
+    if !config.format.is_machine() {
+        return status;
+    }
+    let records = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
+    let folder = crate::load::display_path(&config.profiles);
+    let report = diagnostic::document(&records, config.format, &folder);
+    settle(write_stdout(&report), status, |d| {
+        eprint(&diagnostic::render(&[d], &crate::load::Input::default(), diagnostic::Format::Concise, false));
+        crate::EXIT_ERROR
+    })
 }
 
 /// Writes and flushes `text` to stdout.

@@ -8,7 +8,7 @@
 use yaml_rust2::parser::{Event, Parser};
 
 use crate::config::Config;
-use crate::diagnostic::{self, Diagnostic};
+use crate::diagnostic::Diagnostic;
 use crate::load::{Input, SourceFile};
 use crate::span::{Span, SpanIndex, MAX_DEPTH};
 use crate::EXIT_ERROR;
@@ -134,7 +134,7 @@ pub fn fail(config: &Config, display: String, text: String, (line, col): (usize,
         "no Kubernetes object or values file nests more than a few levels: look for unclosed or repeated brackets",
     );
     let input = Input { files: vec![SourceFile { display, text, spans: SpanIndex::default() }], ..Input::default() };
-    crate::output::eprint(&diagnostic::render(&[d], &input, config.format, config.color));
+    crate::output::diagnostics(config, &[d], &input);
     EXIT_ERROR
 }
 

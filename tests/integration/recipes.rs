@@ -79,7 +79,10 @@ fn invocations(script: &str) -> Vec<Vec<String>> {
                 i += args.len();
                 found.push(args);
             }
-            at_start = matches!(w[i].as_str(), "|" | "||" | "&&" | ";" | "&") || w[i] == "$(";
+            // An operator starts a command, and so does a shell keyword in command position
+            // (`if ! kfprofiles validate ...; then`).
+            let keyword = matches!(w[i].as_str(), "if" | "!" | "then" | "else" | "elif" | "do" | "while" | "until");
+            at_start = matches!(w[i].as_str(), "|" | "||" | "&&" | ";" | "&") || w[i] == "$(" || (at_start && keyword);
             i += 1;
         }
     }
@@ -93,6 +96,9 @@ fn check(file: &str, args: &[String]) {
     let Err(e) = Cli::try_parse_from(argv) else {
         return;
     };
+    if matches!(e.kind(), ErrorKind::DisplayVersion | ErrorKind::DisplayHelp) {
+        return;
+    }
     let sub = args.first().map(String::as_str).unwrap_or_default();
     assert_eq!(e.kind(), ErrorKind::InvalidSubcommand, "{file}: `kfprofiles {}` is refused:\n{e}", args.join(" "));
     let spec = repo().join("../shared/spec/CLI.md");
@@ -151,19 +157,116 @@ fn checked_commands(file: &str, scripts: &[String]) -> Vec<String> {
     commands
 }
 
+/// The steps of the composite action (`runs.steps`).
+fn action_steps(doc: &Value) -> &Vec<Value> {
+    assert_eq!(doc["runs"]["using"], "composite", "action.yml is a composite action");
+    doc["runs"]["steps"].as_sequence().expect("runs.steps")
+}
+
+/// No recipe compiles kfprofiles: it installs a released binary.
+fn assert_no_build_from_source(file: &str, scripts: &[String]) {
+    for script in scripts {
+        for line in script.lines() {
+            let w = words(line);
+            assert!(!w.iter().any(|w| w == "cargo" || w == "rustup"), "{file} builds from source: {line}");
+        }
+    }
+}
+
+/// A released archive is downloaded with its `.sha256`, checked, then unpacked.
+fn assert_verified_download(file: &str, script: &str) {
+    assert!(script.contains("/releases/download/v"), "{file}: not a release download");
+    assert!(script.contains(".tar.gz.sha256"), "{file}: no checksum downloaded");
+    assert!(script.contains("sha256sum --check") || script.contains("shasum -a 256 --check"), "{file}: not checked");
+    let check = script.find("--check").unwrap();
+    assert!(check < script.find("tar -xzf").expect("unpacked"), "{file}: unpacked before its checksum is checked");
+}
+
 #[test]
-fn the_github_workflow_runs_real_kfprofiles_commands() {
-    let file = "examples/github-actions.yml";
+fn the_action_runs_real_kfprofiles_commands_from_a_released_binary() {
+    let file = "action.yml";
     let doc = load(file);
-    let commands = checked_commands(file, &github_scripts(&doc));
-    assert_eq!(commands, ["validate --format github", "diff --against base/out --format markdown", "check"], "{file}");
-    let steps = doc["jobs"]["kfprofiles"]["steps"].as_sequence().unwrap();
+    for input in ["profiles", "out", "base-ref", "comment"] {
+        assert!(doc["inputs"][input]["description"].is_string(), "{file}: input `{input}`");
+    }
+    assert_eq!(doc["inputs"]["comment"]["default"], "true");
+    assert_eq!(doc["inputs"]["version"]["default"], env!("CARGO_PKG_VERSION"), "the action runs this release");
+    let steps = action_steps(&doc);
+    let scripts: Vec<String> = steps.iter().filter_map(|s| s["run"].as_str().map(str::to_string)).collect();
+    for step in steps.iter().filter(|s| s["run"].is_string()) {
+        assert_eq!(step["shell"], "bash", "a composite step names its shell");
+    }
+    assert_no_build_from_source(file, &scripts);
+    assert_verified_download(file, &scripts[0]);
+    let commands = checked_commands(file, &scripts);
+    let p = "--profiles $PROFILES";
+    let diff = format!("diff {p} --out $OUT --against $against --exit-code=false");
+    assert_eq!(
+        commands,
+        [
+            "--version".to_string(),
+            format!("validate {p} --format github"),
+            format!("{} --format markdown --exit-code=false", diff.trim_end_matches(" --exit-code=false")),
+            format!("{} --format json --exit-code=false", diff.trim_end_matches(" --exit-code=false")),
+            format!("check {p} --out $OUT --format github"),
+        ],
+        "{file}"
+    );
     let sticky = steps
         .iter()
         .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("marocchino/sticky-pull-request-comment@")))
         .expect("a sticky comment step");
-    assert_eq!(sticky["with"]["path"], "kfprofiles-diff.md");
+    assert!(sticky["if"].as_str().unwrap().contains("inputs.comment == 'true'"), "`comment: false` turns it off");
+    // Every target the release workflow builds is one the action knows how to download.
+    let release = load(".github/workflows/release.yml");
+    for target in release_targets(&release) {
+        assert!(scripts[0].contains(&format!("target={target}")), "{file} cannot install on {target}");
+    }
+}
+
+/// The targets of the release workflow's build matrix.
+pub fn release_targets(release: &Value) -> Vec<String> {
+    release["jobs"]["build"]["strategy"]["matrix"]["include"]
+        .as_sequence()
+        .expect("a build matrix")
+        .iter()
+        .map(|e| e["target"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_github_workflow_uses_the_action() {
+    let file = "examples/github-actions.yml";
+    let doc = load(file);
+    let steps = doc["jobs"]["kfprofiles"]["steps"].as_sequence().unwrap();
+    let action = steps
+        .iter()
+        .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("OWNER/kfprofiles@")))
+        .expect("a step that uses the kfprofiles action");
+    assert_eq!(action["uses"], format!("OWNER/kfprofiles@v{}", env!("CARGO_PKG_VERSION")));
+    let inputs = load("action.yml")["inputs"].clone();
+    for (key, _) in action["with"].as_mapping().unwrap() {
+        assert!(inputs.get(key.as_str().unwrap()).is_some(), "{file}: the action has no input {key:?}");
+    }
     assert_eq!(doc["permissions"]["pull-requests"], "write");
+    assert!(checked_commands(file, &github_scripts(&doc)).is_empty(), "the action runs the commands");
+}
+
+#[test]
+fn the_code_scanning_workflow_uploads_a_sarif_log() {
+    let file = "examples/github-code-scanning.yml";
+    let doc = load(file);
+    let scripts = github_scripts(&doc);
+    assert_no_build_from_source(file, &scripts);
+    assert_verified_download(file, &scripts[0]);
+    assert_eq!(checked_commands(file, &scripts), ["validate --format sarif"]);
+    let steps = doc["jobs"]["sarif"]["steps"].as_sequence().unwrap();
+    let upload = steps
+        .iter()
+        .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif@")))
+        .expect("an upload-sarif step");
+    assert_eq!(upload["with"]["sarif_file"], "kfprofiles.sarif");
+    assert_eq!(doc["permissions"]["security-events"], "write");
 }
 
 #[test]
@@ -171,10 +274,19 @@ fn the_gitlab_job_runs_real_kfprofiles_commands() {
     let file = "examples/gitlab-ci.yml";
     let doc = load(file);
     let scripts = gitlab_scripts(&doc);
+    assert_no_build_from_source(file, &scripts);
+    assert_verified_download(file, &scripts.join("\n"));
     let commands = checked_commands(file, &scripts);
-    assert_eq!(commands, ["validate --format concise", "diff --against base/out --format markdown", "check"], "{file}");
+    assert_eq!(
+        commands,
+        ["validate --format gitlab", "diff --against base/out --format markdown --exit-code=false", "check"],
+        "{file}"
+    );
     let all = scripts.join("\n");
     assert!(all.contains("jq -Rs") && all.contains("-X PUT"), "the note is updated in place (sticky)");
+    let report = &doc["kfprofiles"]["artifacts"]["reports"]["codequality"];
+    assert_eq!(report, "gl-code-quality-report.json");
+    assert!(all.contains("--format gitlab > gl-code-quality-report.json"), "the report GitLab reads");
 }
 
 #[test]
@@ -204,6 +316,8 @@ fn a_misspelled_command_would_be_caught() {
     let script = "set -e\nkfprofiles validate --formt github | tee x\necho ok && kfprofiles chek\n";
     let found = invocations(script);
     assert_eq!(found, [vec!["validate", "--formt", "github"], vec!["chek"]]);
+    let guarded = invocations("if ! kfprofiles validate --format github; then exit 1; fi");
+    assert_eq!(guarded, [vec!["validate", "--format", "github"]]);
     assert!(std::panic::catch_unwind(|| check("t", &found[0])).is_err(), "`--formt` passes");
     assert!(std::panic::catch_unwind(|| check("t", &found[1])).is_err(), "`chek` passes");
     // `kfprofiles` as an argument (cargo install kfprofiles) is not a command.
