@@ -6,8 +6,9 @@
 //! would ignore it, and no option means two things (`--out DIR` is the output folder,
 //! `convert-deploykf -o FILE` a file).
 //!
-//! `--format` belongs to the command, after its name: diagnostics (`full|concise|github`) for
-//! `build`, `check` and `validate`; the result's layout for `diff` (`text|markdown|json`) and
+//! `--format` belongs to the command, after its name: diagnostics (`full|concise|github`, and
+//! `json|sarif|gitlab` for programs) for `build`, `check`, `validate`, `convert-deploykf` and
+//! `import`; the result's layout for `diff` (`text|markdown|json`) and
 //! `access` (`table|csv|json|markdown`), whose diagnostics take the default layout.
 
 use std::path::PathBuf;

@@ -214,6 +214,19 @@ impl Config {
             }
             None => Some(PathBuf::from("templates")).filter(|d| d.is_dir()),
         };
+        // Under a report for programs, stdout holds the report: the converted file needs a file.
+        if matches!(mode, Mode::ConvertDeploykf) && output.is_none() && format.is_machine() {
+            problems.push(
+                Diagnostic::error(
+                    "format-needs-output",
+                    format!(
+                        "`convert-deploykf --format {}` prints the report on stdout, not the converted file",
+                        format.name()
+                    ),
+                )
+                .help("write the converted file with `-o FILE`"),
+            );
+        }
         Config {
             mode,
             man_dir,

@@ -415,6 +415,12 @@ pub const CODES: &[Code] = &[
         meaning: "a `convert-deploykf -o` file would clash with the profiles folder it joins",
     },
     Code {
+        code: "format-needs-output",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "`convert-deploykf` with a report format for programs but without `-o FILE`",
+    },
+    Code {
         code: "no-templates",
         severity: Severity::Error,
         allowable: false,
@@ -615,6 +621,18 @@ impl Format {
     /// A machine-readable format: one document on stdout for the whole run.
     pub fn is_machine(self) -> bool {
         matches!(self, Format::Json | Format::Sarif | Format::Gitlab)
+    }
+
+    /// As written after `--format`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Full => "full",
+            Format::Concise => "concise",
+            Format::Github => "github",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Gitlab => "gitlab",
+        }
     }
 }
 
@@ -904,19 +922,21 @@ fn github(out: &mut String, d: &Diagnostic, sources: &dyn Sources) {
         let _ = write!(
             out,
             "file={},line={},col={},endLine={},endColumn={},",
-            gh_property(sources.path(s.file)),
+            gh_property(&escape(sources.path(s.file))),
             s.line,
             s.col,
             s.end_line,
             s.end_col
         );
     }
-    let mut message = d.message.clone();
+    // Each part escaped on its own; the line breaks between them are the annotation's own.
+    let mut message = escape(&d.message).into_owned();
     for l in &d.labels {
-        let _ = write!(message, "\n{}:{}:{}: {}", sources.path(l.span.file), l.span.line, l.span.col, l.message);
+        let (path, text) = (escape(sources.path(l.span.file)), escape(&l.message));
+        let _ = write!(message, "\n{path}:{}:{}: {text}", l.span.line, l.span.col);
     }
     if let Some(h) = &d.help {
-        let _ = write!(message, "\nhelp: {h}");
+        let _ = write!(message, "\nhelp: {}", escape(h));
     }
     let _ = writeln!(out, "title={}::{}", gh_property(&format!("kfprofiles {}", d.code)), gh_data(&message));
 }

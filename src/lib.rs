@@ -301,10 +301,12 @@ fn report(compiled: &Compiled, config: &Config, notes: bool) {
 }
 
 fn report_notes(compiled: &Compiled, config: &Config, notes: Notes) {
-    // `--quiet`: errors only (and the warnings `--deny-warnings` turns into failures).
-    let notes = if config.quiet { Notes::Hidden } else { notes };
+    // `--quiet`: errors only (and the warnings `--deny-warnings` turns into failures) on a
+    // terminal; a report for programs (`json`, `sarif`, `gitlab`) does not depend on it.
+    let quiet = config.quiet && !config.format.is_machine();
+    let notes = if quiet { Notes::Hidden } else { notes };
     let quiet_hides =
-        |d: &Diagnostic| config.quiet && !d.is_error() && !(config.deny_warnings && d.severity == Severity::Warning);
+        |d: &Diagnostic| quiet && !d.is_error() && !(config.deny_warnings && d.severity == Severity::Warning);
     let (shown, hidden): (Vec<Diagnostic>, Vec<Diagnostic>) = compiled
         .diagnostics
         .iter()
@@ -516,7 +518,7 @@ fn fail_with_help(config: &Config, d: Diagnostic) -> i32 {
     let help = d.help.clone().filter(|_| config.format == diagnostic::Format::Concise);
     let code = fail(config, d);
     if let Some(help) = help {
-        output::eprint(&format!("help: {help}\n"));
+        output::eprint(&format!("help: {}\n", diagnostic::escape(&help)));
     }
     code
 }

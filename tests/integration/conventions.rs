@@ -89,6 +89,13 @@ fn quiet_prints_only_errors() {
     let out = t.clone_with_args(&["validate", "-q"]).run();
     assert_eq!(out.status, 2);
     assert!(out.stderr.contains("error[unknown-user]") && !out.stderr.contains("unused-user"), "{}", out.stderr);
+    // A report for programs does not depend on -q: the warning is in it.
+    let machine = t.clone_with_args(&["validate", "-q", "--format", "json"]).run();
+    assert!(
+        machine.stdout.contains("\"code\": \"unused-user\"") || machine.stdout.contains("\"code\":\"unused-user\""),
+        "{}",
+        machine.stdout
+    );
     // -q and -v contradict each other.
     let both = t.clone_with_args(&["validate", "-q", "-v"]).run();
     assert_eq!(both.status, 2);
@@ -125,4 +132,19 @@ fn the_schema_has_an_id_and_the_readme_modeline_points_at_it() {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
     let modeline = format!("# yaml-language-server: $schema={id}");
     assert!(readme.contains(&modeline), "the README shows `{modeline}`");
+}
+
+#[test]
+fn convert_deploykf_with_a_report_format_needs_an_output_file() {
+    // stdout holds the report, so the converted file cannot go there too.
+    let values = "deploykf_core:\n  deploykf_profiles_generator:\n    users: [{id: a, email: a@example.com}]\n";
+    let t = Test::new().write("values.yaml", values);
+    let out = t.clone_with_args(&["convert-deploykf", "values.yaml", "--format", "json"]).run();
+    assert_eq!(out.status, 2, "{out:?}");
+    assert!(out.stdout.contains("\"code\": \"format-needs-output\""), "{}", out.stdout);
+    assert!(!out.stdout.contains("a@example.com") && !out.stderr.contains("a@example.com"), "{out:?}");
+    // With -o the report is on stdout and the file is written.
+    let ok = t.clone_with_args(&["convert-deploykf", "values.yaml", "--format", "json", "-o", "p.yaml"]).run();
+    assert_eq!(ok.status, 0, "{ok:?}");
+    assert!(std::fs::read_to_string(t.path("p.yaml")).unwrap().contains("a@example.com"));
 }

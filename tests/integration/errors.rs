@@ -2282,6 +2282,12 @@ fn a_value_with_newlines_cannot_start_a_line_of_its_own_in_a_ci_log() {
     let stderr = out.stderr;
     assert!(stderr.contains(&format!("\n{warning}\n --> profiles/p.yaml:2:17\n")), "{stderr}");
     assert!(stderr.lines().all(|l| !l.starts_with("::")) && !stderr.contains('\u{1b}'), "{stderr}");
+    // The GitHub format encodes line breaks itself; the terminal and bidirectional controls are
+    // escaped as in the other formats.
+    let out = t.args(&["validate", "--format", "github"]).run();
+    let annotations: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(annotations.len(), 2, "{}", out.stderr);
+    assert!(!out.stderr.contains('\u{1b}') && out.stderr.contains("pwned\\u{1b}[2J"), "{}", out.stderr);
 }
 
 #[test]
