@@ -83,7 +83,9 @@ pub fn render(plan: &Plan, templates: &Templates, input_name: &str) -> Result<Re
     let names: Vec<String> = plan.profiles.iter().map(|p| p.namespace.clone()).collect();
     let ctx = minijinja::context! { profiles => names.clone(), settings => settings.clone() };
     match templates.render("root-kustomization.yaml.j2", &ctx) {
-        Ok(text) => match check_kustomization(&text, &names) {
+        Ok(text) => match depth_checked(templates, "root-kustomization.yaml.j2", &text)
+            .and_then(|()| check_kustomization(&text, &names))
+        {
             Ok(()) => {
                 tree.insert("kustomization.yaml".into(), format!("{header}{text}"));
             }
@@ -128,7 +130,7 @@ fn render_profile(
         };
         let path = format!("{ns}/{file}");
         let expected = expected_objects(profile, plan, file);
-        match check_objects(&text, ns, expected) {
+        match depth_checked(templates, template, &text).and_then(|()| check_objects(&text, ns, expected)) {
             Ok(0) => {}
             Ok(n) => {
                 objects += n;
@@ -148,7 +150,9 @@ fn render_profile(
         )
         .map_err(|e| vec![RenderError::Template(e)])?;
     let path = format!("{ns}/kustomization.yaml");
-    if let Err(refusal) = check_kustomization(&kustomization, &names) {
+    let checked = depth_checked(templates, "kustomization.yaml.j2", &kustomization)
+        .and_then(|()| check_kustomization(&kustomization, &names));
+    if let Err(refusal) = checked {
         return Err(vec![RenderError::output(&path, "kustomization.yaml.j2", refusal)]);
     }
     let mut out: Vec<(String, String)> =
@@ -160,6 +164,16 @@ fn render_profile(
 /// Why a rendered file is refused: the template lines where it may show (see
 /// [`OutputError::keys`]) and the message.
 type Refusal = (Vec<String>, String);
+
+/// The nesting guard on a file rendered by `template`, before it is parsed back. Only an
+/// override template can nest deeply (the built-ins' nesting is fixed, and every value they print
+/// is a scalar), so only its output pays for the guard's parse.
+fn depth_checked(templates: &Templates, template: &str, text: &str) -> Result<(), Refusal> {
+    if !templates.source(template).overridden {
+        return Ok(());
+    }
+    crate::yaml_depth::too_deep(text).map_or(Ok(()), |at| Err((vec![], crate::yaml_depth::message(at))))
+}
 
 /// An object the plan calls for in one file.
 #[derive(Debug, Clone)]
@@ -285,9 +299,6 @@ fn expected_objects(p: &ProfilePlan, plan: &Plan, file: &str) -> Vec<Expected> {
 /// expected object exactly once, nothing else. Returns the number of objects.
 fn check_objects(text: &str, ns: &str, mut expected: Vec<Expected>) -> Result<usize, Refusal> {
     let mut seen: Vec<(String, String)> = Vec::new();
-    if let Some(at) = crate::yaml_depth::too_deep(text) {
-        return Err((vec![], crate::yaml_depth::message(at)));
-    }
     if !text.trim().is_empty() {
         for (i, de) in serde_yaml::Deserializer::from_str(text).enumerate() {
             let doc = Doc::deserialize(de)
@@ -474,9 +485,6 @@ fn check_kustomization(text: &str, resources: &[String]) -> Result<(), Refusal> 
         "kind": "Kustomization",
         "resources": resources,
     });
-    if let Some(at) = crate::yaml_depth::too_deep(text) {
-        return Err((vec![], crate::yaml_depth::message(at)));
-    }
     let mut docs = serde_yaml::Deserializer::from_str(text);
     let doc = match docs.next().map(document) {
         Some(Ok(doc)) => doc,

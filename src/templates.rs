@@ -37,6 +37,8 @@ pub struct TemplateSource {
     /// Shown path: the override file, or `built-in NAME`.
     pub display: String,
     pub text: String,
+    /// Read from `--templates` rather than built in.
+    pub overridden: bool,
 }
 
 /// Templates that failed to compile, with their sources.
@@ -94,7 +96,8 @@ impl Templates {
         let mut unknown = Vec::new();
         let mut errors = Vec::new();
         for (name, text) in BUILTIN {
-            let builtin = TemplateSource { name, display: format!("built-in {name}"), text: text.to_string() };
+            let builtin =
+                TemplateSource { name, display: format!("built-in {name}"), text: text.to_string(), overridden: false };
             let Some(d) = dir.filter(|d| d.join(name).symlink_metadata().is_ok()) else {
                 sources.push(builtin);
                 continue;
@@ -102,10 +105,10 @@ impl Templates {
             let path = d.join(name);
             let display = crate::load::display_path(&path);
             match read_override(d, &path) {
-                Ok(text) => sources.push(TemplateSource { name, display, text }),
+                Ok(text) => sources.push(TemplateSource { name, display, text, overridden: true }),
                 Err((code, message)) => {
                     let e = TemplateError { code, template: name.to_string(), line: None, range: None, message };
-                    errors.push((TemplateSource { name, display, text: String::new() }, e));
+                    errors.push((TemplateSource { name, display, text: String::new(), overridden: true }, e));
                 }
             }
         }
