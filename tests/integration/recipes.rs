@@ -200,14 +200,13 @@ fn the_action_runs_real_kfprofiles_commands_from_a_released_binary() {
     assert_verified_download(file, &scripts[0]);
     let commands = checked_commands(file, &scripts);
     let p = "--profiles $PROFILES";
-    let diff = format!("diff {p} --out $OUT --against $against --exit-code=false");
+    // The diff is rendered once; its exit code (0 same, 1 changed) is the `changed` output.
     assert_eq!(
         commands,
         [
             "--version".to_string(),
             format!("validate {p} --format github"),
-            format!("{} --format markdown --exit-code=false", diff.trim_end_matches(" --exit-code=false")),
-            format!("{} --format json --exit-code=false", diff.trim_end_matches(" --exit-code=false")),
+            format!("diff {p} --out $OUT --against $against --format markdown --exit-code=true"),
             format!("check {p} --out $OUT --format github"),
         ],
         "{file}"
@@ -279,7 +278,7 @@ fn the_gitlab_job_runs_real_kfprofiles_commands() {
     let commands = checked_commands(file, &scripts);
     assert_eq!(
         commands,
-        ["validate --format gitlab", "diff --against base/out --format markdown --exit-code=false", "check"],
+        ["validate --format gitlab", "diff --against base/out --format markdown --exit-code=true", "check"],
         "{file}"
     );
     let all = scripts.join("\n");
@@ -322,4 +321,324 @@ fn a_misspelled_command_would_be_caught() {
     assert!(std::panic::catch_unwind(|| check("t", &found[1])).is_err(), "`chek` passes");
     // `kfprofiles` as an argument (cargo install kfprofiles) is not a command.
     assert!(invocations("cargo install --locked kfprofiles --version 1").is_empty());
+}
+
+// The recipes' shell steps, run with bash and stand-in commands on PATH: what a failing
+// `kfprofiles diff`, a base that cannot be fetched and a base without out/ do to the job.
+
+/// A stand-in `kfprofiles`: logs each call (and whether the folder `--against` names exists),
+/// prints a diff for `diff` (Markdown, or JSON with `--format json`), and exits with
+/// `FAKE_<SUBCOMMAND>` (default 0).
+#[cfg(unix)]
+const FAKE_KFPROFILES: &str = r#"#!/usr/bin/env bash
+echo "kfprofiles $*" >> "$FAKE_LOG"
+prev=
+for a in "$@"; do
+  if [ "$prev" = --against ]; then
+    if [ -e "$a" ]; then echo "against $a exists" >> "$FAKE_LOG"; else echo "against $a is missing" >> "$FAKE_LOG"; fi
+  fi
+  prev=$a
+done
+case "$1" in
+  --version) echo "kfprofiles 0.1.0"; exit 0 ;;
+  diff)
+    case " $* " in
+      *" --format json "*) if [ "${FAKE_DIFF:-0}" = 1 ]; then echo '{"changed": true}'; else echo '{"changed": false}'; fi ;;
+      *) echo '### kfprofiles diff' ;;
+    esac
+    ;;
+esac
+code="FAKE_$(echo "$1" | tr a-z A-Z)"
+exit "${!code:-0}"
+"#;
+
+/// A stand-in `git` for the GitLab job: `worktree add DIR` makes an empty DIR (a base without
+/// out/), or fails with `FAKE_GIT`.
+#[cfg(unix)]
+const FAKE_GIT: &str = r#"#!/usr/bin/env bash
+echo "git $*" >> "$FAKE_LOG"
+[ "${FAKE_GIT:-0}" = 0 ] || exit "$FAKE_GIT"
+if [ "$1 $2" = "worktree add" ]; then mkdir -p "$3"; fi
+"#;
+
+/// A stand-in `curl` for the GitLab note: no notes yet, every call logged.
+#[cfg(unix)]
+const FAKE_CURL: &str = r#"#!/usr/bin/env bash
+echo "curl $*" >> "$FAKE_LOG"
+echo '[]'
+"#;
+
+/// One run of a shell step in a temporary folder (`work/` is the checkout, `runner/` is
+/// `RUNNER_TEMP`).
+#[cfg(unix)]
+struct Step {
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+/// What a step printed, returned and left behind.
+#[cfg(unix)]
+#[derive(Debug)]
+struct Ran {
+    status: i32,
+    stdout: String,
+    stderr: String,
+    /// The stand-ins' log: one line per call.
+    log: String,
+    /// `$GITHUB_OUTPUT`.
+    outputs: String,
+    /// `$GITHUB_STEP_SUMMARY`.
+    summary: String,
+}
+
+#[cfg(unix)]
+impl Step {
+    /// A folder with the stand-ins `fakes` (name, script) in `bin/`.
+    fn new(fakes: &[(&str, &str)]) -> Step {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["bin", "work", "runner"] {
+            std::fs::create_dir(dir.path().join(sub)).unwrap();
+        }
+        for (name, script) in fakes {
+            let path = dir.path().join("bin").join(name);
+            std::fs::write(&path, script).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        Step { dir, env: vec![] }
+    }
+
+    fn env(mut self, key: &str, value: &str) -> Step {
+        self.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    fn path(&self, sub: &str) -> std::path::PathBuf {
+        self.dir.path().join(sub)
+    }
+
+    /// Runs `script` with `bash FLAGS` in `work/`, as the runner does.
+    fn run(&self, flags: &[&str], script: &str, inputs: &[(&str, &str)]) -> Ran {
+        let file = self.path("step.sh");
+        std::fs::write(&file, script).unwrap();
+        let path = format!("{}:{}", self.path("bin").display(), std::env::var("PATH").unwrap_or_default());
+        let read = |name: &str| std::fs::read_to_string(self.path(name)).unwrap_or_default();
+        let mut command = std::process::Command::new("bash");
+        command.args(flags).arg(&file).current_dir(self.path("work"));
+        // The test may itself run in CI: nothing of the runner's own environment leaks in.
+        for key in ["GITHUB_BASE_REF", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "GITHUB_PATH", "BASE_REF"] {
+            command.env_remove(key);
+        }
+        command
+            .env("PATH", path)
+            .env("FAKE_LOG", self.path("log"))
+            .env("RUNNER_TEMP", self.path("runner"))
+            .env("GITHUB_OUTPUT", self.path("outputs"))
+            .env("GITHUB_STEP_SUMMARY", self.path("summary"))
+            .env("GIT_CEILING_DIRECTORIES", self.dir.path())
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .envs(inputs.iter().copied());
+        let output = command.output().expect("bash runs");
+        Ran {
+            status: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            log: read("log"),
+            outputs: read("outputs"),
+            summary: read("summary"),
+        }
+    }
+}
+
+/// The action's `Run kfprofiles` step, run as GitHub runs `shell: bash`
+/// (`bash --noprofile --norc -eo pipefail`), with `profiles`/`out` inputs and `base-ref`.
+#[cfg(unix)]
+fn run_action(step: &Step, base_ref: &str) -> Ran {
+    let doc = load("action.yml");
+    let script = action_steps(&doc)
+        .iter()
+        .find(|s| s["id"] == "kfprofiles")
+        .and_then(|s| s["run"].as_str())
+        .expect("the `kfprofiles` step")
+        .to_string();
+    let inputs = [("PROFILES", "profiles"), ("OUT", "out"), ("BASE_REF", base_ref)];
+    step.run(&["--noprofile", "--norc", "-eo", "pipefail"], &script, &inputs)
+}
+
+/// The action's last step (`Fail when ...`), for the `failed` output the run step left.
+#[cfg(unix)]
+fn run_action_failure(failed: &str) -> Ran {
+    let doc = load("action.yml");
+    let fail = action_steps(&doc).last().expect("steps");
+    assert_eq!(fail["if"], "steps.kfprofiles.outputs.failed != ''");
+    let step = Step::new(&[]).env("FAILED", failed);
+    step.run(&["--noprofile", "--norc", "-eo", "pipefail"], fail["run"].as_str().unwrap(), &[])
+}
+
+#[cfg(unix)]
+#[test]
+fn the_action_fails_with_a_clear_message_and_posts_nothing_when_diff_fails() {
+    let step = Step::new(&[("kfprofiles", FAKE_KFPROFILES)]).env("FAKE_DIFF", "2");
+    let diff = step.path("runner/kfprofiles-diff.md");
+    let ran = run_action(&step, "");
+    assert_ne!(ran.status, 0, "a diff that exits 2 fails the step: {ran:?}");
+    assert!(
+        ran.stdout.contains("::error title=kfprofiles::`kfprofiles diff` failed (exit 2, see the errors above)"),
+        "{ran:?}"
+    );
+    assert!(!ran.outputs.contains("changed="), "no `changed` output from a failed diff: {ran:?}");
+    assert!(!diff.exists(), "no Markdown is left for the sticky comment");
+    assert!(ran.summary.is_empty(), "nothing in the step summary: {ran:?}");
+    assert!(!ran.log.contains("kfprofiles check"), "check does not run after a failed diff: {}", ran.log);
+    // The steps after it (the sticky comment, the `failed` message) run only on success.
+    let doc = load("action.yml");
+    for step in action_steps(&doc).iter().skip_while(|s| s["id"] != "kfprofiles").skip(1) {
+        let condition = step["if"].as_str().unwrap_or_default();
+        assert!(!["always()", "failure()", "!cancelled()"].iter().any(|f| condition.contains(f)), "{condition}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_action_renders_the_diff_once_and_reads_changed_from_its_exit_code() {
+    for (code, changed) in [("0", "false"), ("1", "true")] {
+        let step = Step::new(&[("kfprofiles", FAKE_KFPROFILES)]).env("FAKE_DIFF", code);
+        let diff = step.path("runner/kfprofiles-diff.md");
+        let ran = run_action(&step, "");
+        assert_eq!(ran.status, 0, "{ran:?}");
+        assert_eq!(ran.outputs, format!("changed={changed}\n"), "diff exit {code}");
+        assert_eq!(std::fs::read_to_string(&diff).unwrap(), "### kfprofiles diff\n");
+        assert_eq!(ran.summary, "### kfprofiles diff\n");
+        assert_eq!(ran.log.matches("kfprofiles diff ").count(), 1, "{}", ran.log);
+        assert!(ran.log.contains("--format markdown --exit-code=true"), "{}", ran.log);
+        // No base branch: kfprofiles gets a folder that does not exist, and says the base is missing.
+        assert!(ran.stdout.contains("::notice title=kfprofiles::no base branch"), "{ran:?}");
+        assert!(ran.log.contains("/kfprofiles-base is missing"), "{}", ran.log);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_action_fails_when_the_base_cannot_be_fetched() {
+    // `work/` is not a git checkout: `git fetch` fails.
+    let ran = run_action(&Step::new(&[("kfprofiles", FAKE_KFPROFILES)]), "main");
+    assert_ne!(ran.status, 0, "a review against an empty base is misleading: {ran:?}");
+    assert!(ran.stdout.contains("::error title=kfprofiles::cannot fetch the base `main` from origin"), "{ran:?}");
+    assert!(!ran.log.contains("kfprofiles diff"), "no diff against a wrong base: {}", ran.log);
+    assert!(!ran.outputs.contains("changed="), "{ran:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_action_compares_with_the_base_out_and_leaves_a_missing_one_missing() {
+    let step = Step::new(&[("kfprofiles", FAKE_KFPROFILES)]);
+    let git = |dir: &std::path::Path, args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"])
+            .args(["-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CEILING_DIRECTORIES", dir.parent().unwrap())
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    // origin: `main` has out/, `first` (a repository adopting kfprofiles) has none yet.
+    let origin = step.path("origin");
+    std::fs::create_dir(&origin).unwrap();
+    git(&origin, &["init", "--quiet"]);
+    std::fs::write(origin.join("README"), "x\n").unwrap();
+    git(&origin, &["add", "README"]);
+    git(&origin, &["commit", "--quiet", "-m", "first"]);
+    git(&origin, &["branch", "first"]);
+    std::fs::create_dir(origin.join("out")).unwrap();
+    std::fs::write(origin.join("out/kustomization.yaml"), "resources: []\n").unwrap();
+    git(&origin, &["add", "out"]);
+    git(&origin, &["commit", "--quiet", "-m", "out"]);
+    let work = step.path("work");
+    std::fs::remove_dir(&work).unwrap();
+    git(step.dir.path(), &["clone", "--quiet", "origin", "work"]);
+    let against = step.path("runner/kfprofiles-base/out");
+
+    let ran = run_action(&step, "main");
+    assert_eq!(ran.status, 0, "{ran:?}");
+    assert!(ran.log.contains(&format!("against {} exists", against.display())), "{}", ran.log);
+    assert_eq!(ran.outputs, "changed=false\n");
+
+    // Again in the same checkout (the last run's base worktree is still registered), against a
+    // base without out/: kfprofiles gets the missing folder and reports the base as missing.
+    let ran = run_action(&step, "first");
+    assert_eq!(ran.status, 0, "{ran:?}");
+    assert!(ran.log.contains(&format!("against {} is missing", against.display())), "{}", ran.log);
+    assert!(step.path("runner/kfprofiles-base/README").exists(), "the base is checked out");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_action_says_out_is_stale_only_when_check_says_so() {
+    for (code, failed, message) in [
+        ("1", "check", "::error title=kfprofiles::out/ is out of date: run `kfprofiles build` and commit the result"),
+        ("2", "check-error", "::error title=kfprofiles::`kfprofiles check` failed (see the errors above)"),
+    ] {
+        let step = Step::new(&[("kfprofiles", FAKE_KFPROFILES)]).env("FAKE_CHECK", code);
+        let ran = run_action(&step, "");
+        assert_eq!(ran.status, 0, "the failure is reported by the last step: {ran:?}");
+        assert_eq!(ran.outputs, format!("changed=false\nfailed={failed}\n"), "check exit {code}");
+        let fail = run_action_failure(failed);
+        assert_eq!(fail.status, 1, "{fail:?}");
+        assert_eq!(fail.stdout, format!("{message}\n"), "{fail:?}");
+    }
+}
+
+/// The GitLab job's `script` lines, run as GitLab runs them: one bash script with `set -eo pipefail`.
+#[cfg(unix)]
+fn run_gitlab(step: &Step) -> Ran {
+    let doc = load("examples/gitlab-ci.yml");
+    let lines: Vec<String> = doc["kfprofiles"]["script"]
+        .as_sequence()
+        .expect("script")
+        .iter()
+        .map(|l| l.as_str().unwrap().to_string())
+        .collect();
+    step.run(&["-eo", "pipefail"], &lines.join("\n"), &[])
+}
+
+#[cfg(unix)]
+fn gitlab_step() -> Step {
+    Step::new(&[("kfprofiles", FAKE_KFPROFILES), ("git", FAKE_GIT), ("curl", FAKE_CURL)])
+}
+
+#[cfg(unix)]
+#[test]
+fn the_gitlab_job_fails_without_a_note_when_diff_fails() {
+    let step = gitlab_step().env("FAKE_DIFF", "2");
+    let ran = run_gitlab(&step);
+    assert_eq!(ran.status, 1, "{ran:?}");
+    assert!(ran.stderr.contains("kfprofiles diff failed (exit 2, see the errors above): no note is posted"), "{ran:?}");
+    assert!(!ran.log.contains("curl"), "no note: {}", ran.log);
+    assert!(!ran.log.contains("kfprofiles check"), "{}", ran.log);
+    assert!(!step.path("work/kfprofiles-diff.md").exists(), "no artifact with a half diff");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_gitlab_job_fails_when_the_base_cannot_be_checked_out() {
+    let ran = run_gitlab(&gitlab_step().env("FAKE_GIT", "128"));
+    assert_ne!(ran.status, 0, "a review against an empty base is misleading: {ran:?}");
+    assert!(!ran.log.contains("kfprofiles diff"), "{}", ran.log);
+    assert!(!ran.log.contains("curl"), "{}", ran.log);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_gitlab_job_posts_the_diff_against_a_base_without_out_as_missing() {
+    for code in ["0", "1"] {
+        let step = gitlab_step().env("FAKE_DIFF", code);
+        let ran = run_gitlab(&step);
+        assert_eq!(ran.status, 0, "diff exit {code}: {ran:?}");
+        assert!(ran.log.contains("against base/out is missing"), "kfprofiles says the base is missing: {}", ran.log);
+        assert_eq!(ran.log.matches("curl -fsS -X POST").count(), 1, "one note: {}", ran.log);
+        assert!(ran.log.ends_with("kfprofiles check\n"), "{}", ran.log);
+        assert_eq!(std::fs::read_to_string(step.path("work/kfprofiles-diff.md")).unwrap(), "### kfprofiles diff\n");
+    }
 }
