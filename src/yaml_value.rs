@@ -150,8 +150,9 @@ impl de::Error for Error {
     }
 }
 
-/// Deserialisations expand aliases; past this many nodes visited through aliases, a value is
-/// refused (an alias bomb would otherwise take minutes and gigabytes).
+/// Deserialisation follows aliases; past this many nodes reached through aliases (each counted
+/// every time it is reached), a value is refused: an alias bomb, or one large list aliased many
+/// times, would otherwise take minutes and gigabytes.
 const MAX_ALIASED: usize = 100_000;
 
 impl Node {
@@ -262,19 +263,23 @@ fn visit_plain<'de, V: Visitor<'de>>(visitor: V, v: &str) -> Result<V::Value, Er
 /// A deserialiser of one node, counting the nodes reached through aliases.
 pub struct NodeDeserializer<'de> {
     node: &'de Node,
-    aliased: &'de std::cell::Cell<usize>,
+    /// Whether the node is reached through an alias.
+    aliased: bool,
+    /// How many nodes were reached through aliases so far.
+    count: &'de std::cell::Cell<usize>,
 }
 
 impl<'de> NodeDeserializer<'de> {
     fn child(&self, node: &'de Node) -> NodeDeserializer<'de> {
-        NodeDeserializer { node, aliased: self.aliased }
+        let aliased = self.aliased || matches!(self.node.kind, Kind::Alias(_));
+        NodeDeserializer { node, aliased, count: self.count }
     }
 }
 
 /// Deserialises `T` from `node`; an error says where (the node it was raised on).
 pub fn from_node<T: de::DeserializeOwned>(node: &Node) -> Result<T, serde_path_to_error::Error<Error>> {
-    let aliased = std::cell::Cell::new(0);
-    serde_path_to_error::deserialize(NodeDeserializer { node, aliased: &aliased })
+    let count = std::cell::Cell::new(0);
+    serde_path_to_error::deserialize(NodeDeserializer { node, aliased: false, count: &count })
 }
 
 impl<'de> NodeDeserializer<'de> {
@@ -284,9 +289,9 @@ impl<'de> NodeDeserializer<'de> {
         while let Kind::Alias(target) = &node.kind {
             node = target;
         }
-        if !std::ptr::eq(node, self.node) {
-            let n = self.aliased.get() + 1;
-            self.aliased.set(n);
+        if self.aliased || !std::ptr::eq(node, self.node) {
+            let n = self.count.get() + 1;
+            self.count.set(n);
             if n > MAX_ALIASED {
                 return Err(Error {
                     message: "too many nodes reached through aliases".into(),
@@ -739,6 +744,9 @@ mod tests {
             let prev = format!("*a{}", i - 1);
             text.push_str(&format!("a{i}: &a{i} [{}]\n", [prev.as_str(); 10].join(", ")));
         }
+        let wide = format!("a: &a [{}]\nb: [{}]\n", ["x"; 1000].join(", "), ["*a"; 1000].join(", "));
+        let e = from_node::<serde_json::Value>(&tree(&wide)).unwrap_err();
+        assert_eq!(e.inner().message, "too many nodes reached through aliases");
         let small: serde_json::Value = from_node(&tree("a: &a [x, y]\nb: *a\n")).unwrap();
         assert_eq!(small["b"], serde_json::json!(["x", "y"]));
         let started = std::time::Instant::now();
