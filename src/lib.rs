@@ -27,6 +27,7 @@ pub mod tree;
 pub mod validate;
 pub mod yaml_depth;
 pub mod yaml_out;
+pub mod yaml_value;
 
 use std::ffi::OsString;
 

@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use crate::diagnostic::{did_you_mean, Diagnostic, Sources};
 use crate::model::{Group, InputFile, Profile, ProfileDefaults, Settings, User};
 use crate::span::{FileId, Path, Span, SpanIndex, MAX_DEPTH};
+use crate::yaml_value::{self, from_node, Kind, Node, Step};
 
 /// One input file: where it is and what it says.
 #[derive(Debug)]
@@ -174,12 +175,14 @@ pub fn load_texts(texts: Vec<(String, String)>) -> (Input, Vec<Diagnostic>) {
     // Files are parsed on every core (a large organisation has thousands), then merged in order.
     let indexed: Vec<(usize, (String, String))> = texts.into_iter().enumerate().collect();
     let parsed = crate::tree::par_map(&indexed, |(file, (_, text))| {
-        // A byte order mark is legal at the start of a YAML stream; serde_yaml accepts it too.
+        // A byte order mark is legal at the start of a YAML stream.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let spans = SpanIndex::build(*file, text);
-        let parsed = match spans.too_deep {
-            Some(_) => Parsed { unloaded: Unloaded { whole: true, ..Unloaded::default() }, ..Parsed::default() },
-            None => parse(text),
+        // One parse gives the values and their positions.
+        let (spans, tree) = SpanIndex::parse(*file, text);
+        let refused = spans.too_deep.is_some() || spans.syntax_error.is_some() || spans.second_document.is_some();
+        let parsed = match refused {
+            true => Parsed { unloaded: Unloaded { whole: true, ..Unloaded::default() }, ..Parsed::default() },
+            false => parse(text, tree),
         };
         (spans, parsed)
     });
@@ -202,16 +205,15 @@ pub fn load_texts(texts: Vec<(String, String)>) -> (Input, Vec<Diagnostic>) {
             diagnostics.push(Diagnostic::error("yaml-too-complex", message).at(span).help(help));
         }
         let found = !spans.duplicates.is_empty();
-        // The two parsers disagree: serde_yaml read what the event parser (the positions)
-        // refused. Positions past that point would be wrong, so the file is reported where the
-        // event parser stopped and not checked further.
-        let parsed = match &spans.syntax_error {
-            Some((span, message)) if !parsed.failures.iter().any(|f| classify(&f.message).0 == "yaml-syntax") => {
-                diagnostics.push(disputed_syntax(&text, *span, message));
-                Parsed { unloaded: Unloaded { whole: true, ..Unloaded::default() }, ..Parsed::default() }
-            }
-            _ => parsed,
-        };
+        if let Some((span, message)) = &spans.syntax_error {
+            diagnostics.push(syntax_error(&text, *span, message));
+        } else if let Some(span) = spans.second_document.filter(|_| spans.too_deep.is_none()) {
+            diagnostics.push(
+                Diagnostic::error("multiple-documents", "a file may hold only one YAML document")
+                    .at(span)
+                    .help("split the documents into separate files"),
+            );
+        }
         input.files.push(SourceFile { display, text, spans });
         let failures = parsed.failures.iter().filter(|f| !(found && f.message.starts_with("duplicate")));
         diagnostics.extend(failures.map(|f| located(&input, file, f)));
@@ -220,19 +222,44 @@ pub fn load_texts(texts: Vec<(String, String)>) -> (Input, Vec<Diagnostic>) {
     (input, diagnostics)
 }
 
-/// A syntax error found only by the event parser that gives positions (serde_yaml accepted the
-/// file): at the event parser's position, with its message; a tab before it on its line, which
-/// is what the parsers usually disagree on, is pointed at instead.
-fn disputed_syntax(text: &str, span: Span, message: &str) -> Diagnostic {
-    let line = text.lines().nth(span.line.saturating_sub(1)).unwrap_or("");
-    let tab = line.chars().take(span.col).collect::<Vec<char>>().iter().rposition(|c| *c == '\t');
-    match tab {
-        Some(i) => Diagnostic::error("yaml-syntax", "a tab where YAML parsers disagree on what it means")
+/// A syntax error, at the parser's position, with its message. Where the text shows more, it
+/// is pointed at instead: a tab in the indentation of this or a following line (YAML forbids
+/// it; the parser may stop at the scalar before it), a tab before the position on its line (the
+/// parser reads no tab as a separator), or the key whose `:` the parser stopped at.
+fn syntax_error(text: &str, span: Span, message: &str) -> Diagnostic {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent_tab = |line: &str| line.chars().take_while(|c| *c == ' ' || *c == '\t').position(|c| c == '\t');
+    let indented =
+        (span.line.saturating_sub(1)..lines.len()).find_map(|i| indent_tab(lines[i]).map(|col| (i + 1, col)));
+    if let Some((line, col)) = indented {
+        return Diagnostic::error("yaml-syntax", "a tab in indentation")
+            .at(Span::at(span.file, line, col + 1, 1))
+            .help("YAML forbids tabs for indentation: indent with spaces");
+    }
+    let line: Vec<char> = lines.get(span.line.saturating_sub(1)).unwrap_or(&"").chars().collect();
+    let before = &line[..span.col.min(line.len())];
+    if let Some(i) = before.iter().rposition(|c| *c == '\t') {
+        return Diagnostic::error("yaml-syntax", "a tab where a space is needed")
             .at(Span::at(span.file, span.line, i + 1, 1))
-            .help("write spaces instead: YAML forbids tabs for indentation, and reads them elsewhere differently from one parser to the next"),
-        None => Diagnostic::error("yaml-syntax", message.to_string())
-            .at(span)
-            .help("YAML parsers disagree on this text; write it in a plainer form (block mappings and lists, quoted strings)"),
+            .help("write a space instead: a tab is not read as the space after `key:` or `-`");
+    }
+    let at = span.col.saturating_sub(1);
+    let span = match line.get(at) {
+        Some(':') => {
+            let start = line[..at].iter().rposition(|c| c.is_whitespace() || "[{,".contains(*c)).map_or(0, |i| i + 1);
+            if start < at {
+                Span::at(span.file, span.line, start + 1, at - start)
+            } else {
+                span
+            }
+        }
+        _ => span,
+    };
+    let (_, message, help) = classify(message);
+    let d = Diagnostic::error("yaml-syntax", message).at(span);
+    match help {
+        Some(h) => d.help(h),
+        None => d,
     }
 }
 
@@ -271,28 +298,14 @@ struct Parsed {
 }
 
 /// A problem serde found, before it is located: the path it names (`users[3].access`), its
-/// message, and the position serde_yaml gave, if any.
+/// message, and the position of the node it was raised on.
 struct Failure {
     path: Option<String>,
     message: String,
-    location: Option<(usize, usize)>,
+    location: Option<yaml_value::Mark>,
 }
 
-impl From<&serde_yaml::Error> for Failure {
-    fn from(e: &serde_yaml::Error) -> Failure {
-        let raw = e.to_string();
-        // serde_yaml writes "PATH: MESSAGE at line L column C"; the position is kept apart.
-        let raw = raw.find(" at line ").map_or(raw.as_str(), |i| &raw[..i]);
-        let (path, message) = match raw.split_once(": ") {
-            Some((p, m)) if !p.is_empty() && !p.contains(' ') => (Some(p.to_string()), m),
-            _ => (None, raw),
-        };
-        let location = e.location().map(|l| (l.line(), l.column()));
-        Failure { path, message: message.to_string(), location }
-    }
-}
-
-fn parse(text: &str) -> Parsed {
+fn parse(text: &str, tree: Option<Node>) -> Parsed {
     // A file of only comments is an empty document: nothing to merge, not an error.
     if text.lines().all(|l| {
         let l = l.trim();
@@ -300,7 +313,9 @@ fn parse(text: &str) -> Parsed {
     }) {
         return Parsed::default();
     }
-    match serde_yaml::from_str::<InputFile>(text) {
+    let tree =
+        tree.unwrap_or(Node { kind: Kind::Scalar { text: String::new(), plain: true, tag: None }, mark: (1, 1, 1) });
+    match from_node::<InputFile>(&tree) {
         Ok(f) => Parsed {
             settings: f.settings,
             profile_defaults: f.profile_defaults,
@@ -309,8 +324,8 @@ fn parse(text: &str) -> Parsed {
             profiles: f.profiles.into_iter().enumerate().collect(),
             ..Parsed::default()
         },
-        Err(e) => parse_items(text).unwrap_or_else(|| Parsed {
-            failures: vec![Failure::from(&e)],
+        Err(e) => parse_items(&tree).unwrap_or_else(|| Parsed {
+            failures: vec![failure(&e, "")],
             unloaded: Unloaded { whole: true, ..Unloaded::default() },
             ..Parsed::default()
         }),
@@ -320,25 +335,24 @@ fn parse(text: &str) -> Parsed {
 /// The slow path, for a file that does not deserialise: each top-level block and each list item
 /// on its own, so that every bad item is reported and the good ones are kept. `None` when the
 /// file is not a YAML mapping or every part deserialises alone (the problem is then the file's
-/// own, such as a duplicate key, and serde_yaml's own error says so).
-fn parse_items(text: &str) -> Option<Parsed> {
-    use serde_yaml::Value;
-    let Ok(Value::Mapping(map)) = serde_yaml::from_str::<Value>(text) else { return None };
+/// own, such as a duplicate key, and serde's own error says so).
+fn parse_items(tree: &Node) -> Option<Parsed> {
+    let map = tree.entries()?;
     let mut out = Parsed::default();
     for (key, value) in map {
         let list = key.as_str().filter(|k| ["users", "groups", "profiles"].contains(k)).map(str::to_string);
-        match (list, value) {
-            (Some(list), Value::Sequence(items)) => {
-                for (i, item) in items.into_iter().enumerate() {
+        match (list, value.items()) {
+            (Some(list), Some(items)) => {
+                for (i, item) in items.iter().enumerate() {
                     let at = format!("{list}[{i}]");
-                    let id = item.get("id").and_then(Value::as_str).map(str::to_string);
+                    let id = item.get("id").filter(|n| !n.is_collection()).and_then(Node::as_str).map(str::to_string);
                     let failed = match list.as_str() {
                         "users" => push(&mut out.users, i, item, &at),
                         "groups" => push(&mut out.groups, i, item, &at),
                         _ => {
                             // A bad member, label or quota is left out and the rest of the
                             // profile kept, so that its other problems are reported too.
-                            let (profile, mut failures) = deserialize_repairing(item, &at, profile_part);
+                            let (profile, mut failures) = deserialize_repairing(item.clone(), &at, profile_part);
                             out.unloaded.items |= !failures.is_empty();
                             match profile {
                                 Some(p) => {
@@ -374,8 +388,8 @@ fn parse_items(text: &str) -> Option<Parsed> {
             // messages (unknown key, wrong type) and paths come out as for the whole file.
             // A `settings` key that is unknown or bad is left out and the others kept, so that the
             // checks across files still run.
-            (_, value) => {
-                let entry = Value::Mapping([(key, value)].into_iter().collect());
+            (_, _) => {
+                let entry = Node { kind: Kind::Map(vec![(key.clone(), value.clone())]), mark: tree.mark };
                 match deserialize_repairing::<InputFile>(entry, "", settings_part) {
                     (Some(f), failures) => {
                         out.unloaded.items |= !failures.is_empty();
@@ -395,12 +409,7 @@ fn parse_items(text: &str) -> Option<Parsed> {
 }
 
 /// Deserialises one list item, keeping it with its index; returns the problem if it does not.
-fn push<T: DeserializeOwned>(
-    list: &mut Vec<(usize, T)>,
-    index: usize,
-    item: serde_yaml::Value,
-    at: &str,
-) -> Option<Failure> {
+fn push<T: DeserializeOwned>(list: &mut Vec<(usize, T)>, index: usize, item: &Node, at: &str) -> Option<Failure> {
     match deserialize(item, at) {
         Ok(value) => {
             list.push((index, value));
@@ -408,13 +417,6 @@ fn push<T: DeserializeOwned>(
         }
         Err(failure) => Some(failure),
     }
-}
-
-/// One step of a path into a YAML value.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Step {
-    Key(String),
-    Index(usize),
 }
 
 /// The steps of a serde path; `None` when a step is not a plain key or index.
@@ -435,9 +437,9 @@ fn steps(path: &serde_path_to_error::Path) -> Option<Vec<Step>> {
 /// entries are left out, so the indexes of list items, and the paths of later problems, stay
 /// those of the file.
 fn deserialize_repairing<T: DeserializeOwned>(
-    mut value: serde_yaml::Value,
+    mut value: Node,
     at: &str,
-    part: fn(&[Step], &serde_yaml::Value) -> Option<Vec<Step>>,
+    part: fn(&[Step], &Node) -> Option<Vec<Step>>,
 ) -> (Option<T>, Vec<Failure>) {
     let mut failures = Vec::new();
     // Each round removes one entry, so this ends; the bound keeps a huge bad file quick.
@@ -448,7 +450,7 @@ fn deserialize_repairing<T: DeserializeOwned>(
                 let cut = steps(e.path()).and_then(|s| part(&s, &value));
                 failures.push(failure(&e, at));
                 match cut {
-                    Some(cut) if remove(&mut value, &cut) => {}
+                    Some(cut) if value.remove(&cut) => {}
                     _ => return (None, failures),
                 }
             }
@@ -457,25 +459,10 @@ fn deserialize_repairing<T: DeserializeOwned>(
     (None, failures)
 }
 
-/// Removes the map entry at `path` from `value`; false when there is none.
-fn remove(value: &mut serde_yaml::Value, path: &[Step]) -> bool {
-    let Some((Step::Key(last), parent)) = path.split_last() else { return false };
-    let mut node = value;
-    for step in parent {
-        let next = match step {
-            Step::Key(k) => node.get_mut(k.as_str()),
-            Step::Index(i) => node.get_mut(*i),
-        };
-        let Some(next) = next else { return false };
-        node = next;
-    }
-    node.as_mapping_mut().and_then(|m| m.remove(last.as_str())).is_some()
-}
-
 /// The part of a profile that can be left out when the problem is at `path`: a member's
 /// `access` or unknown key (the member keeps its user or group, with the default access), a
 /// label or annotation, one of several quota entries, or every plugin.
-fn profile_part(path: &[Step], profile: &serde_yaml::Value) -> Option<Vec<Step>> {
+fn profile_part(path: &[Step], profile: &Node) -> Option<Vec<Step>> {
     use Step::{Index, Key};
     let key = |k: &str| Key(k.to_string());
     match path {
@@ -487,7 +474,7 @@ fn profile_part(path: &[Step], profile: &serde_yaml::Value) -> Option<Vec<Step>>
         }
         [Key(l), Key(k), ..] if l == "labels" || l == "annotations" => Some(vec![Key(l.clone()), Key(k.clone())]),
         [Key(q), Key(h), Key(k), ..] if q == "resourceQuotaSpec" && h == "hard" => {
-            let entries = profile.get(q.as_str()).and_then(|q| q.get(h.as_str())).and_then(|h| h.as_mapping());
+            let entries = profile.get(q.as_str()).and_then(|q| q.get(h.as_str())).and_then(Node::entries);
             (entries.map_or(0, |m| m.len()) > 1).then(|| vec![key("resourceQuotaSpec"), key("hard"), Key(k.clone())])
         }
         [Key(p), ..] if p == "plugins" => Some(vec![key("plugins")]),
@@ -499,7 +486,7 @@ fn profile_part(path: &[Step], profile: &serde_yaml::Value) -> Option<Vec<Step>>
 /// problem is at `path`: the key it is in, unless that key changes which warnings are reported
 /// or which emails are the same (`allowWarnings`, `emailToLowercase`, or a misspelling of them):
 /// without it, the checks would report what the block means to prevent.
-fn settings_part(path: &[Step], _: &serde_yaml::Value) -> Option<Vec<Step>> {
+fn settings_part(path: &[Step], _: &Node) -> Option<Vec<Step>> {
     const KEEP: [&str; 2] = ["allowWarnings", "emailToLowercase"];
     match path {
         [Step::Key(s), Step::Key(k), ..] if s == "settings" && did_you_mean(k, KEEP).is_none() => {
@@ -509,31 +496,16 @@ fn settings_part(path: &[Step], _: &serde_yaml::Value) -> Option<Vec<Step>> {
     }
 }
 
-/// Deserialises a part of a file as serde_yaml reads it from text. serde_yaml's `Value` has
-/// typed its scalars already (`123` is a number), and a number is not a string to it, while from
-/// text a plain `123` is the string `"123"` where a string is expected: so the part is written
-/// back as YAML and read from that, and a part means the same alone as in its file.
-fn from_value<T: DeserializeOwned>(
-    value: &serde_yaml::Value,
-) -> Result<T, serde_path_to_error::Error<serde_yaml::Error>> {
-    match serde_yaml::to_string(value) {
-        Ok(text) => serde_path_to_error::deserialize(serde_yaml::Deserializer::from_str(&text)),
-        Err(_) => serde_path_to_error::deserialize(value.clone()),
-    }
+/// Deserialises a part of a file, as it is in the file: scalars resolve where they are read.
+fn from_value<T: DeserializeOwned>(value: &Node) -> Result<T, serde_path_to_error::Error<yaml_value::Error>> {
+    from_node(value)
 }
 
 /// A serde problem found in a value at serde path `at`, with its path from the root.
-fn failure(e: &serde_path_to_error::Error<serde_yaml::Error>, at: &str) -> Failure {
-    // serde_yaml writes "PATH: MESSAGE at line L column C" of the text `from_value` wrote
-    // back: the path is named below, and the position means nothing in the file.
-    let raw = e.inner().to_string();
-    let raw = raw.find(" at line ").map_or(raw.as_str(), |i| &raw[..i]);
-    let message = match raw.split_once(": ") {
-        Some((p, m)) if !p.is_empty() && !p.contains(' ') => m.to_string(),
-        _ => raw.to_string(),
-    };
+fn failure(e: &serde_path_to_error::Error<yaml_value::Error>, at: &str) -> Failure {
+    let message = e.inner().message.clone();
     let mut inner = e.path().to_string();
-    // The path of an unknown key ends with the key; serde_yaml names the mapping, as here.
+    // The path of an unknown key ends with the key; the mapping is named, as for other problems.
     if let Some(key) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
         if let Some(parent) = inner.strip_suffix(key).map(|p| p.strip_suffix('.').unwrap_or(p)) {
             inner = if parent.is_empty() { ".".to_string() } else { parent.to_string() };
@@ -544,12 +516,13 @@ fn failure(e: &serde_path_to_error::Error<serde_yaml::Error>, at: &str) -> Failu
         p if at.is_empty() || p.starts_with('[') => format!("{at}{p}"),
         p => format!("{at}.{p}"),
     };
-    Failure { path: (!path.is_empty()).then_some(path), message, location: None }
+    let location = e.inner().mark;
+    Failure { path: (!path.is_empty()).then_some(path), message, location }
 }
 
 /// Deserialises `value`, found at serde path `at`, naming the path of a problem from the root.
-fn deserialize<T: DeserializeOwned>(value: serde_yaml::Value, at: &str) -> Result<T, Failure> {
-    from_value(&value).map_err(|e| failure(&e, at))
+fn deserialize<T: DeserializeOwned>(value: &Node, at: &str) -> Result<T, Failure> {
+    from_value(value).map_err(|e| failure(&e, at))
 }
 
 fn merge(input: &mut Input, file: FileId, parsed: Parsed) {
@@ -576,8 +549,7 @@ fn merge(input: &mut Input, file: FileId, parsed: Parsed) {
 fn located(input: &Input, file: FileId, failure: &Failure) -> Diagnostic {
     let spans = &input.files[file].spans;
     let (code, message, help) = classify(&failure.message);
-    // The path serde names leads to the node; serde_yaml's own position, where it gives one, is
-    // rough for values (the enclosing node) and right for syntax errors.
+    // The path serde names, for the message and for a duplicate key.
     let node = failure.path.as_deref().map_or_else(Path::root, |p| spans.serde_path(p));
     // The word that starts at a position: a key, a scalar, a `{`.
     let token = |line: usize, column: usize| {
@@ -589,12 +561,14 @@ fn located(input: &Input, file: FileId, failure: &Failure) -> Diagnostic {
             .count();
         Span::at(file, line, column, width)
     };
-    let span = failure.location.map_or_else(|| spans.value(&node), |(line, column)| token(line, column));
+    // The position of the node the problem was raised on, from the parse that read the value.
+    let span = failure.location.map_or_else(|| spans.value(&node), |(line, col, len)| Span::at(file, line, col, len));
     let span = match code {
         // The mapping that lacks the key, underlined from its first word.
         "missing-key" => token(span.line, span.col),
-        // The key is named in the message; for a duplicate, the index keeps the last occurrence.
-        "unknown-key" | "duplicate-key" => {
+        // serde finds a duplicate once the mapping is read: its key is named in the message, and
+        // the index keeps its last occurrence.
+        "duplicate-key" => {
             let key = failure.message.split('`').nth(1).unwrap_or_default();
             let at = node.key(key);
             if spans.contains(&at) {
@@ -602,11 +576,6 @@ fn located(input: &Input, file: FileId, failure: &Failure) -> Diagnostic {
             } else {
                 span
             }
-        }
-        "unknown-value" | "wrong-type" if node != Path::root() => spans.value(&node),
-        // serde_yaml places this error at the start of the file; the second `---` is the problem.
-        "multiple-documents" => {
-            second_document(&input.files[file].text).map_or(span, |line| Span::at(file, line, 1, 3))
         }
         _ => span,
     };
@@ -621,7 +590,8 @@ fn located(input: &Input, file: FileId, failure: &Failure) -> Diagnostic {
     }
 }
 
-/// A stable code, a message in the user's words, and a hint for a serde_yaml message.
+/// A stable code, a message in the user's words, and a hint for a serde message (the derived
+/// `Deserialize` impls' fixed wording) or, for a syntax error, the parser's message.
 fn classify(message: &str) -> (&'static str, String, Option<String>) {
     let words: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
     let expected =
@@ -663,25 +633,11 @@ fn classify(message: &str) -> (&'static str, String, Option<String>) {
         };
         return ("wrong-type", m, help.map(str::to_string));
     }
-    if message.contains("more than one document") {
-        return (
-            "multiple-documents",
-            "a file may hold only one YAML document".into(),
-            Some("split the documents into separate files".into()),
-        );
-    }
     if message.starts_with("duplicate") {
         return (
             "duplicate-key",
             format!("duplicate key `{first}`"),
             Some("a key may appear once in a mapping".into()),
-        );
-    }
-    if message.contains("tab character") {
-        return (
-            "yaml-syntax",
-            "a tab in indentation".into(),
-            Some("YAML forbids tabs for indentation: indent with spaces".into()),
         );
     }
     let misindented = [
@@ -714,21 +670,6 @@ fn expected_in_words(expected: &str) -> (String, Option<&'static str>) {
         None if expected.contains(" enum") => ("a string".into(), None),
         None => (expected.to_string(), None),
     }
-}
-
-/// The line of the `---` that starts a second document, if any.
-fn second_document(text: &str) -> Option<usize> {
-    let mut content = false;
-    for (i, line) in text.lines().enumerate() {
-        if line == "---" || line.starts_with("--- ") {
-            if content {
-                return Some(i + 1);
-            }
-        } else if !line.trim().is_empty() && !line.trim_start().starts_with('#') {
-            content = true;
-        }
-    }
-    None
 }
 
 fn is_yaml(path: &FsPath) -> bool {

@@ -1,16 +1,20 @@
 //! Positions in the input: stage helper for `load` and `validate`.
 //!
-//! serde_yaml keeps no positions after deserialising, and reports value errors only roughly. So
-//! every input file is also walked once with an event parser, which records where each node sits:
-//! a [`SpanIndex`] maps a [`Path`] (`profiles.3.members.1.group`) to the position of the node's
+//! Every input file is parsed once, by an event parser that gives positions: the walk builds the
+//! document as a positioned tree ([`crate::yaml_value::Node`], which the model is deserialised
+//! from) and records where each node sits: a [`SpanIndex`] maps a [`Path`] (`profiles.3.members.1.group`) to the position of the node's
 //! key and value. Every diagnostic asks this module for its position; no other module knows which
 //! YAML parser is used for it.
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
+use std::sync::Arc;
 use yaml_rust2::parser::{Event, Parser};
-use yaml_rust2::scanner::Marker;
+
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use crate::yaml_value::{Kind, Node};
 
 /// Index of a loaded file in [`crate::load::Input::files`].
 pub type FileId = usize;
@@ -101,9 +105,10 @@ pub struct SpanIndex {
     pub duplicates: Vec<DuplicateKey>,
     /// The collection that nests deeper than [`MAX_DEPTH`], if any: the file is not parsed further.
     pub too_deep: Option<Span>,
-    /// Where the event parser refused the text, and its message. Positions past it are unknown,
-    /// so a file it refuses must not be checked further even when serde_yaml reads it.
+    /// Where the parser refused the text, and its message: the file is not checked further.
     pub syntax_error: Option<(Span, String)>,
+    /// The `---` that starts a second document, if any: a file holds one document.
+    pub second_document: Option<Span>,
 }
 
 /// A key that appears twice in one mapping.
@@ -118,17 +123,28 @@ pub struct DuplicateKey {
 }
 
 impl SpanIndex {
-    /// Walk `text` and record the position of every node. Returns an empty index when the text
-    /// does not parse (serde_yaml reports the syntax error itself).
+    /// Walk `text` and record the position of every node (see [`SpanIndex::parse`]).
     pub fn build(file: FileId, text: &str) -> SpanIndex {
-        let mut index =
-            SpanIndex { file, nodes: HashMap::new(), duplicates: Vec::new(), too_deep: None, syntax_error: None };
-        let mut walker = Walker { text, parser: Parser::new_from_str(text), index: &mut index, cursor: (0, 0) };
+        Self::parse(file, text).0
+    }
+
+    /// Parses `text` once: the positions of every node, and the document as a positioned tree
+    /// (`None` when the text does not parse, is empty, or nests too deep).
+    pub fn parse(file: FileId, text: &str) -> (SpanIndex, Option<Node>) {
+        let mut index = SpanIndex { file, ..SpanIndex::default() };
+        let mut walker = Walker {
+            text,
+            parser: Parser::new_from_str(text),
+            index: &mut index,
+            cursor: (0, 0),
+            anchors: HashMap::new(),
+        };
         let walked = walker.document();
-        // serde_yaml reads the whole stream (to refuse a second document): its nesting is checked
-        // past the first document too. yaml-rust2 stops at some text libyaml reads (a tab after
-        // `key:`): nesting is then counted by hand. Lines libyaml breaks and yaml-rust2 does not
-        // (NEL, LS, PS) are read again as libyaml reads them.
+        let tree = walked.as_ref().ok().cloned().flatten();
+        let walked = walked.map(|_| ());
+        // Nesting is checked past the first document too (a second one is an error, reported
+        // after this one). Past a syntax error, flow nesting is counted by hand; text with lines
+        // libyaml would break (NEL, LS, PS) is counted as the other YAML reads are.
         if walker.index.too_deep.is_none() {
             let rest = match walked {
                 _ if crate::yaml_depth::has_libyaml_breaks(text) => crate::yaml_depth::too_deep(text),
@@ -137,7 +153,8 @@ impl SpanIndex {
             };
             walker.index.too_deep = rest.map(|(line, col)| Span::at(file, line, col, 1));
         }
-        index
+        let tree = tree.filter(|_| index.too_deep.is_none());
+        (index, tree)
     }
 
     /// The span of the value at `path`, or of its nearest recorded ancestor.
@@ -156,7 +173,7 @@ impl SpanIndex {
         self.nodes.contains_key(path)
     }
 
-    /// The path serde_yaml names in its errors (`profiles[0].labels.app.kubernetes.io/name`),
+    /// The path serde names in its errors (`profiles[0].labels.app.kubernetes.io/name`),
     /// as far as it can be followed in this file. Keys may contain `.` and `[`, so each key is
     /// matched against the keys the file really has, longest first.
     pub fn serde_path(&self, text: &str) -> Path {
@@ -213,6 +230,8 @@ struct Walker<'a, 'i> {
     /// The last position turned from characters into bytes, `(chars, bytes)`: marks come in
     /// text order, so each conversion walks on from there.
     cursor: (usize, usize),
+    /// Anchored nodes so far, by the parser's anchor id.
+    anchors: HashMap<usize, Arc<Node>>,
 }
 
 type Walk<T> = Result<T, ()>;
@@ -234,57 +253,77 @@ impl Walker<'_, '_> {
         })
     }
 
-    fn document(&mut self) -> Walk<()> {
+    /// The first document, then up to the start of a second one (recorded), if any.
+    fn document(&mut self) -> Walk<Option<Node>> {
+        let mut tree = None;
         loop {
             let (event, mark) = self.next()?;
             match event {
-                Event::StreamEnd => return Ok(()),
+                Event::StreamEnd => return Ok(tree),
                 Event::DocumentStart => {
+                    if tree.is_some() {
+                        self.index.second_document = Some(Span::at(self.index.file, mark.line(), mark.col() + 1, 3));
+                        return Ok(tree);
+                    }
                     let (event, mark) = self.next()?;
                     if !matches!(event, Event::DocumentEnd) {
-                        self.node(event, mark, Path::root(), None)?;
+                        tree = Some(self.node(event, mark, Path::root(), None)?);
+                    } else {
+                        tree = Some(Node { kind: Kind::Map(Vec::new()), mark: (1, 1, 1) });
                     }
-                    // Only the first document is indexed: a second one is an error anyway.
-                    return Ok(());
                 }
                 Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
-                _ => return self.node(event, mark, Path::root(), None),
+                _ => tree = Some(self.node(event, mark, Path::root(), None)?),
             }
         }
     }
 
-    /// Record the node starting with `event` at `path`, and everything below it.
-    fn node(&mut self, event: Event, mark: Marker, path: Path, key: Option<(usize, usize, usize)>) -> Walk<()> {
+    /// Record the node starting with `event` at `path`, and everything below it, and return it.
+    fn node(&mut self, event: Event, mark: Marker, path: Path, key: Option<(usize, usize, usize)>) -> Walk<Node> {
         let value = self.position(mark, &event);
         self.index.nodes.insert(path.clone(), NodeSpan { key, value });
-        // No input type nests this deep. libyaml (under serde_yaml) takes time quadratic in the
-        // depth of flow collections (minutes for 200,000 `[`), so such a file goes no further.
+        // No input type nests this deep, and a parser may take time quadratic in the depth of
+        // flow collections (minutes for 200,000 `[`), so such a file goes no further.
         if matches!(event, Event::SequenceStart(..) | Event::MappingStart(..))
             && path.0.matches(SEP).count() >= MAX_DEPTH
         {
             self.index.too_deep = Some(Span::at(self.index.file, value.0, value.1, value.2));
             return Err(());
         }
-        match event {
-            Event::SequenceStart(..) => {
-                let mut i = 0;
+        let (kind, anchor) = match event {
+            Event::Alias(id) => match self.anchors.get(&id) {
+                Some(target) => (Kind::Alias(target.clone()), 0),
+                None => (Kind::Scalar { text: String::new(), plain: true, tag: None }, 0),
+            },
+            Event::Scalar(text, style, anchor, tag) => {
+                let plain = matches!(style, TScalarStyle::Plain);
+                let tag = tag.map(|t| match t.handle.as_str() {
+                    "!!" => format!("tag:yaml.org,2002:{}", t.suffix),
+                    h => format!("{h}{}", t.suffix),
+                });
+                (Kind::Scalar { text, plain, tag }, anchor)
+            }
+            Event::SequenceStart(anchor, _) => {
+                let mut items = Vec::new();
                 loop {
                     let (event, mark) = self.next()?;
                     if matches!(event, Event::SequenceEnd) {
-                        return Ok(());
+                        break;
                     }
-                    self.node(event, mark, path.index(i), None)?;
-                    i += 1;
+                    let i = items.len();
+                    items.push(self.node(event, mark, path.index(i), None)?);
                 }
+                (Kind::Seq(items), anchor)
             }
-            Event::MappingStart(..) => {
+            Event::MappingStart(anchor, _) => {
                 // The scalar keys of this mapping so far, to find duplicates (complex keys are
                 // not compared).
                 let mut seen: HashMap<String, (usize, usize, usize)> = HashMap::new();
+                let mut entries = Vec::new();
                 loop {
                     let (event, mark) = self.next()?;
                     if matches!(event, Event::MappingEnd) {
-                        return Ok(());
+                        break;
                     }
                     let key_pos = self.position(mark, &event);
                     // A block mapping's start marker is not where it visibly starts: its first key is.
@@ -292,16 +331,26 @@ impl Walker<'_, '_> {
                     if node.value.0 > key_pos.0 || (node.value.0 == key_pos.0 && node.value.1 > key_pos.1) {
                         node.value = (key_pos.0, key_pos.1, 1);
                     }
-                    let name = match &event {
-                        Event::Scalar(s, ..) => Some(s.clone()),
-                        _ => {
+                    let (name, key_node) = match event {
+                        Event::Scalar(s, style, ..) => {
+                            let plain = matches!(style, TScalarStyle::Plain);
+                            let key_node =
+                                Node { kind: Kind::Scalar { text: s.clone(), plain, tag: None }, mark: key_pos };
+                            (Some(s), key_node)
+                        }
+                        event => {
                             // A complex key: skip it, then index its value under a placeholder.
+                            let kind = match event {
+                                Event::SequenceStart(..) => Kind::Seq(Vec::new()),
+                                _ => Kind::Map(Vec::new()),
+                            };
                             self.skip(event)?;
-                            None
+                            (None, Node { kind, mark: key_pos })
                         }
                     };
                     let (event, mark) = self.next()?;
-                    self.node(event, mark, path.key(name.as_deref().unwrap_or("?")), Some(key_pos))?;
+                    let value = self.node(event, mark, path.key(name.as_deref().unwrap_or("?")), Some(key_pos))?;
+                    entries.push((key_node, value));
                     match name.map(|n| seen.entry(n)) {
                         Some(Entry::Occupied(first)) => {
                             let span = |(line, col, len)| Span::at(self.index.file, line, col, len);
@@ -319,9 +368,16 @@ impl Walker<'_, '_> {
                         None => {}
                     }
                 }
+                (Kind::Map(entries), anchor)
             }
-            _ => Ok(()),
+            _ => (Kind::Scalar { text: String::new(), plain: true, tag: None }, 0),
+        };
+        let mark = self.index.nodes.get(&path).map_or(value, |n| n.value);
+        let node = Node { kind, mark };
+        if anchor != 0 {
+            self.anchors.insert(anchor, Arc::new(node.clone()));
         }
+        Ok(node)
     }
 
     fn skip(&mut self, event: Event) -> Walk<()> {

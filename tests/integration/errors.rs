@@ -32,7 +32,7 @@ fn yaml_syntax() {
    bad: indent
 "#,
         2,
-        r#"error[yaml-syntax]: did not find expected '-' indicator
+        r#"error[yaml-syntax]: while parsing a block collection, did not find expected '-' indicator
  --> profiles/p.yaml:4:4
   |
 4 |    bad: indent
@@ -2383,18 +2383,18 @@ fn owner_in_group_can_be_accepted_in_settings() {
 
 #[test]
 fn a_file_the_position_parser_refuses_is_reported_where_it_stops() {
-    // serde_yaml reads `email:<TAB>x`; the event parser that gives positions does not. The
-    // problem is the tab, on line 3, not the unknown user reported at line 1 before.
+    // The one parser that reads the input refuses `email:<TAB>x`: the problem is the tab, on
+    // line 3, reported once, and nothing after it is checked (no unknown user `bbo`).
     validate(
         "users:\n  - id: alice\n    email:\talice@example.com\n  - id: bob\n    email: bob@example.com\nprofiles:\n  - name: team\n    owner: alice\n    members: [{user: bbo}]\n",
         2,
-        "error[yaml-syntax]: a tab where YAML parsers disagree on what it means
+        "error[yaml-syntax]: a tab where a space is needed
  --> profiles/p.yaml:3:11
   |
 3 |     email:\talice@example.com
   |           ^
   |
-  = help: write spaces instead: YAML forbids tabs for indentation, and reads them elsewhere differently from one parser to the next
+  = help: write a space instead: a tab is not read as the space after `key:` or `-`
 
 kfprofiles: 1 error
 ",
@@ -2459,6 +2459,25 @@ error[unknown-group]: profile `team` member refers to unknown group `bob`
 
 kfprofiles: 3 errors
 ",
+    );
+}
+
+#[test]
+fn values_and_their_positions_come_from_one_parse() {
+    // NEL (U+0085) ends a line for YAML 1.1 readers and not for YAML 1.2 ones: here it is inside
+    // a comment. Read by one parser and placed by another, `profiles` was a value with no
+    // position (an unknown owner reported at 1:1); read once, it is part of the comment, and
+    // what is reported is where that parse saw it.
+    let t = Test::new()
+        .write(
+            "profiles/p.yaml",
+            "users:\n  - {id: alice, email: alice@example.com}\n# note\u{85}profiles: [{name: team, owner: bob}]\n",
+        )
+        .args(&["validate", "--format", "concise"]);
+    t.expect(
+        0,
+        Some("kfprofiles: profiles is valid: 1 file, 0 profiles, 1 user, 0 groups, 1 warning\n"),
+        "profiles/p.yaml:2:10: warning[unused-user]: user `alice` is in no group and no profile\nkfprofiles: 1 warning\n",
     );
 }
 

@@ -109,7 +109,7 @@ fn text_the_event_parser_refuses_is_still_depth_guarded() {
     t.expect(
         2,
         Some(""),
-        "profiles/p.yaml:1:10: error[yaml-syntax]: a tab where YAML parsers disagree on what it means\n\
+        "profiles/p.yaml:1:10: error[yaml-syntax]: a tab where a space is needed\n\
          profiles/p.yaml:2:72: error[yaml-too-complex]: lists and mappings nest more than 64 levels deep\nkfprofiles: 2 errors\n",
     );
     let t = Test::new().write("dump.yaml", &format!("kind:\tList\n{deep}")).args(&[
