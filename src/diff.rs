@@ -436,16 +436,32 @@ impl Report {
     }
 }
 
+/// Why the base of a diff could not be read.
+#[derive(Debug)]
+pub enum BaseError {
+    /// The folder or one of its files could not be read.
+    Io(std::io::Error),
+    /// A generated-looking file cannot be parsed safely: `` `path`: reason ``.
+    Unreadable(String),
+}
+
+impl std::convert::From<std::io::Error> for BaseError {
+    fn from(e: std::io::Error) -> Self {
+        BaseError::Io(e)
+    }
+}
+
 /// The parts of the base folder `against` and of the rendering `new` that [`report`] needs: the
 /// files that differ, and every file of a profile folder where something differs (its access is
 /// compared as a whole). A base file equal to the rendered one is read, compared and dropped, so
 /// the base is never in memory as a whole; files that kfprofiles did not generate and temporary
-/// files are left out.
-pub fn relevant_trees(against: &std::path::Path, new: &Tree) -> std::io::Result<(Tree, Tree)> {
+/// files are left out. Every base file kept is depth-checked here, once, before any of it is
+/// parsed ([`crate::yaml_depth`]).
+pub fn relevant_trees(against: &std::path::Path, new: &Tree) -> Result<(Tree, Tree), BaseError> {
     let files = crate::tree::list_files(against)?;
     // For each base file: `None` when equal to the rendering, its text when it differs or is
     // stale; not generated files are skipped.
-    let read = crate::tree::par_map(&files, |rel| -> std::io::Result<Option<Option<String>>> {
+    let read = crate::tree::par_map(&files, |rel| -> Result<Option<Option<String>>, BaseError> {
         if crate::emit::is_tmp(rel) {
             return Ok(None);
         }
@@ -453,7 +469,13 @@ pub fn relevant_trees(against: &std::path::Path, new: &Tree) -> std::io::Result<
         if new.get(rel).is_some_and(|t| t.as_bytes() == bytes) {
             return Ok(Some(None));
         }
-        Ok(String::from_utf8(bytes).ok().filter(|t| t.starts_with(crate::render::HEADER_MARK)).map(Some))
+        let Some(text) = String::from_utf8(bytes).ok().filter(|t| t.starts_with(crate::render::HEADER_MARK)) else {
+            return Ok(None);
+        };
+        if let Some(at) = crate::yaml_depth::too_deep(&text) {
+            return Err(BaseError::Unreadable(format!("`{rel}`: {}", crate::yaml_depth::message(at))));
+        }
+        Ok(Some(Some(text)))
     });
     let mut old = Tree::new();
     let mut same: BTreeSet<String> = BTreeSet::new();
@@ -939,9 +961,6 @@ fn access_model(
             continue;
         }
         let objects = profiles.entry(folder.to_string()).or_default();
-        if let Some(at) = crate::yaml_depth::too_deep(text) {
-            return Err(format!("`{path}`: {}", crate::yaml_depth::message(at)));
-        }
         for de in serde_yaml::Deserializer::from_str(text) {
             let object = Option::<Object>::deserialize(de).map_err(|e| format!("`{path}`: {e}"))?;
             objects.extend(object);

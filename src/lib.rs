@@ -542,22 +542,23 @@ fn diff(config: &Config, against: &std::path::Path, format: DiffOutput, exit_cod
                 .help("pass the base rendering (a folder) with `--against DIR`"),
         );
     }
+    let name = load::display_path(against);
+    let unreadable = |e: String| {
+        Diagnostic::error("unreadable-base", format!("cannot read the objects in `{name}`: {e}"))
+            .help("the folder compared with must hold a kfprofiles rendering")
+    };
     let (old, new) = match diff::relevant_trees(against, &rendered.tree) {
         Ok(trees) => trees,
-        Err(e) => return fail(config, Diagnostic::error("io", format!("cannot read `{}`: {e}", against.display()))),
+        Err(diff::BaseError::Unreadable(e)) => return fail(config, unreadable(e)),
+        Err(diff::BaseError::Io(e)) => {
+            return fail(config, Diagnostic::error("io", format!("cannot read `{}`: {e}", against.display())))
+        }
     };
     drop(rendered);
-    let name = load::display_path(against);
     let graph = access::GroupGraph::new(&compiled.input);
     let report = match diff::report(&old, &new, &compiled.plan, &graph, &name) {
         Ok(r) => diff::Report { against_missing: missing, ..r },
-        Err(e) => {
-            return fail(
-                config,
-                Diagnostic::error("unreadable-base", format!("cannot read the objects in `{name}`: {e}"))
-                    .help("the folder compared with must hold a kfprofiles rendering"),
-            )
-        }
+        Err(e) => return fail(config, unreadable(e)),
     };
     let text = match format {
         DiffOutput::Text => diff::text(&report, config.color_stdout),

@@ -165,3 +165,55 @@ fn lines_only_libyaml_breaks_are_depth_guarded() {
         );
     }
 }
+
+/// A base with one generated-looking file at `rel` holding `body` (after the generated header),
+/// beside a built `team` profile; `diff --against base` must refuse it at once, naming it.
+fn diff_base_refuses(rel: &str, body: &str, expected: &str) {
+    let t = Test::new()
+        .write(
+            "profiles/org.yaml",
+            "users:\n  - {id: alice, email: alice@example.com}\nprofiles:\n  - {name: team, owner: alice}\n",
+        )
+        .args(&["build", "--out", "base"]);
+    t.expect(0, None, "");
+    let path = t.path("base").join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, format!("{}{body}", kfprofiles::render::header("profiles/"))).unwrap();
+    let before = read_tree(&t.path("base"));
+    let started = std::time::Instant::now();
+    t.clone_with_args(&["diff", "--against", "base"]).expect(2, Some(""), expected);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert_eq!(read_tree(&t.path("base")), before, "the base changed");
+}
+
+#[test]
+fn a_deeply_nested_kustomization_in_the_diff_base_is_an_unreadable_base() {
+    // Skipped by the access summary, but diffed object by object: it must be guarded too. Line 3
+    // of the body is line 5 after the header; the first `[` is at column 12, and the scanner
+    // stops 255 further on.
+    let body = format!(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: {}{}\n",
+        "[".repeat(LEVELS),
+        "]".repeat(LEVELS)
+    );
+    diff_base_refuses(
+        "team/kustomization.yaml",
+        &body,
+        "error[unreadable-base]: cannot read the objects in `base`: `team/kustomization.yaml`: lists and mappings nest more than 64 levels deep at line 5 column 267\n",
+    );
+}
+
+#[test]
+fn a_deeply_nested_gitops_file_in_the_diff_base_is_an_unreadable_base() {
+    // `_argocd/` is compared as GitOps wiring, not access, and was read without the guard.
+    let body = format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {{name: kfprofiles, namespace: argocd}}\nspec:\n  generators: {}{}\n",
+        "[".repeat(LEVELS),
+        "]".repeat(LEVELS)
+    );
+    diff_base_refuses(
+        "_argocd/applicationset.yaml",
+        &body,
+        "error[unreadable-base]: cannot read the objects in `base`: `_argocd/applicationset.yaml`: lists and mappings nest more than 64 levels deep at line 7 column 270\n",
+    );
+}
