@@ -642,10 +642,16 @@ pub trait Sources {
     fn text(&self, file: usize) -> &str;
 }
 
-/// Renders diagnostics, sorted by file, position and code so that output is deterministic.
-pub fn render(diagnostics: &[Diagnostic], sources: &dyn Sources, format: Format, color: bool) -> String {
+/// `diagnostics` in the order they are shown: by position, then severity, code and message.
+fn in_order(diagnostics: &[Diagnostic]) -> Vec<&Diagnostic> {
     let mut sorted: Vec<&Diagnostic> = diagnostics.iter().collect();
     sorted.sort_by(|a, b| (a.span, a.severity, a.code, &a.message).cmp(&(b.span, b.severity, b.code, &b.message)));
+    sorted
+}
+
+/// Renders diagnostics, sorted by file, position and code so that output is deterministic.
+pub fn render(diagnostics: &[Diagnostic], sources: &dyn Sources, format: Format, color: bool) -> String {
+    let sorted = in_order(diagnostics);
     let mut out = String::new();
     for d in sorted {
         match format {
@@ -694,8 +700,7 @@ pub struct RecordLabel {
 
 /// The records of `diagnostics`, in the order [`render`] prints them.
 pub fn records(diagnostics: &[Diagnostic], sources: &dyn Sources) -> Vec<Record> {
-    let mut sorted: Vec<&Diagnostic> = diagnostics.iter().collect();
-    sorted.sort_by(|a, b| (a.span, a.severity, a.code, &a.message).cmp(&(b.span, b.severity, b.code, &b.message)));
+    let sorted = in_order(diagnostics);
     let location = |s: Span| Location {
         path: sources.path(s.file).to_string(),
         line: s.line,

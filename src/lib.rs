@@ -93,10 +93,7 @@ fn clap_message(e: &clap::Error) -> i32 {
         output::eprint(&text(std::io::stderr().is_terminal()));
         return EXIT_ERROR;
     }
-    output::settle(output::write_stdout(&text(std::io::stdout().is_terminal())), EXIT_OK, |d| {
-        output::eprint(&diagnostic::render(&[d], &Input::default(), diagnostic::Format::Concise, false));
-        EXIT_ERROR
-    })
+    output::print_unconfigured(&text(std::io::stdout().is_terminal()), EXIT_OK)
 }
 
 /// Where the JSON Schema of this version is published (the committed `profiles.schema.json` at
@@ -451,6 +448,7 @@ fn check(config: &Config) -> i32 {
     }
     let out = config.out.display().to_string();
     let mut text = String::new();
+    let mut n = 0;
     for (label, paths) in [
         ("added", &changes.added),
         ("modified", &changes.modified),
@@ -462,13 +460,8 @@ fn check(config: &Config) -> i32 {
         for p in paths {
             text.push_str(&format!("{label:<9} {}/{p}\n", out.trim_end_matches('/')));
         }
+        n += paths.len();
     }
-    let n = changes.added.len()
-        + changes.modified.len()
-        + changes.removed.len()
-        + changes.foreign.len()
-        + changes.stray.len()
-        + changes.links.len();
     let differ = if n == 1 { "differs" } else { "differ" };
     // `build` refuses to write while a link is in the folder.
     let first = if changes.links.is_empty() { "" } else { "remove the links, then " };

@@ -53,7 +53,13 @@ pub fn finish(config: &Config, status: i32) -> i32 {
     let records = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
     let folder = crate::load::display_path(&config.profiles);
     let report = diagnostic::document(&records, config.format, &folder);
-    settle(write_stdout(&report), status, |d| {
+    print_unconfigured(&report, status)
+}
+
+/// [`print`] before or beside a run's configuration (clap's `--help`, the machine report
+/// itself): `text` on stdout, and a failure to write it reported in the one-line format.
+pub fn print_unconfigured(text: &str, status: i32) -> i32 {
+    settle(write_stdout(text), status, |d| {
         eprint(&diagnostic::render(&[d], &crate::load::Input::default(), diagnostic::Format::Concise, false));
         crate::EXIT_ERROR
     })

@@ -1073,24 +1073,25 @@ impl Validator<'_> {
                 v.out.push(d);
             }
         };
-        let conflict = |scopes: &[QuotaScope]| {
+        // Two scopes no pod is in at once, reported at `at` (the list that names them).
+        let conflict = |scopes: &[QuotaScope], at: crate::span::Span| {
             [(QuotaScope::BestEffort, QuotaScope::NotBestEffort), (QuotaScope::Terminating, QuotaScope::NotTerminating)]
                 .into_iter()
                 .find(|(a, b)| scopes.contains(a) && scopes.contains(b))
+                .map(|(a, b)| {
+                    Diagnostic::error(
+                        "invalid-scope",
+                        format!("scopes `{}` and `{}` exclude each other", a.as_str(), b.as_str()),
+                    )
+                    .at(at)
+                    .help("no pod is in both; the API server refuses the quota: keep one")
+                })
         };
         for (i, &scope) in q.scopes.iter().enumerate() {
             let at = self.value(file, &path.key("scopes").index(i));
             check_scope(self, scope, at);
         }
-        if let Some((a, b)) = conflict(&q.scopes) {
-            let d = Diagnostic::error(
-                "invalid-scope",
-                format!("scopes `{}` and `{}` exclude each other", a.as_str(), b.as_str()),
-            )
-            .at(self.key(file, &path.key("scopes")))
-            .help("no pod is in both; the API server refuses the quota: keep one");
-            self.out.push(d);
-        }
+        self.out.extend(conflict(&q.scopes, self.key(file, &path.key("scopes"))));
         let Some(selector) = &q.scope_selector else { return };
         let epath = path.key("scopeSelector").key("matchExpressions");
         let mut names = Vec::new();
@@ -1148,15 +1149,7 @@ impl Validator<'_> {
                 }
             }
         }
-        if let Some((a, b)) = conflict(&names) {
-            let d = Diagnostic::error(
-                "invalid-scope",
-                format!("scopes `{}` and `{}` exclude each other", a.as_str(), b.as_str()),
-            )
-            .at(self.key(file, &epath))
-            .help("no pod is in both; the API server refuses the quota: keep one");
-            self.out.push(d);
-        }
+        self.out.extend(conflict(&names, self.key(file, &epath)));
     }
 
     fn limit_range(&mut self, file: FileId, path: &Path, l: &LimitRangeSpec) {
