@@ -112,6 +112,18 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Every Rust source file under `src/`, sorted, as paths relative to the repository.
+pub fn rust_sources() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(repo().join("src"))
+        .into_iter()
+        .map(|e| e.unwrap().into_path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .map(|p| p.strip_prefix(repo()).unwrap().to_path_buf())
+        .collect();
+    files.sort();
+    files
+}
+
 /// Another command in an existing test folder.
 pub struct TestRun<'a> {
     dir: &'a Path,

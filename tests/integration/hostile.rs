@@ -4,8 +4,8 @@
 //! text); malformed YAML never panics and is rejected quickly.
 
 use kfprofiles::gitops;
-use kfprofiles::render::{header, render};
-use kfprofiles::templates::Templates;
+use kfprofiles::pipeline::render::{header, render};
+use kfprofiles::pipeline::templates::Templates;
 use serde_yaml::Value;
 
 /// Strings that YAML 1.1 or 1.2 read as something else, YAML syntax, control and bidi

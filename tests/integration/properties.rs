@@ -5,8 +5,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use kfprofiles::render::render;
-use kfprofiles::templates::Templates;
+use kfprofiles::pipeline::render::render;
+use kfprofiles::pipeline::templates::Templates;
 use proptest::prelude::*;
 use serde_yaml::Value;
 

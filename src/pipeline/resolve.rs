@@ -11,11 +11,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::Diagnostic;
 use crate::k8s::{binding_name, group_binding_name, group_claim_problem};
-use crate::load::{Input, Item};
-use crate::model::{Group, IdpGroupsMode, Plugin, Profile, ProfileDefaults, Role, Settings};
-use crate::plan::{ConditionPlan, GroupPlan, MemberPlan, Plan, ProfilePlan, SettingsPlan};
-use crate::span::Path;
-use crate::tree::par_map;
+use crate::pipeline::load::{Input, Item};
+use crate::pipeline::model::{Group, IdpGroupsMode, Plugin, Profile, ProfileDefaults, Role, Settings};
+use crate::pipeline::plan::{ConditionPlan, GroupPlan, MemberPlan, Plan, ProfilePlan, SettingsPlan};
+use crate::pipeline::tree::par_map;
+use crate::yaml::span::Path;
 
 /// Label put on every generated object.
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kfprofiles");
@@ -468,7 +468,7 @@ mod tests {
     use super::*;
 
     fn plan(yaml: &str) -> (Plan, Vec<Diagnostic>) {
-        let (input, diagnostics) = crate::load::load_texts(vec![("p.yaml".into(), yaml.into())]);
+        let (input, diagnostics) = crate::pipeline::load::load_texts(vec![("p.yaml".into(), yaml.into())]);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
         resolve(&input)
     }

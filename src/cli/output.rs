@@ -15,7 +15,7 @@
 use std::cell::RefCell;
 use std::io::{self, Write as _};
 
-use crate::config::Config;
+use crate::cli::config::Config;
 use crate::diagnostic::{self, Diagnostic, Record, Sources};
 
 thread_local! {
@@ -31,7 +31,7 @@ pub fn print(config: &Config, text: &str, status: i32) -> i32 {
         eprint(text);
         return status;
     }
-    settle(write_stdout(text), status, |d| crate::fail(config, d))
+    settle(write_stdout(text), status, |d| crate::commands::fail(config, d))
 }
 
 /// Reports `diagnostics`: rendered on stderr, or kept for the run's document.
@@ -51,7 +51,7 @@ pub fn finish(config: &Config, status: i32) -> i32 {
         return status;
     }
     let records = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
-    let folder = crate::load::display_path(&config.profiles);
+    let folder = crate::pipeline::load::display_path(&config.profiles);
     let report = diagnostic::document(&records, config.format, &folder);
     print_unconfigured(&report, status)
 }
@@ -60,7 +60,7 @@ pub fn finish(config: &Config, status: i32) -> i32 {
 /// itself): `text` on stdout, and a failure to write it reported in the one-line format.
 pub fn print_unconfigured(text: &str, status: i32) -> i32 {
     settle(write_stdout(text), status, |d| {
-        eprint(&diagnostic::render(&[d], &crate::load::Input::default(), diagnostic::Format::Concise, false));
+        eprint(&diagnostic::render(&[d], &crate::pipeline::load::Input::default(), diagnostic::Format::Concise, false));
         crate::EXIT_ERROR
     })
 }

@@ -11,6 +11,9 @@
 //! `import`; the result's layout for `diff` (`text|markdown|json`) and
 //! `access` (`table|csv|json|markdown`), whose diagnostics take the default layout.
 
+pub mod config;
+pub mod output;
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};

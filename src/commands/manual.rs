@@ -44,7 +44,7 @@ pub fn man_page() -> String {
 
 /// Writes `kfprofiles.1` and a page per subcommand into `dir` (created when missing); prints
 /// what it wrote. Exit code 0, or 2 on an I/O error.
-pub fn write_man_pages(config: &crate::config::Config, dir: &std::path::Path) -> i32 {
+pub fn write_man_pages(config: &crate::cli::config::Config, dir: &std::path::Path) -> i32 {
     let written = std::fs::create_dir_all(dir).and_then(|()| clap_mangen::generate_to(Cli::command(), dir));
     match written {
         Ok(()) => {
@@ -57,9 +57,9 @@ pub fn write_man_pages(config: &crate::config::Config, dir: &std::path::Path) ->
             pages.sort();
             let summary =
                 format!("kfprofiles: wrote {} man pages to {}: {}\n", pages.len(), dir.display(), pages.join(", "));
-            crate::output::print(config, &summary, crate::EXIT_OK)
+            crate::cli::output::print(config, &summary, crate::EXIT_OK)
         }
-        Err(e) => crate::fail(
+        Err(e) => crate::commands::fail(
             config,
             crate::diagnostic::Diagnostic::error(
                 "io",

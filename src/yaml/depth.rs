@@ -3,14 +3,14 @@
 //! read back. libyaml (under serde_yaml) takes time quadratic in the depth of nested collections
 //! (close to a minute for 100,000 levels) before serde_yaml's own depth limit applies, so every
 //! such text is walked once with a linear event parser first, and refused past
-//! [`MAX_DEPTH`] levels. The profiles input gets the same check while [`crate::span`] indexes it.
+//! [`MAX_DEPTH`] levels. The profiles input gets the same check while [`crate::yaml::span`] indexes it.
 
 use yaml_rust2::parser::{Event, Parser};
 
-use crate::config::Config;
+use crate::cli::config::Config;
 use crate::diagnostic::Diagnostic;
-use crate::load::{Input, SourceFile};
-use crate::span::{Span, SpanIndex, MAX_DEPTH};
+use crate::pipeline::load::{Input, SourceFile};
+use crate::yaml::span::{Span, SpanIndex, MAX_DEPTH};
 use crate::EXIT_ERROR;
 
 /// Where a text nests deeper than [`MAX_DEPTH`]: the 1-based line and column of the first
@@ -134,7 +134,7 @@ pub fn fail(config: &Config, display: String, text: String, (line, col): (usize,
         "no Kubernetes object or values file nests more than a few levels: look for unclosed or repeated brackets",
     );
     let input = Input { files: vec![SourceFile { display, text, spans: SpanIndex::default() }], ..Input::default() };
-    crate::output::diagnostics(config, &[d], &input);
+    crate::cli::output::diagnostics(config, &[d], &input);
     EXIT_ERROR
 }
 

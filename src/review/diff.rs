@@ -12,10 +12,10 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use crate::access::{md_code, via_text, GroupGraph};
 use crate::k8s::quantity_value;
-use crate::plan::{MemberPlan, Plan};
-use crate::tree::{changed_files, FileStatus, Tree};
+use crate::pipeline::plan::{MemberPlan, Plan};
+use crate::pipeline::tree::{changed_files, FileStatus, Tree};
+use crate::review::access::{md_code, via_text, GroupGraph};
 
 /// GitHub refuses comments longer than this (in characters; we count bytes, never fewer).
 pub const MARKDOWN_LIMIT: usize = 65_536;
@@ -168,7 +168,7 @@ pub struct AccessChange {
     /// The user gains access, a higher role, ownership or notebook access.
     pub privilege_increase: bool,
     /// Why the user has the new access, from the input: `direct` and every group chain (the
-    /// first [`crate::access::PATHS_SHOWN`]).
+    /// first [`crate::review::access::PATHS_SHOWN`]).
     pub via: Vec<String>,
     /// How many more group chains there are than `via` lists.
     #[serde(skip_serializing_if = "is_zero")]
@@ -456,24 +456,25 @@ impl std::convert::From<std::io::Error> for BaseError {
 /// compared as a whole). A base file equal to the rendered one is read, compared and dropped, so
 /// the base is never in memory as a whole; files that kfprofiles did not generate and temporary
 /// files are left out. Every base file kept is depth-checked here, once, before any of it is
-/// parsed ([`crate::yaml_depth`]).
+/// parsed ([`crate::yaml::depth`]).
 pub fn relevant_trees(against: &std::path::Path, new: &Tree) -> Result<(Tree, Tree), BaseError> {
-    let files = crate::tree::list_files(against)?;
+    let files = crate::pipeline::tree::list_files(against)?;
     // For each base file: `None` when equal to the rendering, its text when it differs or is
     // stale; not generated files are skipped.
-    let read = crate::tree::par_map(&files, |rel| -> Result<Option<Option<String>>, BaseError> {
-        if crate::emit::is_tmp(rel) {
+    let read = crate::pipeline::tree::par_map(&files, |rel| -> Result<Option<Option<String>>, BaseError> {
+        if crate::pipeline::emit::is_tmp(rel) {
             return Ok(None);
         }
         let bytes = std::fs::read(against.join(rel))?;
         if new.get(rel).is_some_and(|t| t.as_bytes() == bytes) {
             return Ok(Some(None));
         }
-        let Some(text) = String::from_utf8(bytes).ok().filter(|t| t.starts_with(crate::render::HEADER_MARK)) else {
+        let Some(text) = String::from_utf8(bytes).ok().filter(|t| t.starts_with(crate::pipeline::render::HEADER_MARK))
+        else {
             return Ok(None);
         };
-        if let Some(at) = crate::yaml_depth::too_deep(&text) {
-            return Err(BaseError::Unreadable(format!("`{rel}`: {}", crate::yaml_depth::message(at))));
+        if let Some(at) = crate::yaml::depth::too_deep(&text) {
+            return Err(BaseError::Unreadable(format!("`{rel}`: {}", crate::yaml::depth::message(at))));
         }
         Ok(Some(Some(text)))
     });
@@ -607,7 +608,7 @@ struct Via<'a> {
 
 impl Via<'_> {
     /// `direct` (when listed directly) and the group chains of `email` in `profile`, the first
-    /// [`crate::access::PATHS_SHOWN`] of them, and how many more there are.
+    /// [`crate::review::access::PATHS_SHOWN`] of them, and how many more there are.
     fn of(&self, profile: &str, email: &str) -> (Vec<String>, usize) {
         let Some(m) = self.members.get(&(profile, email)) else { return (vec![], 0) };
         let (chains, count) = self.graph.all_chains(&m.via, Some(&m.user_id), &[]);
@@ -949,7 +950,7 @@ fn changed_object(out: &mut String, old: &Unit, new: &Unit) {
 fn access_model(
     tree: &Tree,
     folders: &BTreeSet<&str>,
-    settings: &crate::plan::SettingsPlan,
+    settings: &crate::pipeline::plan::SettingsPlan,
 ) -> Result<BTreeMap<String, ProfileState>, String> {
     let mut profiles: BTreeMap<String, Vec<Object>> = BTreeMap::new();
     for (path, text) in tree {

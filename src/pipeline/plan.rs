@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::model::{IdpGroupsMode, LimitRangeSpec, Plugin, ResourceQuotaSpec, Role};
+use crate::pipeline::model::{IdpGroupsMode, LimitRangeSpec, Plugin, ResourceQuotaSpec, Role};
 
 /// The whole rendering, in namespace order.
 #[derive(Debug, Clone, Serialize)]

@@ -8,13 +8,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::k8s;
-use crate::load::{Input, Item};
-use crate::model::{IdpGroupsMode, LimitRangeSpec, Plugin, ResourceQuotaSpec, Role, Settings};
-use crate::resolve::{normalise_email, MANAGED_BY, PROTECTION_ANNOTATIONS};
+use crate::pipeline::load::{Input, Item};
+use crate::pipeline::model::{IdpGroupsMode, LimitRangeSpec, Plugin, ResourceQuotaSpec, Role, Settings};
+use crate::pipeline::resolve::{normalise_email, MANAGED_BY, PROTECTION_ANNOTATIONS};
 
 /// The namespace label that turns on Istio's sidecar injection.
 const ISTIO_INJECTION: &str = "istio-injection";
-use crate::span::{FileId, Path};
+use crate::yaml::span::{FileId, Path};
 
 /// Kubernetes' limit on the total size of an object's annotations (apimachinery `TotalAnnotationSizeLimitB`).
 const MAX_ANNOTATIONS_SIZE: usize = 256 * 1024;
@@ -106,11 +106,11 @@ struct Validator<'a> {
 }
 
 impl Validator<'_> {
-    fn value(&self, file: FileId, path: &Path) -> crate::span::Span {
+    fn value(&self, file: FileId, path: &Path) -> crate::yaml::span::Span {
         self.input.value_span(file, path)
     }
 
-    fn key(&self, file: FileId, path: &Path) -> crate::span::Span {
+    fn key(&self, file: FileId, path: &Path) -> crate::yaml::span::Span {
         self.input.key_span(file, path)
     }
 
@@ -286,7 +286,7 @@ impl Validator<'_> {
     }
 
     /// A character kustomize cannot write back as it was (see [`k8s::unwritable_char`]).
-    fn unwritable(&mut self, span: crate::span::Span, what: &str, value: &str) -> bool {
+    fn unwritable(&mut self, span: crate::yaml::span::Span, what: &str, value: &str) -> bool {
         if value == "=" {
             // kustomize writes `=` back plain, and YAML 1.1 reads a plain `=` as its value key
             // (`tag:yaml.org,2002:value`): PyYAML and the tools built on it refuse the document.
@@ -313,9 +313,9 @@ impl Validator<'_> {
     }
 
     fn users(&mut self) {
-        let mut ids: HashMap<&str, &Item<crate::model::User>> = HashMap::new();
-        let mut emails: HashMap<String, &Item<crate::model::User>> = HashMap::new();
-        let mut folded: HashMap<String, &Item<crate::model::User>> = HashMap::new();
+        let mut ids: HashMap<&str, &Item<crate::pipeline::model::User>> = HashMap::new();
+        let mut emails: HashMap<String, &Item<crate::pipeline::model::User>> = HashMap::new();
+        let mut folded: HashMap<String, &Item<crate::pipeline::model::User>> = HashMap::new();
         let input = self.input;
         for u in &input.users {
             let (file, path) = (u.file, &u.path);
@@ -599,7 +599,7 @@ impl Validator<'_> {
             .copied()
             .chain(self.settings.reserved_namespaces.iter().map(String::as_str))
             .collect();
-        let mut names: HashMap<String, &Item<crate::model::Profile>> = HashMap::new();
+        let mut names: HashMap<String, &Item<crate::pipeline::model::Profile>> = HashMap::new();
         for item in &input.profiles {
             let (file, path, p) = (item.file, &item.path, &item.value);
             let name_span = self.value(file, &path.key("name"));
@@ -866,7 +866,7 @@ impl Validator<'_> {
                 self.out.push(d);
             }
         }
-        let defaults_settings = crate::model::Settings::default();
+        let defaults_settings = crate::pipeline::model::Settings::default();
         if let Some(item) = input.settings.first() {
             let s = &item.value;
             for (key, value, default) in [
@@ -1012,7 +1012,7 @@ impl Validator<'_> {
         &mut self,
         file: FileId,
         path: &Path,
-        map: impl Iterator<Item = (&'q String, &'q crate::model::Quantity)>,
+        map: impl Iterator<Item = (&'q String, &'q crate::pipeline::model::Quantity)>,
         kind: k8s::ResourceKind,
     ) {
         for (k, q) in map {
@@ -1042,7 +1042,7 @@ impl Validator<'_> {
     }
 
     fn quota(&mut self, file: FileId, path: &Path, q: &ResourceQuotaSpec) {
-        use crate::model::{QuotaScope, ScopeOperator};
+        use crate::pipeline::model::{QuotaScope, ScopeOperator};
         self.quantities(file, &path.key("hard"), q.hard.iter(), k8s::ResourceKind::Quota);
         // Which resources a scope may limit (apimachinery `IsResourceQuotaScopeValidForResource`,
         // applied to Kubernetes' own resource names only).
@@ -1061,7 +1061,7 @@ impl Validator<'_> {
                     _ => pod_compute,
                 }
         };
-        let check_scope = |v: &mut Self, scope: QuotaScope, at: crate::span::Span| {
+        let check_scope = |v: &mut Self, scope: QuotaScope, at: crate::yaml::span::Span| {
             for resource in q.hard.keys().filter(|r| !fits(scope, r)) {
                 let d = Diagnostic::error(
                     "invalid-scope",
@@ -1074,7 +1074,7 @@ impl Validator<'_> {
             }
         };
         // Two scopes no pod is in at once, reported at `at` (the list that names them).
-        let conflict = |scopes: &[QuotaScope], at: crate::span::Span| {
+        let conflict = |scopes: &[QuotaScope], at: crate::yaml::span::Span| {
             [(QuotaScope::BestEffort, QuotaScope::NotBestEffort), (QuotaScope::Terminating, QuotaScope::NotTerminating)]
                 .into_iter()
                 .find(|(a, b)| scopes.contains(a) && scopes.contains(b))
@@ -1153,7 +1153,7 @@ impl Validator<'_> {
     }
 
     fn limit_range(&mut self, file: FileId, path: &Path, l: &LimitRangeSpec) {
-        use crate::model::LimitType;
+        use crate::pipeline::model::LimitType;
         let mut seen: Vec<LimitType> = Vec::new();
         for (i, item) in l.limits.iter().enumerate() {
             let ipath = path.key("limits").index(i);
@@ -1202,7 +1202,7 @@ impl Validator<'_> {
                 ("default", &item.default),
                 ("max", &item.max),
             ];
-            let value = |m: &BTreeMap<String, crate::model::Quantity>, k: &str| {
+            let value = |m: &BTreeMap<String, crate::pipeline::model::Quantity>, k: &str| {
                 m.get(k).and_then(|q| k8s::quantity_value(&q.0))
             };
             for (a, (lower, lower_map)) in order.iter().enumerate() {

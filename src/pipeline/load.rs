@@ -14,9 +14,9 @@ use std::path::{Path as FsPath, PathBuf};
 use serde::de::DeserializeOwned;
 
 use crate::diagnostic::{did_you_mean, Diagnostic, Sources};
-use crate::model::{Group, InputFile, Profile, ProfileDefaults, Settings, User};
-use crate::span::{FileId, Path, Span, SpanIndex, MAX_DEPTH};
-use crate::yaml_value::{self, from_node, Kind, Node, Step};
+use crate::pipeline::model::{Group, InputFile, Profile, ProfileDefaults, Settings, User};
+use crate::yaml::span::{FileId, Path, Span, SpanIndex, MAX_DEPTH};
+use crate::yaml::value::{self, from_node, Kind, Node, Step};
 
 /// One input file: where it is and what it says.
 #[derive(Debug)]
@@ -174,7 +174,7 @@ fn invalid_utf8(input: &mut Input, display: String, bytes: &[u8]) -> Diagnostic 
 pub fn load_texts(texts: Vec<(String, String)>) -> (Input, Vec<Diagnostic>) {
     // Files are parsed on every core (a large organisation has thousands), then merged in order.
     let indexed: Vec<(usize, (String, String))> = texts.into_iter().enumerate().collect();
-    let parsed = crate::tree::par_map(&indexed, |(file, (_, text))| {
+    let parsed = crate::pipeline::tree::par_map(&indexed, |(file, (_, text))| {
         // A byte order mark is legal at the start of a YAML stream.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         // One parse gives the values and their positions.
@@ -302,7 +302,7 @@ struct Parsed {
 struct Failure {
     path: Option<String>,
     message: String,
-    location: Option<yaml_value::Mark>,
+    location: Option<value::Mark>,
 }
 
 fn parse(text: &str, tree: Option<Node>) -> Parsed {
@@ -497,12 +497,12 @@ fn settings_part(path: &[Step], _: &Node) -> Option<Vec<Step>> {
 }
 
 /// Deserialises a part of a file, as it is in the file: scalars resolve where they are read.
-fn from_value<T: DeserializeOwned>(value: &Node) -> Result<T, serde_path_to_error::Error<yaml_value::Error>> {
+fn from_value<T: DeserializeOwned>(value: &Node) -> Result<T, serde_path_to_error::Error<value::Error>> {
     from_node(value)
 }
 
 /// A serde problem found in a value at serde path `at`, with its path from the root.
-fn failure(e: &serde_path_to_error::Error<yaml_value::Error>, at: &str) -> Failure {
+fn failure(e: &serde_path_to_error::Error<value::Error>, at: &str) -> Failure {
     let message = e.inner().message.clone();
     let mut inner = e.path().to_string();
     // The path of an unknown key ends with the key; the mapping is named, as for other problems.

@@ -14,12 +14,12 @@ use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 /// Built-in templates, by file name: the objects of one profile split by concern, and the two
 /// kustomizations.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("namespace.yaml.j2", include_str!("../templates/namespace.yaml.j2")),
-    ("owner.yaml.j2", include_str!("../templates/owner.yaml.j2")),
-    ("members.yaml.j2", include_str!("../templates/members.yaml.j2")),
-    ("groups.yaml.j2", include_str!("../templates/groups.yaml.j2")),
-    ("kustomization.yaml.j2", include_str!("../templates/kustomization.yaml.j2")),
-    ("root-kustomization.yaml.j2", include_str!("../templates/root-kustomization.yaml.j2")),
+    ("namespace.yaml.j2", include_str!("../../templates/namespace.yaml.j2")),
+    ("owner.yaml.j2", include_str!("../../templates/owner.yaml.j2")),
+    ("members.yaml.j2", include_str!("../../templates/members.yaml.j2")),
+    ("groups.yaml.j2", include_str!("../../templates/groups.yaml.j2")),
+    ("kustomization.yaml.j2", include_str!("../../templates/kustomization.yaml.j2")),
+    ("root-kustomization.yaml.j2", include_str!("../../templates/root-kustomization.yaml.j2")),
 ];
 
 /// The per-profile object files, in kustomization order: (template, output file).
@@ -103,7 +103,7 @@ impl Templates {
                 continue;
             };
             let path = d.join(name);
-            let display = crate::load::display_path(&path);
+            let display = crate::pipeline::load::display_path(&path);
             match read_override(d, &path) {
                 Ok(text) => sources.push(TemplateSource { name, display, text, overridden: true }),
                 Err((code, message)) => {
@@ -123,7 +123,7 @@ impl Templates {
             unknown = names
                 .into_iter()
                 .map(|path| {
-                    let text = crate::load::read_regular(&path, MAX_TEMPLATE_BYTES)
+                    let text = crate::pipeline::load::read_regular(&path, MAX_TEMPLATE_BYTES)
                         .ok()
                         .and_then(|bytes| String::from_utf8(bytes).ok());
                     Unknown { path, text }
@@ -173,7 +173,7 @@ impl Templates {
 
 /// The text of override template `path` in folder `dir`, or why it is refused (code, message).
 fn read_override(dir: &FsPath, path: &FsPath) -> Result<String, (&'static str, String)> {
-    use crate::load::{read_regular, Refused};
+    use crate::pipeline::load::{read_regular, Refused};
     // A link is followed only to a file inside the folder, which is then read like any other.
     let target = if path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
         match (dir.canonicalize(), path.canonicalize()) {

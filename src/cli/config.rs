@@ -17,7 +17,7 @@ pub enum Mode {
     Validate,
     Schema,
     /// Print a completion script for this shell.
-    Completions(crate::manual::Shell),
+    Completions(crate::commands::manual::Shell),
     /// Print the man page.
     Man,
     /// Convert deployKF values (`source`) into a profiles file (`output`, or stdout).
@@ -171,11 +171,11 @@ impl Config {
             Command::Validate(_) => Mode::Validate,
             Command::Schema => Mode::Schema,
             Command::Completions { shell } => Mode::Completions(match shell {
-                Shell::Bash => crate::manual::Shell::Bash,
-                Shell::Zsh => crate::manual::Shell::Zsh,
-                Shell::Fish => crate::manual::Shell::Fish,
-                Shell::Elvish => crate::manual::Shell::Elvish,
-                Shell::Powershell => crate::manual::Shell::PowerShell,
+                Shell::Bash => crate::commands::manual::Shell::Bash,
+                Shell::Zsh => crate::commands::manual::Shell::Zsh,
+                Shell::Fish => crate::commands::manual::Shell::Fish,
+                Shell::Elvish => crate::commands::manual::Shell::Elvish,
+                Shell::Powershell => crate::commands::manual::Shell::PowerShell,
             }),
             Command::Man { .. } => Mode::Man,
             Command::ConvertDeploykf { .. } => Mode::ConvertDeploykf,

@@ -1,4 +1,4 @@
-//! The profiles input as one positioned tree: built by [`crate::span`] from the same event parse
+//! The profiles input as one positioned tree: built by [`crate::yaml::span`] from the same event parse
 //! that records positions, and deserialised into the model by serde through [`Node`]'s
 //! [`serde::Deserializer`]. An error carries the position of the node it was raised on, so a
 //! value's problem is placed where that parse saw it; no second parser reads the input.
@@ -643,8 +643,8 @@ impl<'de> IntoDeserializer<'de, Error> for NodeDeserializer<'de> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::InputFile;
-    use crate::span::{Path, Span, SpanIndex};
+    use crate::pipeline::model::InputFile;
+    use crate::yaml::span::{Path, Span, SpanIndex};
 
     fn tree(text: &str) -> Node {
         SpanIndex::parse(0, text).1.expect("parses")

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use unicode_width::UnicodeWidthChar;
 
-use crate::span::Span;
+use crate::yaml::span::Span;
 
 /// How bad a diagnostic is. Errors stop the build (exit 2); warnings do not, unless denied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -11,9 +11,9 @@ use serde::Serialize;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::config::AccessOutput;
-use crate::load::Input;
-use crate::plan::Plan;
+use crate::cli::config::AccessOutput;
+use crate::pipeline::load::Input;
+use crate::pipeline::plan::Plan;
 
 /// One user's access to one profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,7 +69,7 @@ impl AccessRow {
     }
 }
 
-/// One entry of [`crate::plan::MemberPlan::via`] for people: `direct member`, `group ml-eng via data-platform`.
+/// One entry of [`crate::pipeline::plan::MemberPlan::via`] for people: `direct member`, `group ml-eng via data-platform`.
 pub fn via_text(via: &str) -> String {
     if via == "direct" {
         "direct member".into()

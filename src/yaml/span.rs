@@ -1,7 +1,7 @@
 //! Positions in the input: stage helper for `load` and `validate`.
 //!
 //! Every input file is parsed once, by an event parser that gives positions: the walk builds the
-//! document as a positioned tree ([`crate::yaml_value::Node`], which the model is deserialised
+//! document as a positioned tree ([`crate::yaml::value::Node`], which the model is deserialised
 //! from) and records where each node sits: a [`SpanIndex`] maps a [`Path`] (`profiles.3.members.1.group`) to the position of the node's
 //! key and value. Every diagnostic asks this module for its position; no other module knows which
 //! YAML parser is used for it.
@@ -14,9 +14,9 @@ use yaml_rust2::parser::{Event, Parser};
 
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-use crate::yaml_value::{Kind, Node};
+use crate::yaml::value::{Kind, Node};
 
-/// Index of a loaded file in [`crate::load::Input::files`].
+/// Index of a loaded file in [`crate::pipeline::load::Input::files`].
 pub type FileId = usize;
 
 /// A region of one input file. Lines and columns are 1-based; `end_col` is exclusive.
@@ -147,9 +147,9 @@ impl SpanIndex {
         // libyaml would break (NEL, LS, PS) is counted as the other YAML reads are.
         if walker.index.too_deep.is_none() {
             let rest = match walked {
-                _ if crate::yaml_depth::has_libyaml_breaks(text) => crate::yaml_depth::too_deep(text),
-                Ok(()) => crate::yaml_depth::rest_too_deep(&mut walker.parser, text),
-                Err(()) => crate::yaml_depth::flow_too_deep(text),
+                _ if crate::yaml::depth::has_libyaml_breaks(text) => crate::yaml::depth::too_deep(text),
+                Ok(()) => crate::yaml::depth::rest_too_deep(&mut walker.parser, text),
+                Err(()) => crate::yaml::depth::flow_too_deep(text),
             };
             walker.index.too_deep = rest.map(|(line, col)| Span::at(file, line, col, 1));
         }

@@ -1,15 +1,19 @@
 //! The migration commands, around the pipeline: `convert-deploykf FILE` (deployKF values → a
-//! profiles file, via [`crate::deploykf`]) and `import FILE` (a cluster dump → a profiles folder,
-//! via [`crate::import`]). Input: the [`Config`]; output: files written and an exit code. Each
+//! profiles file, via [`crate::migrate::deploykf`]) and `import FILE` (a cluster dump → a profiles folder,
+//! via [`crate::migrate::import`]). Input: the [`Config`]; output: files written and an exit code. Each
 //! checks what it made with the normal `load → validate → resolve` stages before writing.
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 
-use crate::config::Config;
+use super::{plural, report};
+use crate::cli::config::Config;
+use crate::cli::output;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::load::{self, Input};
-use crate::{deploykf, import, output, plural, render_compiled, report, resolve, validate, yaml_depth, Compiled};
+use crate::migrate::{deploykf, import};
+use crate::pipeline::load::{self, Input};
+use crate::pipeline::{check_and_resolve, render_compiled, resolve, validate, Compiled};
+use crate::yaml::depth;
 use crate::{EXIT_ERROR, EXIT_OK};
 
 /// The FILE a migration command reads: its shown path and its text.
@@ -32,13 +36,13 @@ fn read_source(config: &Config) -> Result<(String, String), Box<Diagnostic>> {
 
 /// `convert-deploykf FILE`: converts, checks the result like any input, then prints or writes it.
 pub fn convert_deploykf(config: &Config) -> i32 {
-    let fail = |d: Diagnostic| crate::fail(config, d);
+    let fail = |d: Diagnostic| crate::commands::fail(config, d);
     let (shown, values) = match read_source(config) {
         Ok(s) => s,
         Err(d) => return fail(*d),
     };
-    if let Some(at) = yaml_depth::too_deep(&values) {
-        return yaml_depth::fail(config, shown, values, at);
+    if let Some(at) = depth::too_deep(&values) {
+        return depth::fail(config, shown, values, at);
     }
     let converted = match deploykf::convert(&values, &shown) {
         Ok(c) => c,
@@ -63,7 +67,7 @@ pub fn convert_deploykf(config: &Config) -> i32 {
         // A folder without input files yet is no problem here: the converted file is its first.
         problems.retain(|d| d.code != "no-input");
         if problems.iter().any(Diagnostic::is_error) {
-            report(&crate::check_and_resolve(existing, problems), config, false);
+            report(&check_and_resolve(existing, problems), config, false);
             return EXIT_ERROR;
         }
         texts.extend(existing.files.into_iter().map(|f| (f.display, f.text)));
@@ -71,7 +75,7 @@ pub fn convert_deploykf(config: &Config) -> i32 {
     let mine = texts.len();
     texts.push((target, converted.text.clone()));
     let (input, diagnostics) = load::load_texts(texts);
-    let mut compiled = crate::check_and_resolve(input, diagnostics);
+    let mut compiled = check_and_resolve(input, diagnostics);
     // The folder's own notes are not news here; its errors and warnings are what `build` reports.
     compiled.diagnostics.retain(|d| d.severity != Severity::Note || d.span.is_none_or(|s| s.file == mine));
     if compiled.has_errors(config.deny_warnings) {
@@ -107,7 +111,7 @@ pub fn convert_deploykf(config: &Config) -> i32 {
                         input.profiles.iter().filter(|i| i.file == mine).count(),
                         path.display()
                     );
-                    crate::print_summary(config, &summary)
+                    crate::commands::print_summary(config, &summary)
                 }
                 Err(e) => fail(Diagnostic::error("io", format!("cannot write `{}`: {e}", path.display()))),
             }
@@ -180,13 +184,13 @@ fn clash(input: &Input, mine: usize, config: &Config) -> Option<Diagnostic> {
 /// the rendering with the dump object by object, and writes the folder with `IMPORT.md`, the
 /// list of what `build` will not reproduce.
 pub fn import_dump(config: &Config) -> i32 {
-    let fail = |d: Diagnostic| crate::fail(config, d);
+    let fail = |d: Diagnostic| crate::commands::fail(config, d);
     let (shown, dump) = match read_source(config) {
         Ok(s) => s,
         Err(d) => return fail(*d),
     };
-    if let Some(at) = yaml_depth::too_deep(&dump) {
-        return yaml_depth::fail(config, shown, dump, at);
+    if let Some(at) = depth::too_deep(&dump) {
+        return depth::fail(config, shown, dump, at);
     }
     let imported = match import::import(&dump, &shown) {
         Ok(i) => i,
@@ -212,7 +216,11 @@ pub fn import_dump(config: &Config) -> i32 {
     let (plan, more) = resolve::resolve(&input);
     diagnostics.extend(more);
     let mut compiled = Compiled { input, plan, diagnostics };
-    let rendered = if compiled.has_errors(false) { None } else { render_compiled(&mut compiled, config) };
+    let rendered = if compiled.has_errors(false) {
+        None
+    } else {
+        render_compiled(&mut compiled, config.templates.as_deref(), &config.profiles)
+    };
     let Some(rendered) = rendered else {
         report(&compiled, config, false);
         return EXIT_ERROR;
@@ -294,7 +302,7 @@ pub fn import_dump(config: &Config) -> i32 {
     files.insert("IMPORT.md".into(), notes);
     for (path, text) in &files {
         let target = dir.join(path);
-        if let Err(e) = crate::emit::write_file_below(dir, std::path::Path::new(path), text.as_bytes()) {
+        if let Err(e) = crate::pipeline::emit::write_file_below(dir, std::path::Path::new(path), text.as_bytes()) {
             return fail(Diagnostic::error("io", format!("cannot write `{}`: {e}", target.display())));
         }
     }
@@ -307,5 +315,5 @@ pub fn import_dump(config: &Config) -> i32 {
         added.len(),
         load::display_path(&dir.join("IMPORT.md"))
     );
-    crate::print_summary(config, &summary)
+    crate::commands::print_summary(config, &summary)
 }

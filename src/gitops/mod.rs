@@ -29,12 +29,12 @@ use serde_json::{json, Value};
 
 use crate::diagnostic::Diagnostic;
 use crate::k8s;
-use crate::load::Input;
-use crate::plan::Plan;
-use crate::resolve::MANAGED_BY;
-use crate::span::Path;
-use crate::templates::to_yaml;
-use crate::tree::Tree;
+use crate::pipeline::load::Input;
+use crate::pipeline::plan::Plan;
+use crate::pipeline::resolve::MANAGED_BY;
+use crate::pipeline::templates::to_yaml;
+use crate::pipeline::tree::Tree;
+use crate::yaml::span::Path;
 
 /// How many GitOps objects apply the tree.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -3,13 +3,13 @@
 //! order, with short mappings and lists of scalars on one line (`- {id: alice, email: a@x.io}`),
 //! which is how the example profiles are written.
 //!
-//! Strings go through the templates' quoting rules ([`crate::templates::scalar`]), so YAML 1.1
+//! Strings go through the templates' quoting rules ([`crate::pipeline::templates::scalar`]), so YAML 1.1
 //! and 1.2 readers both read back the same string; inside `{…}` and `[…]` a string with a flow
 //! indicator is double-quoted as well.
 
 use serde_yaml::Value;
 
-use crate::templates::scalar;
+use crate::pipeline::templates::scalar;
 
 /// Longest line a flow mapping or list may make.
 const FLOW_WIDTH: usize = 100;

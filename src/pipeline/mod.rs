@@ -1,0 +1,199 @@
+//! The pipeline: `load → validate → resolve → render → emit`, pure between its ends.
+//!
+//! Only [`load`] (the profiles folder → [`load::Input`]) and [`emit`] (a rendered [`tree::Tree`] →
+//! the output folder) touch the filesystem. In between, [`validate`] checks the input,
+//! [`resolve`] expands groups into a [`plan::Plan`], and [`render`] lays the plan out through the
+//! [`templates`] into a tree, which the GitOps wiring ([`crate::gitops`]) completes.
+//! [`compile`] and [`render_compiled`] drive the stages in that order; the commands call them.
+
+pub mod emit;
+pub mod load;
+pub mod model;
+pub mod plan;
+pub mod render;
+pub mod resolve;
+pub mod templates;
+pub mod tree;
+pub mod validate;
+
+use std::path::Path;
+
+use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::gitops;
+use crate::yaml::span::{Span, SpanIndex};
+use load::{Input, SourceFile};
+use plan::Plan;
+use render::{RenderError, Rendered};
+
+/// The result of loading, checking and resolving the input.
+pub struct Compiled {
+    pub input: Input,
+    pub plan: Plan,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compiled {
+    pub fn has_errors(&self, deny_warnings: bool) -> bool {
+        self.diagnostics.iter().any(|d| d.is_error() || (deny_warnings && d.severity == Severity::Warning))
+    }
+}
+
+/// Load, validate and resolve the profiles folder: every diagnostic of the input at once.
+pub fn compile(profiles: &Path) -> Compiled {
+    let (input, diagnostics) = load::load_dir(profiles);
+    check_and_resolve(input, diagnostics)
+}
+
+/// [`compile`] on in-memory files `(display path, text)`: the same pipeline, no filesystem.
+pub fn compile_texts(texts: Vec<(String, String)>) -> Compiled {
+    let (input, diagnostics) = load::load_texts(texts);
+    check_and_resolve(input, diagnostics)
+}
+
+pub fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) -> Compiled {
+    // A file or block that did not load would have its users and groups reported as unknown by
+    // checks across files: report what loading found, and check the rest once it loads. List
+    // items that did not load are known by id, and the checks pass over references to them.
+    let loaded = !input.unloaded.whole;
+    let (plan, more) = resolve::resolve(&input);
+    if loaded {
+        diagnostics.extend(validate::validate(&input));
+        diagnostics.extend(more);
+        diagnostics.extend(gitops::validate(&input, &plan));
+    }
+    diagnostic::drop_accepted(&mut diagnostics, &input.settings().allow_warnings);
+    Compiled { input, plan, diagnostics }
+}
+
+/// Renders a compiled input with the configured templates. Template and output problems become
+/// diagnostics (their template sources are added to `compiled.input` so snippets can show them).
+pub fn render_compiled(compiled: &mut Compiled, templates: Option<&Path>, profiles: &Path) -> Option<Rendered> {
+    let templates = match templates::Templates::load(templates) {
+        Ok((t, unknown)) => {
+            for u in unknown {
+                compiled.diagnostics.push(unknown_template(&mut compiled.input, &u));
+            }
+            t
+        }
+        Err(errors) => {
+            for (source, e) in errors {
+                let d = template_diagnostic(&mut compiled.input, &source, &e);
+                compiled.diagnostics.push(d);
+            }
+            return None;
+        }
+    };
+    let input_name = format!("{}/", load::display_path(profiles).trim_end_matches('/'));
+    match render::render(&compiled.plan, &templates, &input_name) {
+        Ok(mut r) => {
+            let (files, objects) = gitops::render(&compiled.input, &compiled.plan, &render::header(&input_name));
+            r.tree.extend(files);
+            r.objects += objects;
+            Some(r)
+        }
+        Err(errors) => {
+            for e in errors {
+                let d = match e {
+                    RenderError::Template(e) => {
+                        template_diagnostic(&mut compiled.input, templates.source(template_name(&e.template)), &e)
+                    }
+                    RenderError::Output(e) => output_diagnostic(&mut compiled.input, templates.source(e.template), &e),
+                };
+                // A template error repeats for every profile; say it once.
+                if !compiled.diagnostics.iter().any(|o| o.code == d.code && o.message == d.message) {
+                    compiled.diagnostics.push(d);
+                }
+            }
+            None
+        }
+    }
+}
+
+fn template_name(name: &str) -> &'static str {
+    templates::BUILTIN.iter().map(|(n, _)| *n).find(|n| *n == name).unwrap_or("namespace.yaml.j2")
+}
+
+/// A file in the templates folder that replaces no built-in template: located at its first
+/// line, so that the pull request shows it on the file (unless it was not read: a link, a FIFO).
+fn unknown_template(input: &mut Input, unknown: &templates::Unknown) -> Diagnostic {
+    let path = &unknown.path;
+    let display = load::display_path(path);
+    let message = format!("template `{display}` overrides no built-in template and is ignored");
+    let located = unknown.text.clone().map(|text| {
+        let width = text.lines().next().map_or(1, |l| l.chars().count());
+        let file = input.files.len();
+        input.files.push(SourceFile { display, text, spans: SpanIndex::default() });
+        Span::at(file, 1, 1, width)
+    });
+    let names = templates::BUILTIN.iter().map(|(n, _)| *n);
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let help = match diagnostic::did_you_mean(&name, names.clone()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => {
+            format!("the built-in templates are {}", names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))
+        }
+    };
+    let d = Diagnostic::warning("unknown-template", message).help(help);
+    match located {
+        Some(span) => d.at(span),
+        None => d,
+    }
+}
+
+/// A rendered file that is not what the plan calls for, located in the template that rendered
+/// it: at the first line that sets one of the offending keys, or at its first line.
+fn output_diagnostic(input: &mut Input, source: &templates::TemplateSource, e: &render::OutputError) -> Diagnostic {
+    let help = format!(
+        "`{}` must render exactly what the plan calls for: the objects, their roles and subjects, \
+         the resource list (see templates/README.md)",
+        source.display
+    );
+    let d = Diagnostic::error("invalid-output", format!("rendered `{}` is refused: {}", e.path, e.message)).help(help);
+    let text = &source.text;
+    let sets = |line: &str, key: &str| {
+        let l = line.trim_start().trim_start_matches("- ");
+        l == key || l.strip_prefix(key).is_some_and(|rest| rest.starts_with(':'))
+    };
+    let line = e.keys.iter().find_map(|key| text.lines().position(|l| sets(l, key))).unwrap_or(0);
+    let Some(content) = text.lines().nth(line) else { return d };
+    let indent = content.chars().take_while(|c| *c == ' ').count();
+    let file = input.files.len();
+    input.files.push(SourceFile { display: source.display.clone(), text: text.clone(), spans: SpanIndex::default() });
+    d.at(Span::at(file, line + 1, indent + 1, content.chars().count().saturating_sub(indent).max(1)))
+}
+
+/// A template error as a diagnostic pointing into the template file.
+fn template_diagnostic(
+    input: &mut Input,
+    source: &templates::TemplateSource,
+    e: &templates::TemplateError,
+) -> Diagnostic {
+    let file = input.files.len();
+    input.files.push(SourceFile {
+        display: source.display.clone(),
+        text: source.text.clone(),
+        spans: SpanIndex::default(),
+    });
+    let mut d = Diagnostic::error(e.code, format!("template `{}` failed: {}", source.name, e.message));
+    if e.code == "template-limit" {
+        d = d.help("templates/README.md lists the limits every template renders within");
+    }
+    let text = &source.text;
+    match (&e.range, e.line) {
+        // The failing expression itself, when minijinja knows it.
+        (Some(range), _) if range.end <= text.len() && text.is_char_boundary(range.start) => {
+            let before = &text[..range.start];
+            let line = before.matches('\n').count() + 1;
+            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let width = text[range.start..].lines().next().map_or(1, |l| l.chars().count()).min(range.len());
+            d = d.at(Span::at(file, line, col, width));
+        }
+        (_, Some(line)) => {
+            let content = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+            let indent = content.chars().take_while(|c| *c == ' ').count();
+            d = d.at(Span::at(file, line, indent + 1, content.chars().count().saturating_sub(indent)));
+        }
+        _ => {}
+    }
+    d
+}
