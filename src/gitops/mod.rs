@@ -32,9 +32,9 @@ use crate::k8s;
 use crate::pipeline::load::Input;
 use crate::pipeline::plan::Plan;
 use crate::pipeline::resolve::MANAGED_BY;
-use crate::pipeline::templates::to_yaml;
 use crate::pipeline::tree::Tree;
 use crate::yaml::span::Path;
+use crate::yaml::write::to_yaml;
 
 /// How many GitOps objects apply the tree.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
