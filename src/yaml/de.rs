@@ -4,7 +4,7 @@
 //!
 //! Scalars resolve as serde_yaml resolves them ([`crate::yaml::scalar`]): a quoted scalar is
 //! always a string, and any scalar is read as a string where a string is expected. Aliases are
-//! followed within a bound ([`MAX_ALIASED`]).
+//! followed within a bound (`MAX_ALIASED`).
 
 use std::fmt;
 

@@ -61,7 +61,7 @@ pub fn too_deep(text: &str) -> Option<(usize, usize)> {
 /// so the guard reads them as `\n`, as libyaml does (one character for one: columns stay).
 const LIBYAML_BREAKS: [char; 3] = ['\u{85}', '\u{2028}', '\u{2029}'];
 
-/// Whether `text` has a line break only libyaml sees (see [`LIBYAML_BREAKS`]).
+/// Whether `text` has a line break only libyaml sees (see `LIBYAML_BREAKS`).
 pub fn has_libyaml_breaks(text: &str) -> bool {
     text.contains(LIBYAML_BREAKS)
 }

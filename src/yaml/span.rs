@@ -1,10 +1,12 @@
-//! Positions in the input: stage helper for `load` and `validate`.
+//! Positions in the input, and the one read of YAML with positions. Input: a file's text;
+//! output: its positioned tree and a [`SpanIndex`] (used by the stages `load` and `validate`).
 //!
 //! Every input file is parsed once, by an event parser that gives positions: the walk builds the
 //! document as a positioned tree ([`crate::yaml::value::Node`], which the model is deserialised
-//! from) and records where each node sits: a [`SpanIndex`] maps a [`Path`] (`profiles.3.members.1.group`) to the position of the node's
-//! key and value. Every diagnostic asks this module for its position; no other module knows which
-//! YAML parser is used for it.
+//! from) and records where each node sits: a [`SpanIndex`] maps a [`Path`]
+//! (`profiles.3.members.1.group`) to the position of the node's key and value. Every diagnostic
+//! asks this module for its position; no other module knows which YAML parser is used for it.
+//! Nesting is bounded by the one depth rule of [`crate::yaml::depth`].
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
