@@ -507,6 +507,26 @@ mod tests {
     }
 
     #[test]
+    fn the_walk_and_the_guard_apply_the_same_depth_rule() {
+        for (open, close) in [("[", "]"), ("{a: ", "}")] {
+            for levels in [MAX_DEPTH - 1, MAX_DEPTH, 300] {
+                let text = format!("a: {}x{}\n", open.repeat(levels), close.repeat(levels));
+                let walked = SpanIndex::build(0, &text).too_deep.map(|s| (s.line, s.col));
+                assert_eq!(walked, depth::too_deep(&text), "{open} x {levels}");
+                assert_eq!(walked.is_some(), levels >= MAX_DEPTH, "{open} x {levels}");
+            }
+        }
+        let block: String = (0..MAX_DEPTH).map(|i| format!("{}k:\n", "  ".repeat(i))).collect();
+        let walked = SpanIndex::build(0, &block).too_deep.map(|s| (s.line, s.col));
+        assert_eq!(walked, depth::too_deep(&block));
+        assert_eq!(walked, None);
+        let deeper = format!("{block}{}k: x\n", "  ".repeat(MAX_DEPTH));
+        let walked = SpanIndex::build(0, &deeper).too_deep.map(|s| (s.line, s.col));
+        assert_eq!(walked, depth::too_deep(&deeper));
+        assert!(walked.is_some());
+    }
+
+    #[test]
     fn missing_paths_fall_back_to_the_nearest_ancestor() {
         let idx = SpanIndex::build(3, "profiles:\n  - name: a\n");
         let p = Path::root().key("profiles").index(0).key("members").index(2);
