@@ -11,9 +11,10 @@ use crate::cli::config::Config;
 use crate::cli::output;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::migrate::{deploykf, import};
-use crate::pipeline::load::{self, Input};
+use crate::pipeline::load::{self, Input, SourceFile};
 use crate::pipeline::{check_and_resolve, render_compiled, resolve, validate, Compiled};
 use crate::yaml::depth;
+use crate::yaml::span::{Span, SpanIndex};
 use crate::{EXIT_ERROR, EXIT_OK};
 
 /// The FILE a migration command reads: its shown path and its text.
@@ -34,6 +35,18 @@ fn read_source(config: &Config) -> Result<(String, String), Box<Diagnostic>> {
     }
 }
 
+/// Reports that FILE `display` (of text `text`) nests too deep at `at` (see
+/// [`depth::too_deep`]) as a located `yaml-too-complex` error, and returns the exit code.
+fn too_deep(config: &Config, display: String, text: String, (line, col): (usize, usize)) -> i32 {
+    let message = format!("lists and mappings nest more than {} levels deep", depth::MAX_DEPTH);
+    let d = Diagnostic::error("yaml-too-complex", message).at(Span::at(0, line, col, 1)).help(
+        "no Kubernetes object or values file nests more than a few levels: look for unclosed or repeated brackets",
+    );
+    let input = Input { files: vec![SourceFile { display, text, spans: SpanIndex::default() }], ..Input::default() };
+    output::diagnostics(config, &[d], &input);
+    EXIT_ERROR
+}
+
 /// `convert-deploykf FILE`: converts, checks the result like any input, then prints or writes it.
 pub fn convert_deploykf(config: &Config) -> i32 {
     let fail = |d: Diagnostic| crate::commands::fail(config, d);
@@ -42,7 +55,7 @@ pub fn convert_deploykf(config: &Config) -> i32 {
         Err(d) => return fail(*d),
     };
     if let Some(at) = depth::too_deep(&values) {
-        return depth::fail(config, shown, values, at);
+        return too_deep(config, shown, values, at);
     }
     let converted = match deploykf::convert(&values, &shown) {
         Ok(c) => c,
@@ -190,7 +203,7 @@ pub fn import_dump(config: &Config) -> i32 {
         Err(d) => return fail(*d),
     };
     if let Some(at) = depth::too_deep(&dump) {
-        return depth::fail(config, shown, dump, at);
+        return too_deep(config, shown, dump, at);
     }
     let imported = match import::import(&dump, &shown) {
         Ok(i) => i,

@@ -102,7 +102,7 @@ pub fn convert(values: &str, source: &str) -> Result<Converted, String> {
     for d in &dropped {
         text.push_str(&format!("# Not carried over: {}\n", d.replace('`', "")));
     }
-    text.push_str(&crate::yaml::write::write(&Value::Mapping(out)));
+    text.push_str(&crate::yaml::write::editable(&Value::Mapping(out)));
     Ok(Converted { text, dropped, defaults })
 }
 

@@ -258,7 +258,7 @@ pub fn import(dump: &str, source: &str) -> Result<Imported, String> {
         }
         let mut file = Mapping::new();
         file.insert("profiles".into(), Value::Sequence(vec![Value::Mapping(profile)]));
-        out.files.insert(format!("profiles/{pname}.yaml"), header(source) + &write::write(&Value::Mapping(file)));
+        out.files.insert(format!("profiles/{pname}.yaml"), header(source) + &write::editable(&Value::Mapping(file)));
         out.profiles += 1;
     }
 
@@ -273,10 +273,10 @@ pub fn import(dump: &str, source: &str) -> Result<Imported, String> {
     out.users = users.len();
     let mut file = Mapping::new();
     file.insert("users".into(), Value::Sequence(users));
-    out.files.insert("users.yaml".into(), header(source) + &write::write(&Value::Mapping(file)));
+    out.files.insert("users.yaml".into(), header(source) + &write::editable(&Value::Mapping(file)));
     let mut file = Mapping::new();
     file.insert("settings".into(), Value::Mapping(settings));
-    out.files.insert("settings.yaml".into(), header(source) + &write::write(&Value::Mapping(file)));
+    out.files.insert("settings.yaml".into(), header(source) + &write::editable(&Value::Mapping(file)));
 
     out.objects = items
         .iter()

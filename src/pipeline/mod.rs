@@ -59,7 +59,7 @@ pub fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) -> Comp
     if loaded {
         diagnostics.extend(validate::validate(&input));
         diagnostics.extend(more);
-        diagnostics.extend(gitops::validate(&input, &plan));
+        diagnostics.extend(validate::gitops::validate(&input, plan.profiles.iter().map(|p| p.namespace.as_str())));
     }
     diagnostic::drop_accepted(&mut diagnostics, &input.settings().allow_warnings);
     Compiled { input, plan, diagnostics }

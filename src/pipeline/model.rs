@@ -61,9 +61,9 @@ pub struct Settings {
     /// (groups with a `claim`).
     pub idp_groups: IdpGroupsSettings,
     /// Extension: also write Argo CD objects that apply the output folder.
-    pub argocd: Option<crate::gitops::ArgoCdSettings>,
+    pub argocd: Option<ArgoCdSettings>,
     /// Extension: also write Flux Kustomizations that apply the output folder.
-    pub flux: Option<crate::gitops::FluxSettings>,
+    pub flux: Option<FluxSettings>,
 }
 
 impl Default for Settings {
@@ -538,4 +538,164 @@ impl<'de> Deserialize<'de> for Quantity {
         }
         d.deserialize_any(Visitor)
     }
+}
+
+/// How many GitOps objects apply the tree.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum Mode {
+    /// One Argo CD Application (through an ApplicationSet) or Flux Kustomization per profile
+    /// folder: for large installations.
+    #[default]
+    PerProfile,
+    /// One Application or Kustomization over the root `kustomization.yaml`: for small ones.
+    Single,
+}
+
+/// `settings.argocd`: write Argo CD objects that apply the output folder.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ArgoCdSettings {
+    /// `perProfile` (an ApplicationSet: one Application per profile) or `single` (one Application).
+    #[serde(default)]
+    pub mode: Mode,
+    /// The git repository that holds the output folder.
+    #[serde(rename = "repoURL")]
+    pub repo_url: String,
+    /// The branch, tag or commit Argo CD follows.
+    #[serde(default = "default_revision")]
+    pub revision: String,
+    /// Path of the output folder inside the repository.
+    #[serde(default = "default_argocd_path")]
+    pub path: String,
+    /// The Argo CD project of the Applications.
+    #[serde(default = "default_project")]
+    pub project: String,
+    /// The cluster the profiles go to.
+    #[serde(default)]
+    pub destination: ArgoCdDestination,
+    /// Namespace of the ApplicationSet / Application (where Argo CD runs).
+    #[serde(default = "default_argocd_namespace")]
+    pub namespace: String,
+    /// Name of the ApplicationSet or of the single Application.
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// Prefix of every per-profile Application's name (the profile folder name follows).
+    #[serde(default = "default_name_prefix")]
+    pub application_name_prefix: String,
+    /// Folder below the output folder for these files; must start with `_`.
+    #[serde(default = "default_argocd_folder")]
+    pub folder: String,
+}
+
+/// The destination cluster: exactly one of `server` and `name`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArgoCdDestination {
+    /// API server URL (default: the cluster Argo CD runs in).
+    pub server: Option<String>,
+    /// Or the name of a cluster registered in Argo CD.
+    pub name: Option<String>,
+}
+
+impl Default for ArgoCdDestination {
+    fn default() -> ArgoCdDestination {
+        ArgoCdDestination { server: Some("https://kubernetes.default.svc".into()), name: None }
+    }
+}
+
+/// `settings.flux`: write Flux Kustomizations that apply the output folder.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FluxSettings {
+    /// `perProfile` (one Kustomization per profile folder) or `single` (one for the root).
+    #[serde(default)]
+    pub mode: Mode,
+    /// The Flux source that holds the repository.
+    #[serde(default)]
+    pub source_ref: FluxSourceRef,
+    /// Path of the output folder inside the source, as Flux writes it (`./out`).
+    #[serde(default = "default_flux_path")]
+    pub path: String,
+    /// How often Flux reconciles (a Go duration such as `10m`).
+    #[serde(default = "default_interval")]
+    pub interval: String,
+    /// Namespace of the Kustomizations (where Flux runs).
+    #[serde(default = "default_flux_namespace")]
+    pub namespace: String,
+    /// Name of the single (or parent) Kustomization.
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// Prefix of every per-profile Kustomization's name (the profile folder name follows).
+    #[serde(default = "default_name_prefix")]
+    pub kustomization_name_prefix: String,
+    /// Service account Flux impersonates when applying (multi-tenancy lockdown); none by default.
+    pub service_account_name: Option<String>,
+    /// Folder below the output folder for these files; must start with `_`.
+    #[serde(default = "default_flux_folder")]
+    pub folder: String,
+}
+
+/// A Flux source, as in a Kustomization's `sourceRef`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FluxSourceRef {
+    /// `GitRepository` (default), `OCIRepository` or `Bucket`.
+    #[serde(default = "default_source_kind")]
+    pub kind: FluxSourceKind,
+    /// Name of the source object.
+    pub name: String,
+    /// Its namespace, when not the Kustomizations' own.
+    pub namespace: Option<String>,
+}
+
+impl Default for FluxSourceRef {
+    fn default() -> FluxSourceRef {
+        FluxSourceRef { kind: FluxSourceKind::GitRepository, name: "flux-system".into(), namespace: None }
+    }
+}
+
+/// The source kinds a Flux Kustomization accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum FluxSourceKind {
+    GitRepository,
+    OCIRepository,
+    Bucket,
+}
+
+fn default_revision() -> String {
+    "HEAD".into()
+}
+fn default_argocd_path() -> String {
+    "out".into()
+}
+fn default_flux_path() -> String {
+    "./out".into()
+}
+fn default_project() -> String {
+    "default".into()
+}
+fn default_argocd_namespace() -> String {
+    "argocd".into()
+}
+fn default_flux_namespace() -> String {
+    "flux-system".into()
+}
+fn default_name() -> String {
+    "kfprofiles".into()
+}
+fn default_name_prefix() -> String {
+    "profile-".into()
+}
+fn default_argocd_folder() -> String {
+    "_argocd".into()
+}
+fn default_flux_folder() -> String {
+    "_flux".into()
+}
+fn default_interval() -> String {
+    "10m".into()
+}
+fn default_source_kind() -> FluxSourceKind {
+    FluxSourceKind::GitRepository
 }

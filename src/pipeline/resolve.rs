@@ -70,7 +70,7 @@ pub fn resolve(input: &Input) -> (Plan, Vec<Diagnostic>) {
             kept_application_prefix: settings
                 .argocd
                 .as_ref()
-                .filter(|a| a.mode == crate::gitops::Mode::PerProfile)
+                .filter(|a| a.mode == crate::pipeline::model::Mode::PerProfile)
                 .map(|a| a.application_name_prefix.clone()),
         },
         profiles: profiles.into_values().collect(),

@@ -2,14 +2,17 @@
 //! YAML-safe output rules every template is rendered with.
 //!
 //! Escaping is decided here, once, for every template: each `{{ value }}` that prints a string
-//! goes through [`scalar`], which writes it plain only when YAML 1.1 (kubectl) and YAML 1.2
-//! (serde_yaml) both read it back as that same string, and double-quoted otherwise. Maps and
-//! lists must go through the `yaml(indent)` filter. `none` and undefined values are errors.
+//! goes through [`scalar`] (the quoting rule of the one YAML writer, [`crate::yaml::write`]),
+//! which writes it plain only when YAML 1.1 (kubectl) and YAML 1.2 (serde_yaml) both read it
+//! back as that same string, and double-quoted otherwise. Maps and lists must go through the
+//! `yaml(indent)` filter. `none` and undefined values are errors.
 
 use std::path::{Path as FsPath, PathBuf};
 
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
+
+use crate::yaml::write::{self, scalar, Data, Layout};
 
 /// Built-in templates, by file name: the objects of one profile split by concern, and the two
 /// kustomizations.
@@ -259,69 +262,26 @@ fn configure(env: &mut Environment<'static>) {
     env.add_filter("yaml", yaml_filter);
 }
 
-/// `{{ value | yaml(indent) }}`: a map or list as block YAML. The first line is not indented
-/// (the template places it); the following lines are indented by `indent` spaces.
+/// `{{ value | yaml(indent) }}`: a map or list as block YAML (through the one writer,
+/// [`crate::yaml::write`]). The first line is not indented (the template places it); the
+/// following lines are indented by `indent` spaces.
 fn yaml_filter(value: Value, indent: usize) -> Result<Value, Error> {
-    let mut lines = Vec::new();
-    block(&value, 0, &mut lines)?;
     let pad = format!("\n{}", " ".repeat(indent));
-    Ok(Value::from_safe_string(lines.join(&pad)))
+    Ok(Value::from_safe_string(write::lines(&data(&value)?, Layout::Block).join(&pad)))
 }
 
-/// `value` (anything serde can serialise) as a block YAML document with the same quoting rules
-/// as the templates, newline-terminated: for objects built in code rather than from a template.
-pub fn to_yaml(value: &impl serde::Serialize) -> String {
-    let mut lines = Vec::new();
-    block(&Value::from(minijinja::value::Serde(value)), 0, &mut lines).expect("plain data serialises as YAML");
-    lines.join("\n") + "\n"
-}
-
-/// Appends the lines of `value` at `indent`, in block style (lists not indented under their key).
-fn block(value: &Value, indent: usize, lines: &mut Vec<String>) -> Result<(), Error> {
-    let pad = " ".repeat(indent);
-    match value.kind() {
-        ValueKind::Map if value.len() != Some(0) => {
-            for key in value.try_iter()? {
-                let item = value.get_item(&key)?;
-                let k = inline(&key)?;
-                match item.kind() {
-                    ValueKind::Map if item.len() != Some(0) => {
-                        lines.push(format!("{pad}{k}:"));
-                        block(&item, indent + 2, lines)?;
-                    }
-                    ValueKind::Seq if item.len() != Some(0) => {
-                        lines.push(format!("{pad}{k}:"));
-                        block(&item, indent, lines)?;
-                    }
-                    _ => lines.push(format!("{pad}{k}: {}", inline(&item)?)),
-                }
-            }
-        }
-        ValueKind::Seq if value.len() != Some(0) => {
-            for item in value.try_iter()? {
-                match item.kind() {
-                    ValueKind::Map | ValueKind::Seq if item.len() != Some(0) => {
-                        let start = lines.len();
-                        block(&item, indent + 2, lines)?;
-                        lines[start].replace_range(..indent + 2, &format!("{pad}- "));
-                    }
-                    _ => lines.push(format!("{pad}- {}", inline(&item)?)),
-                }
-            }
-        }
-        _ => lines.push(format!("{pad}{}", inline(value)?)),
-    }
-    Ok(())
-}
-
-/// A scalar, or an empty map or list, on one line.
-fn inline(value: &Value) -> Result<String, Error> {
+/// A template value as data for the YAML writer: strings, booleans, numbers, maps and lists;
+/// anything else (`none`, undefined, a function) is an error.
+fn data(value: &Value) -> Result<Data, Error> {
     Ok(match value.kind() {
-        ValueKind::String => scalar(value.as_str().unwrap_or_default()),
-        ValueKind::Bool => bool_text(value),
-        ValueKind::Number => value.to_string(),
-        ValueKind::Map => "{}".into(),
-        ValueKind::Seq => "[]".into(),
+        ValueKind::String => Data::String(value.as_str().unwrap_or_default().to_string()),
+        ValueKind::Bool => Data::Bool(value.is_true()),
+        ValueKind::Number => Data::Number(value.to_string()),
+        ValueKind::Map => {
+            let entries = value.try_iter()?.map(|key| Ok((data(&key)?, data(&value.get_item(&key)?)?)));
+            Data::Map(entries.collect::<Result<_, Error>>()?)
+        }
+        ValueKind::Seq => Data::Seq(value.try_iter()?.map(|item| data(&item)).collect::<Result<_, Error>>()?),
         kind => return Err(Error::new(ErrorKind::InvalidOperation, format!("cannot write a {kind} as YAML"))),
     })
 }
@@ -329,62 +289,6 @@ fn inline(value: &Value) -> Result<String, Error> {
 /// `true` or `false` (minijinja prints booleans the Python way, `True`).
 fn bool_text(value: &Value) -> String {
     if value.is_true() { "true" } else { "false" }.to_string()
-}
-
-/// `s` as a YAML scalar that YAML 1.1 and 1.2 parsers both read back as the string `s`.
-///
-/// Plain when `s` is made only of characters that cannot start or end a YAML construct, does
-/// not start with a digit, sign or dot (numbers, dates, `.inf`), and is not a YAML 1.1 boolean or
-/// null (`y`, `no`, `on`, `off`, `~`, …, in any case); double-quoted with escapes otherwise.
-pub fn scalar(s: &str) -> String {
-    if is_plain_safe(s) {
-        s.to_string()
-    } else {
-        quoted(s)
-    }
-}
-
-fn is_plain_safe(s: &str) -> bool {
-    let Some(first) = s.chars().next() else {
-        return false;
-    };
-    if !(first.is_ascii_alphabetic() || first == '_' || first == '/') {
-        return false;
-    }
-    if !s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./@+=:[]".contains(c)) {
-        return false;
-    }
-    // `:` ends a key when followed by a space or the end of the line.
-    if s.ends_with(':') {
-        return false;
-    }
-    // `[` and `]` are flow indicators only at the start; keep them for `request.headers[x]`.
-    const WORDS: &[&str] = &["y", "n", "yes", "no", "on", "off", "true", "false", "null"];
-    !WORDS.iter().any(|w| w.eq_ignore_ascii_case(s))
-}
-
-/// A YAML double-quoted scalar: `"` and `\` escaped, and every character that is not printable
-/// or that some YAML 1.1 parser reads as a line break (NEL, LS, PS) or a byte order mark.
-fn quoted(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\0' => out.push_str("\\0"),
-            ' '..='~' => out.push(c),
-            c if (c as u32) < 0xA0 || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}') => {
-                out.push_str(&format!("\\u{:04X}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]
@@ -457,58 +361,6 @@ mod tests {
         assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
         let e = t.render("big", &Value::UNDEFINED).unwrap_err();
         assert_eq!((e.code, e.message.as_str()), ("template-limit", "it renders more than 64 MiB for one file"));
-    }
-
-    #[test]
-    fn yaml_1_1_ambiguous_strings_are_quoted() {
-        for s in [
-            "yes",
-            "No",
-            "ON",
-            "off",
-            "y",
-            "N",
-            "~",
-            "null",
-            "True",
-            "1_000",
-            "0x1F",
-            "2024-01-01",
-            "1e3",
-            ".inf",
-            "-1",
-            "+1",
-            "12",
-            "0755",
-            "",
-            "a: b",
-            "#x",
-            "*/api/kernels",
-            "&a",
-            "!tag",
-            "a b",
-            "x:",
-            "[a]",
-        ] {
-            assert!(scalar(s).starts_with('"'), "{s} must be quoted, got {}", scalar(s));
-        }
-        for s in [
-            "ml-eng",
-            "alice@example.com",
-            "kubeflow-userid",
-            "/healthz",
-            "cluster.local/ns/kubeflow/sa/ml-pipeline-ui",
-            "request.headers[kubeflow-userid]",
-            "security.istio.io/v1beta1",
-            "arn:aws:iam::1:role/x",
-        ] {
-            assert_eq!(scalar(s), s);
-        }
-    }
-
-    #[test]
-    fn control_characters_and_line_separators_are_escaped() {
-        assert_eq!(scalar("a\nb\t\"c\"\\\u{0}\u{85}\u{2028}é"), "\"a\\nb\\t\\\"c\\\"\\\\\\0\\u0085\\u2028é\"");
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! (the errors and warnings of docs/input.md). Checks that need the expanded groups (colliding object
 //! names) live in `resolve`.
 
+pub mod gitops;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diagnostic::{did_you_mean, Diagnostic};

@@ -1,17 +1,49 @@
-//! The nesting guard for YAML read from outside the profiles folder: a cluster dump (`import`),
-//! deployKF values (`convert-deploykf`), the base rendering of `diff --against`, rendered files
-//! read back. libyaml (under serde_yaml) takes time quadratic in the depth of nested collections
-//! (close to a minute for 100,000 levels) before serde_yaml's own depth limit applies, so every
-//! such text is walked once with a linear event parser first, and refused past
-//! [`MAX_DEPTH`] levels. The profiles input gets the same check while [`crate::yaml::span`] indexes it.
+//! The nesting guard for YAML: one depth rule ([`MAX_DEPTH`], counted by [`Nesting`] over a
+//! parser's events) for every YAML text the tool reads. Input: a text (or a parser standing in
+//! it); output: where it first nests too deep, if it does.
+//!
+//! libyaml (under serde_yaml) takes time quadratic in the depth of nested collections (close to
+//! a minute for 100,000 levels) before serde_yaml's own depth limit applies, so YAML read from
+//! outside the profiles folder (a cluster dump for `import`, deployKF values for
+//! `convert-deploykf`, the base rendering of `diff --against`, rendered files read back) is
+//! walked once with a linear event parser first ([`too_deep`]), and refused past [`MAX_DEPTH`]
+//! levels. The profiles input gets the same rule while [`crate::yaml::span`] walks it.
 
 use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::ScanError;
 
-use crate::cli::config::Config;
-use crate::diagnostic::Diagnostic;
-use crate::pipeline::load::{Input, SourceFile};
-use crate::yaml::span::{Span, SpanIndex, MAX_DEPTH};
-use crate::EXIT_ERROR;
+/// The deepest nesting of collections a text may have (serde_yaml's own limit is 128).
+pub const MAX_DEPTH: usize = 64;
+
+/// The one depth rule, followed event by event: the root collection is level 1, and a
+/// collection that opens deeper than [`MAX_DEPTH`] levels is too deep.
+#[derive(Debug, Default)]
+pub struct Nesting {
+    depth: usize,
+}
+
+impl Nesting {
+    /// Follows `event`: whether it opens a collection too deep.
+    pub fn too_deep(&mut self, event: &Event) -> bool {
+        match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                self.depth += 1;
+                self.depth > MAX_DEPTH
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                self.depth = self.depth.saturating_sub(1);
+                false
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Where the scanner stopped at its own nesting limit (255 nested flow collections, which
+/// never reach the events), when `e` is that error: the 1-based line and column.
+pub fn scanner_limit(e: &ScanError) -> Option<(usize, usize)> {
+    e.info().contains("recursion limit").then(|| (e.marker().line(), e.marker().col() + 1))
+}
 
 /// Where a text nests deeper than [`MAX_DEPTH`]: the 1-based line and column of the first
 /// collection too deep (of nested flow lists, where the scanner stopped looking ahead, 256
@@ -29,32 +61,28 @@ pub fn too_deep(text: &str) -> Option<(usize, usize)> {
 /// so the guard reads them as `\n`, as libyaml does (one character for one: columns stay).
 const LIBYAML_BREAKS: [char; 3] = ['\u{85}', '\u{2028}', '\u{2029}'];
 
-/// Whether `text` has a line break only libyaml sees (see [`LIBYAML_BREAKS`]).
+/// Whether `text` has a line break only libyaml sees (see `LIBYAML_BREAKS`).
 pub fn has_libyaml_breaks(text: &str) -> bool {
     text.contains(LIBYAML_BREAKS)
 }
 
 /// [`too_deep`] for the rest of `text`, from where `parser` stands (between documents).
 pub fn rest_too_deep(parser: &mut Parser<std::str::Chars<'_>>, text: &str) -> Option<(usize, usize)> {
-    let mut depth = 0usize;
+    let mut nesting = Nesting::default();
     loop {
         let (event, mark) = match parser.next_token() {
             Ok(next) => next,
-            // The scanner itself stops at 255 nested flow collections.
-            Err(e) if e.info().contains("recursion limit") => return Some((e.marker().line(), e.marker().col() + 1)),
-            // yaml-rust2 refuses some text libyaml reads (a tab after `key:`): count by hand.
-            Err(_) => return flow_too_deep(text),
+            Err(e) => match scanner_limit(&e) {
+                Some(at) => return Some(at),
+                // yaml-rust2 refuses some text libyaml reads (a tab after `key:`): count by hand.
+                None => return flow_too_deep(text),
+            },
         };
-        match event {
-            Event::SequenceStart(..) | Event::MappingStart(..) => {
-                depth += 1;
-                if depth > MAX_DEPTH {
-                    return Some((mark.line(), mark.col() + 1));
-                }
-            }
-            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
-            Event::StreamEnd => return None,
-            _ => {}
+        if nesting.too_deep(&event) {
+            return Some((mark.line(), mark.col() + 1));
+        }
+        if matches!(event, Event::StreamEnd) {
+            return None;
         }
     }
 }
@@ -124,18 +152,6 @@ pub fn flow_too_deep(text: &str) -> Option<(usize, usize)> {
 /// The message for a text that nests too deep, for errors that are not located diagnostics.
 pub fn message((line, col): (usize, usize)) -> String {
     format!("lists and mappings nest more than {MAX_DEPTH} levels deep at line {line} column {col}")
-}
-
-/// Reports that file `display` (of text `text`) nests too deep at `at` as a located
-/// `yaml-too-complex` error, and returns the exit code.
-pub fn fail(config: &Config, display: String, text: String, (line, col): (usize, usize)) -> i32 {
-    let message = format!("lists and mappings nest more than {MAX_DEPTH} levels deep");
-    let d = Diagnostic::error("yaml-too-complex", message).at(Span::at(0, line, col, 1)).help(
-        "no Kubernetes object or values file nests more than a few levels: look for unclosed or repeated brackets",
-    );
-    let input = Input { files: vec![SourceFile { display, text, spans: SpanIndex::default() }], ..Input::default() };
-    crate::cli::output::diagnostics(config, &[d], &input);
-    EXIT_ERROR
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
-//! Positions in the input: stage helper for `load` and `validate`.
+//! Positions in the input, and the one read of YAML with positions. Input: a file's text;
+//! output: its positioned tree and a [`SpanIndex`] (used by the stages `load` and `validate`).
 //!
 //! Every input file is parsed once, by an event parser that gives positions: the walk builds the
 //! document as a positioned tree ([`crate::yaml::value::Node`], which the model is deserialised
-//! from) and records where each node sits: a [`SpanIndex`] maps a [`Path`] (`profiles.3.members.1.group`) to the position of the node's
-//! key and value. Every diagnostic asks this module for its position; no other module knows which
-//! YAML parser is used for it.
+//! from) and records where each node sits: a [`SpanIndex`] maps a [`Path`]
+//! (`profiles.3.members.1.group`) to the position of the node's key and value. Every diagnostic
+//! asks this module for its position; no other module knows which YAML parser is used for it.
+//! Nesting is bounded by the one depth rule of [`crate::yaml::depth`].
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
@@ -14,9 +16,12 @@ use yaml_rust2::parser::{Event, Parser};
 
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
+/// Re-exported for the loaders that name the limit in their messages.
+pub use crate::yaml::depth::MAX_DEPTH;
+use crate::yaml::depth::{self, Nesting};
 use crate::yaml::value::{Kind, Node};
 
-/// Index of a loaded file in [`crate::pipeline::load::Input::files`].
+/// Index of a file among the loaded files (the input's files, in load order).
 pub type FileId = usize;
 
 /// A region of one input file. Lines and columns are 1-based; `end_col` is exclusive.
@@ -138,6 +143,7 @@ impl SpanIndex {
             index: &mut index,
             cursor: (0, 0),
             anchors: HashMap::new(),
+            nesting: Nesting::default(),
         };
         let walked = walker.document();
         let tree = walked.as_ref().ok().cloned().flatten();
@@ -147,9 +153,9 @@ impl SpanIndex {
         // libyaml would break (NEL, LS, PS) is counted as the other YAML reads are.
         if walker.index.too_deep.is_none() {
             let rest = match walked {
-                _ if crate::yaml::depth::has_libyaml_breaks(text) => crate::yaml::depth::too_deep(text),
-                Ok(()) => crate::yaml::depth::rest_too_deep(&mut walker.parser, text),
-                Err(()) => crate::yaml::depth::flow_too_deep(text),
+                _ if depth::has_libyaml_breaks(text) => depth::too_deep(text),
+                Ok(()) => depth::rest_too_deep(&mut walker.parser, text),
+                Err(()) => depth::flow_too_deep(text),
             };
             walker.index.too_deep = rest.map(|(line, col)| Span::at(file, line, col, 1));
         }
@@ -232,25 +238,30 @@ struct Walker<'a, 'i> {
     cursor: (usize, usize),
     /// Anchored nodes so far, by the parser's anchor id.
     anchors: HashMap<usize, Arc<Node>>,
+    /// How deep the walk is.
+    nesting: Nesting,
 }
 
 type Walk<T> = Result<T, ()>;
 
-/// The deepest nesting of collections a file may have (serde_yaml's own limit is 128).
-pub const MAX_DEPTH: usize = 64;
-
 impl Walker<'_, '_> {
+    /// The next event. A syntax error, or a collection nested too deep (by the one depth rule,
+    /// [`Nesting`]), ends the walk: no input type nests this deep, and a parser may take time
+    /// quadratic in the depth of flow collections (minutes for 200,000 `[`).
     fn next(&mut self) -> Walk<(Event, Marker)> {
-        self.parser.next_token().map_err(|e| {
-            // The scanner stops at 255 nested flow collections, before they reach the walker.
-            let at = e.marker();
-            let span = Span::at(self.index.file, at.line(), at.col() + 1, 1);
-            if e.info().contains("recursion limit") {
-                self.index.too_deep = Some(span);
-            } else {
-                self.index.syntax_error = Some((span, e.info().to_string()));
+        let file = self.index.file;
+        let (event, mark) = self.parser.next_token().map_err(|e| match depth::scanner_limit(&e) {
+            Some((line, col)) => self.index.too_deep = Some(Span::at(file, line, col, 1)),
+            None => {
+                let at = e.marker();
+                self.index.syntax_error = Some((Span::at(file, at.line(), at.col() + 1, 1), e.info().to_string()));
             }
-        })
+        })?;
+        if self.nesting.too_deep(&event) {
+            self.index.too_deep = Some(Span::at(file, mark.line(), mark.col() + 1, 1));
+            return Err(());
+        }
+        Ok((event, mark))
     }
 
     /// The first document, then up to the start of a second one (recorded), if any.
@@ -282,14 +293,6 @@ impl Walker<'_, '_> {
     fn node(&mut self, event: Event, mark: Marker, path: Path, key: Option<(usize, usize, usize)>) -> Walk<Node> {
         let value = self.position(mark, &event);
         self.index.nodes.insert(path.clone(), NodeSpan { key, value });
-        // No input type nests this deep, and a parser may take time quadratic in the depth of
-        // flow collections (minutes for 200,000 `[`), so such a file goes no further.
-        if matches!(event, Event::SequenceStart(..) | Event::MappingStart(..))
-            && path.0.matches(SEP).count() >= MAX_DEPTH
-        {
-            self.index.too_deep = Some(Span::at(self.index.file, value.0, value.1, value.2));
-            return Err(());
-        }
         let (kind, anchor) = match event {
             Event::Alias(id) => match self.anchors.get(&id) {
                 Some(target) => (Kind::Alias(target.clone()), 0),
@@ -315,61 +318,7 @@ impl Walker<'_, '_> {
                 }
                 (Kind::Seq(items), anchor)
             }
-            Event::MappingStart(anchor, _) => {
-                // The scalar keys of this mapping so far, to find duplicates (complex keys are
-                // not compared).
-                let mut seen: HashMap<String, (usize, usize, usize)> = HashMap::new();
-                let mut entries = Vec::new();
-                loop {
-                    let (event, mark) = self.next()?;
-                    if matches!(event, Event::MappingEnd) {
-                        break;
-                    }
-                    let key_pos = self.position(mark, &event);
-                    // A block mapping's start marker is not where it visibly starts: its first key is.
-                    let node = self.index.nodes.get_mut(&path).expect("inserted above");
-                    if node.value.0 > key_pos.0 || (node.value.0 == key_pos.0 && node.value.1 > key_pos.1) {
-                        node.value = (key_pos.0, key_pos.1, 1);
-                    }
-                    let (name, key_node) = match event {
-                        Event::Scalar(s, style, ..) => {
-                            let plain = matches!(style, TScalarStyle::Plain);
-                            let key_node =
-                                Node { kind: Kind::Scalar { text: s.clone(), plain, tag: None }, mark: key_pos };
-                            (Some(s), key_node)
-                        }
-                        event => {
-                            // A complex key: skip it, then index its value under a placeholder.
-                            let kind = match event {
-                                Event::SequenceStart(..) => Kind::Seq(Vec::new()),
-                                _ => Kind::Map(Vec::new()),
-                            };
-                            self.skip(event)?;
-                            (None, Node { kind, mark: key_pos })
-                        }
-                    };
-                    let (event, mark) = self.next()?;
-                    let value = self.node(event, mark, path.key(name.as_deref().unwrap_or("?")), Some(key_pos))?;
-                    entries.push((key_node, value));
-                    match name.map(|n| seen.entry(n)) {
-                        Some(Entry::Occupied(first)) => {
-                            let span = |(line, col, len)| Span::at(self.index.file, line, col, len);
-                            let duplicate = DuplicateKey {
-                                map: path.clone(),
-                                key: first.key().clone(),
-                                first: span(*first.get()),
-                                second: span(key_pos),
-                            };
-                            self.index.duplicates.push(duplicate);
-                        }
-                        Some(Entry::Vacant(v)) => {
-                            v.insert(key_pos);
-                        }
-                        None => {}
-                    }
-                }
-                (Kind::Map(entries), anchor)
-            }
+            Event::MappingStart(anchor, _) => (Kind::Map(self.mapping(&path)?), anchor),
             _ => (Kind::Scalar { text: String::new(), plain: true, tag: None }, 0),
         };
         let mark = self.index.nodes.get(&path).map_or(value, |n| n.value);
@@ -378,6 +327,63 @@ impl Walker<'_, '_> {
             self.anchors.insert(anchor, Arc::new(node.clone()));
         }
         Ok(node)
+    }
+
+    /// The entries of the mapping at `path`, whose start was just read; its duplicate keys
+    /// are recorded.
+    fn mapping(&mut self, path: &Path) -> Walk<Vec<(Node, Node)>> {
+        // The scalar keys of this mapping so far, to find duplicates (complex keys are
+        // not compared).
+        let mut seen: HashMap<String, (usize, usize, usize)> = HashMap::new();
+        let mut entries = Vec::new();
+        loop {
+            let (event, mark) = self.next()?;
+            if matches!(event, Event::MappingEnd) {
+                break;
+            }
+            let key_pos = self.position(mark, &event);
+            // A block mapping's start marker is not where it visibly starts: its first key is.
+            let node = self.index.nodes.get_mut(path).expect("inserted above");
+            if node.value.0 > key_pos.0 || (node.value.0 == key_pos.0 && node.value.1 > key_pos.1) {
+                node.value = (key_pos.0, key_pos.1, 1);
+            }
+            let (name, key_node) = match event {
+                Event::Scalar(s, style, ..) => {
+                    let plain = matches!(style, TScalarStyle::Plain);
+                    let key_node = Node { kind: Kind::Scalar { text: s.clone(), plain, tag: None }, mark: key_pos };
+                    (Some(s), key_node)
+                }
+                event => {
+                    // A complex key: skip it, then index its value under a placeholder.
+                    let kind = match event {
+                        Event::SequenceStart(..) => Kind::Seq(Vec::new()),
+                        _ => Kind::Map(Vec::new()),
+                    };
+                    self.skip(event)?;
+                    (None, Node { kind, mark: key_pos })
+                }
+            };
+            let (event, mark) = self.next()?;
+            let value = self.node(event, mark, path.key(name.as_deref().unwrap_or("?")), Some(key_pos))?;
+            entries.push((key_node, value));
+            match name.map(|n| seen.entry(n)) {
+                Some(Entry::Occupied(first)) => {
+                    let span = |(line, col, len)| Span::at(self.index.file, line, col, len);
+                    let duplicate = DuplicateKey {
+                        map: path.clone(),
+                        key: first.key().clone(),
+                        first: span(*first.get()),
+                        second: span(key_pos),
+                    };
+                    self.index.duplicates.push(duplicate);
+                }
+                Some(Entry::Vacant(v)) => {
+                    v.insert(key_pos);
+                }
+                None => {}
+            }
+        }
+        Ok(entries)
     }
 
     fn skip(&mut self, event: Event) -> Walk<()> {
@@ -498,6 +504,26 @@ mod tests {
         let want = Path::root().key("profiles").index(0).key("labels").key("app.kubernetes.io/name");
         assert_eq!(idx.serde_path("profiles[0].labels.app.kubernetes.io/name"), want);
         assert_eq!(idx.serde_path("profiles[0].nothing"), Path::root().key("profiles").index(0));
+    }
+
+    #[test]
+    fn the_walk_and_the_guard_apply_the_same_depth_rule() {
+        for (open, close) in [("[", "]"), ("{a: ", "}")] {
+            for levels in [MAX_DEPTH - 1, MAX_DEPTH, 300] {
+                let text = format!("a: {}x{}\n", open.repeat(levels), close.repeat(levels));
+                let walked = SpanIndex::build(0, &text).too_deep.map(|s| (s.line, s.col));
+                assert_eq!(walked, depth::too_deep(&text), "{open} x {levels}");
+                assert_eq!(walked.is_some(), levels >= MAX_DEPTH, "{open} x {levels}");
+            }
+        }
+        let block: String = (0..MAX_DEPTH).map(|i| format!("{}k:\n", "  ".repeat(i))).collect();
+        let walked = SpanIndex::build(0, &block).too_deep.map(|s| (s.line, s.col));
+        assert_eq!(walked, depth::too_deep(&block));
+        assert_eq!(walked, None);
+        let deeper = format!("{block}{}k: x\n", "  ".repeat(MAX_DEPTH));
+        let walked = SpanIndex::build(0, &deeper).too_deep.map(|s| (s.line, s.col));
+        assert_eq!(walked, depth::too_deep(&deeper));
+        assert!(walked.is_some());
     }
 
     #[test]

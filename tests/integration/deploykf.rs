@@ -147,7 +147,7 @@ kfprofiles: 2 warnings
 ",
     );
     let converted = std::fs::read_to_string(t.path("profiles/deploykf.yaml")).unwrap();
-    assert!(converted.contains("groups:\n  - {id: team-1--admins, users: [user-1]}\n"), "{converted}");
+    assert!(converted.contains("groups:\n- {id: team-1--admins, users: [user-1]}\n"), "{converted}");
     t.clone_with_args(&["build", "--format", "concise"]).expect(
         0,
         Some("kfprofiles: 2 profiles, 28 objects -> out: 9 files written, 0 unchanged, 0 removed\n"),
@@ -220,7 +220,7 @@ fn convert_deploykf_refuses_a_file_without_the_block_and_checks_the_result() {
     let out = t.run();
     assert_eq!(out.status, 2);
     assert!(
-        out.stderr.contains("profiles/deploykf.yaml:19:17: error[unknown-group]: profile `team-1-prod` member refers to unknown group `team-1--admin`"),
+        out.stderr.contains("profiles/deploykf.yaml:19:13: error[unknown-group]: profile `team-1-prod` member refers to unknown group `team-1--admin`"),
         "{}",
         out.stderr
     );

@@ -108,8 +108,8 @@ fn import_then_build_reproduces_the_clusters_bindings_and_policies() {
 
     // KFAM gives every contributor the same policy, so view contributors could open notebooks:
     // kfprofiles keeps that access and says what it means.
-    let warnings = "profiles/profiles/team-a.yaml:7:64: warning[view-with-notebooks]: a `view` member with `notebooksAccess: true` can run code as `default-editor`, i.e. with edit rights
-profiles/profiles/team-b.yaml:7:61: warning[view-with-notebooks]: a `view` member with `notebooksAccess: true` can run code as `default-editor`, i.e. with edit rights
+    let warnings = "profiles/profiles/team-a.yaml:7:60: warning[view-with-notebooks]: a `view` member with `notebooksAccess: true` can run code as `default-editor`, i.e. with edit rights
+profiles/profiles/team-b.yaml:7:57: warning[view-with-notebooks]: a `view` member with `notebooksAccess: true` can run code as `default-editor`, i.e. with edit rights
 kfprofiles: 2 warnings
 ";
     let build = t.clone_with_args(&["build", "--format", "concise"]).expect(
@@ -158,19 +158,19 @@ fn import_writes_readable_files_and_never_into_existing_profiles() {
         team_a,
         "# Imported by `kfprofiles import` from dump.yaml. Edit freely: this folder is now the source.
 profiles:
-  - name: team-a
-    owner: alice
-    members:
-      - {user: bob, access: {role: edit, notebooksAccess: true}}
-      - {user: carol-ng, access: {role: view, notebooksAccess: true}}
-      - {user: frank-o-neil, access: {role: edit, notebooksAccess: false}}
-    resourceQuotaSpec: {hard: {cpu: \"16\", memory: \"64Gi\", requests.nvidia.com/gpu: \"2\"}}
-    plugins:
-      - {kind: WorkloadIdentity, spec: {gcpServiceAccount: team-a@ml-prod.iam.gserviceaccount.com}}
+- name: team-a
+  owner: alice
+  members:
+  - {user: bob, access: {role: edit, notebooksAccess: true}}
+  - {user: carol-ng, access: {role: view, notebooksAccess: true}}
+  - {user: frank-o-neil, access: {role: edit, notebooksAccess: false}}
+  resourceQuotaSpec: {hard: {cpu: \"16\", memory: \"64Gi\", requests.nvidia.com/gpu: \"2\"}}
+  plugins:
+  - {kind: WorkloadIdentity, spec: {gcpServiceAccount: team-a@ml-prod.iam.gserviceaccount.com}}
 "
     );
     let users = std::fs::read_to_string(t.path("profiles/users.yaml")).unwrap();
-    assert!(users.contains("  - {id: frank-o-neil, email: \"Frank.O'Neil@example.com\"}\n"), "{users}");
+    assert!(users.contains("\n- {id: frank-o-neil, email: \"Frank.O'Neil@example.com\"}\n"), "{users}");
     t.clone_with_args(&["import", "dump.yaml", "--format", "concise"]).expect(
         2,
         Some(""),
