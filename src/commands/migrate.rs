@@ -10,7 +10,7 @@ use super::{plural, report};
 use crate::cli::config::Config;
 use crate::cli::output;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::migrate::{deploykf, import};
+use crate::migrate::{deploykf, import, reproduce};
 use crate::pipeline::load::{self, Input};
 use crate::pipeline::{check_and_resolve, render_compiled, resolve, validate, Compiled};
 use crate::yaml::depth;
@@ -226,78 +226,18 @@ pub fn import_dump(config: &Config) -> i32 {
         return EXIT_ERROR;
     };
 
-    // What build renders, by (kind, namespace, name), against what the cluster has.
-    let mut ours: std::collections::BTreeMap<(String, String, String), serde_yaml::Value> = Default::default();
-    for text in rendered.tree.values() {
-        for de in serde_yaml::Deserializer::from_str(text) {
-            if let Ok(doc) = <serde_yaml::Value as serde::Deserialize>::deserialize(de) {
-                if matches!(doc["kind"].as_str(), Some("RoleBinding" | "AuthorizationPolicy" | "Profile")) {
-                    ours.insert(import::id(&doc), doc);
-                }
-            }
-        }
-    }
-    let mut missing = Vec::new();
-    let mut reproduced = 0;
-    let mut theirs = std::collections::BTreeSet::new();
-    for object in &imported.objects {
-        let id = import::id(object);
-        theirs.insert(id.clone());
-        let (kind, ns, name) = &id;
-        let shown_id = if ns.is_empty() { format!("{kind} `{name}`") } else { format!("{kind} `{ns}/{name}`") };
-        let why = match ours.get(&id) {
-            Some(o) if import::essence(o) == import::essence(object) => {
-                reproduced += 1;
-                continue;
-            }
-            Some(o) => {
-                let (a, b) = (import::essence(o), import::essence(object));
-                let keys: Vec<String> = b
-                    .as_mapping()
-                    .into_iter()
-                    .flatten()
-                    .chain(a.as_mapping().into_iter().flatten())
-                    .filter(|(k, _)| a.get(k) != b.get(k))
-                    .filter_map(|(k, _)| k.as_str().map(|k| format!("`{k}`")))
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                let reason = imported.skipped.get(&id).cloned();
-                reason.unwrap_or_else(|| format!("build renders it with another {}", keys.join(", ")))
-            }
-            None => imported.skipped.get(&id).cloned().unwrap_or_else(|| "build does not render it".into()),
-        };
-        missing.push(format!("{shown_id}: {why}"));
-    }
-    let added: Vec<String> = ours
-        .keys()
-        .filter(|id| !theirs.contains(*id) && id.0 != "Profile")
-        .map(|(kind, ns, name)| format!("{kind} `{ns}/{name}`"))
-        .collect();
-    for m in &missing {
+    let comparison = reproduce::compare(&imported, &rendered.tree);
+    let (missing, added) = (&comparison.missing, &comparison.added);
+    for m in missing {
         compiled.diagnostics.push(Diagnostic::warning("import-not-reproduced", format!("not reproduced: {m}")));
     }
-    for a in &added {
+    for a in added {
         compiled
             .diagnostics
             .push(Diagnostic::note("import-added", format!("build adds {a}, which the cluster does not have")));
     }
     report(&compiled, config, true);
-
-    let mut notes = format!(
-        "# Imported from {shown}\n\n`kfprofiles build` reproduces {} of the {} RoleBindings, AuthorizationPolicies and\nProfiles of the dump in the profile namespaces. Namespaces and Profiles also gain\n`app.kubernetes.io/managed-by: kfprofiles` and the Argo CD / Flux protection annotations.\n",
-        reproduced,
-        imported.objects.len()
-    );
-    let list = |title: &str, items: &[String]| {
-        if items.is_empty() {
-            String::new()
-        } else {
-            format!("\n## {title}\n\n{}", items.iter().map(|i| format!("- {i}\n")).collect::<String>())
-        }
-    };
-    notes.push_str(&list("Not reproduced (review: recreate by other means, or accept the change)", &missing));
-    notes.push_str(&list("Added by build", &added));
+    let notes = reproduce::notes(&shown, imported.objects.len(), &comparison);
     let mut files = imported.files.clone();
     files.insert("IMPORT.md".into(), notes);
     for (path, text) in &files {
