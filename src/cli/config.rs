@@ -234,3 +234,45 @@ fn templates_folder(given: TemplatesArg, problems: &mut Vec<Diagnostic>) -> Opti
         None => Some(PathBuf::from("templates")).filter(|d| d.is_dir()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+
+    fn mode(args: &[&str]) -> Mode {
+        let cli = Cli::try_parse_from(std::iter::once("kfprofiles").chain(args.iter().copied())).unwrap();
+        Config::from_cli(cli).mode
+    }
+
+    #[test]
+    fn each_command_gets_its_own_options() {
+        let Mode::Diff(diff) = mode(&["diff", "--out", "rendered", "--format", "json", "--exit-code=false"]) else {
+            panic!("not diff");
+        };
+        assert_eq!(diff.against, PathBuf::from("rendered"), "the base defaults to the output folder");
+        assert_eq!((diff.format, diff.exit_code), (DiffFormat::Json, false));
+        assert_eq!(diff.render.input.dir, PathBuf::from("profiles"));
+        assert!(!diff.render.input.given);
+
+        let Mode::Access(access) = mode(&["access", "--profiles", "team", "--deny-warnings", "--user", "alice"]) else {
+            panic!("not access");
+        };
+        assert_eq!(access.input, Profiles { dir: PathBuf::from("team"), given: true, deny_warnings: true });
+        assert_eq!((access.user.as_deref(), access.profile, access.format), (Some("alice"), None, AccessFormat::Table));
+
+        assert_eq!(mode(&["completions", "powershell"]), Mode::Completions(Shell::Powershell));
+    }
+
+    #[test]
+    fn a_machine_report_is_about_the_commands_profiles_folder() {
+        let cli = Cli::try_parse_from(["kfprofiles", "import", "dump.yaml", "--profiles", "new", "--format", "json"]);
+        let config = Config::from_cli(cli.unwrap());
+        assert_eq!((config.profiles(), config.format), (Path::new("new"), Format::Json));
+        let Mode::Import(import) = &config.mode else { panic!("not import") };
+        assert!(!import.input.deny_warnings, "import has no --deny-warnings");
+        let schema = Config::from_cli(Cli::try_parse_from(["kfprofiles", "schema"]).unwrap());
+        assert_eq!(schema.profiles(), Path::new("profiles"));
+    }
+}

@@ -3,7 +3,7 @@
 //!
 //! Each command is a function of the [`Config`] (and its own options, from [`Mode`]) that returns
 //! `Result<Exit, Failure>`: `Ok` with how it ended (0 success, 1 the rendering differs), or `Err`
-//! with what went wrong. [`fail`] is the one place where a failure is reported and becomes exit
+//! with what went wrong. `fail` is the one place where a failure is reported and becomes exit
 //! code 2; results go through [`output::print`], the one path to stdout.
 //!
 //! One file per command or group: [`build`] (`build`, `check`), [`validate`], [`diff`],
@@ -61,7 +61,7 @@ impl Exit {
     }
 }
 
-/// Why a command failed (exit 2), as [`fail`] reports it.
+/// Why a command failed (exit 2), as `fail` reports it.
 pub enum Failure {
     /// The input (or what a migration made of its FILE) has errors: the whole report of its
     /// diagnostics, as the command would have printed it.
