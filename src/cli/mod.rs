@@ -1,6 +1,6 @@
 //! The command line, as clap sees it: takes the arguments, gives a [`Cli`]; `config` turns it
 //! into plain values ([`config::Config`]) and `output` is where every byte leaves the program.
-//! May use `diagnostic` (its types only); nothing else of the crate.
+//! May use `diagnostic` (its types; `output` also its renderers); nothing else of the crate.
 //!
 //! The one module that knows clap (besides `commands::manual`, which hands this definition to
 //! clap's own completion and man page generators). The layouts a command can print are defined
