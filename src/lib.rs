@@ -1,14 +1,21 @@
-//! kfprofiles: Kubeflow multi-user isolation, compiled for GitOps.
+//! kfprofiles: Kubeflow multi-user isolation, compiled for GitOps. Takes a command line
+//! ([`run`]) or the texts of a profiles folder ([`compile_texts`]); gives an exit code and the
+//! files of a kustomize tree.
 //!
-//! The folders read as the design (the README's Development section has the map):
+//! The folders read as the design (the README's Development section has the map), each using
+//! only those listed after it:
 //!
-//! - [`pipeline`]: `load → validate → resolve → render → emit`, the compiler itself.
-//! - [`gitops`]: the Argo CD and Flux wiring rendered beside the profiles.
-//! - [`review`]: reading a rendered tree back, for `diff` and `access`.
-//! - [`migrate`]: from deployKF values and from a running cluster.
-//! - [`yaml`] and [`diagnostic`]: parsing with positions, writing, and what the user reads.
-//! - [`k8s`]: Kubernetes and Kubeflow naming rules.
-//! - [`cli`] parses the command line; [`commands`] runs each command on top of the rest.
+//! - [`yaml`]: parsing with positions, the nesting guard, writing (uses nothing else);
+//! - [`diagnostic`]: what the user reads, in every `--format` (uses `yaml`);
+//! - [`k8s`]: Kubernetes and Kubeflow naming rules;
+//! - [`pipeline`]: `load → validate → resolve → render → emit`, the compiler itself;
+//! - [`gitops`]: the Argo CD and Flux wiring rendered beside the profiles;
+//! - [`review`]: reading a rendered tree back, for `diff` and `access`;
+//! - [`migrate`]: from deployKF values and from a running cluster, into input files;
+//! - [`cli`]: the command line as clap parses it, the plain [`cli::config::Config`] made of it,
+//!   and the one way out to stdout and stderr (uses `diagnostic`);
+//! - [`commands`]: one function per command on top of all the rest, and [`run`], where a
+//!   failure becomes its diagnostics and exit code 2.
 
 pub mod cli;
 pub mod commands;
@@ -20,5 +27,5 @@ pub mod pipeline;
 pub mod review;
 pub mod yaml;
 
-pub use commands::{run, EXIT_DIFFERS, EXIT_ERROR, EXIT_OK};
+pub use commands::{run, Exit, EXIT_DIFFERS, EXIT_ERROR, EXIT_OK};
 pub use pipeline::{compile, compile_texts};

@@ -1,118 +1,109 @@
-//! What a run is asked to do, as plain values: [`Config::from_cli`] is where clap's types stop.
+//! What a run is asked to do, as plain values: takes the parsed [`Cli`], gives a [`Config`].
+//! [`Config::from_cli`] is where clap's argument structs stop: each command's options travel in
+//! its own [`Mode`] variant, so a command finds every option it takes, and no other.
 
 use std::io::IsTerminal as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::{
-    AccessFormat, Cli, Color, Command, DenyWarningsArg, DiagnosticFormat, DiffFormat, OutArg, ProfilesArg, Shell,
-    TemplatesArg,
+    AccessFormat, Cli, Color, Command, DenyWarningsArg, DiffFormat, OutArg, ProfilesArg, Shell, TemplatesArg,
 };
 use crate::diagnostic::{Diagnostic, Format};
 
 /// The command to run, with its own options.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
-    Build,
-    Check,
-    Validate,
+    Build(Render),
+    Check(Render),
+    Validate(Profiles),
+    Diff(Diff),
+    Access(Access),
     Schema,
     /// Print a completion script for this shell.
-    Completions(crate::commands::manual::Shell),
-    /// Print the man page.
-    Man,
-    /// Convert deployKF values (`source`) into a profiles file (`output`, or stdout).
-    ConvertDeploykf,
-    /// Write a profiles folder (`profiles`) from a cluster dump (`source`).
-    Import,
-    /// Compare the rendering with `against` (the output folder when not given).
-    Diff {
-        against: PathBuf,
-        format: DiffOutput,
-        /// Exit 1 when anything differs (`--exit-code`, the default).
-        exit_code: bool,
+    Completions(Shell),
+    /// Print the man page, or write every page into `dir`.
+    Man {
+        dir: Option<PathBuf>,
     },
-    /// The access matrix, optionally only one user (id or email) or one profile.
-    Access {
-        user: Option<String>,
-        profile: Option<String>,
-        format: AccessOutput,
-    },
+    ConvertDeploykf(Convert),
+    Import(Import),
 }
 
-/// How `diff` prints its result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DiffOutput {
-    Text,
-    Markdown,
-    Json,
+/// The profiles folder a command reads, and how strictly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profiles {
+    pub dir: PathBuf,
+    /// `--profiles` was given on the command line (not the default).
+    pub given: bool,
+    /// Warnings are errors (`--deny-warnings`; always off for a command without the option).
+    pub deny_warnings: bool,
 }
 
-/// How `access` prints its result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccessOutput {
-    Table,
-    Csv,
-    Json,
-    Markdown,
+/// `build` and `check`: the input, the templates and the output folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Render {
+    pub input: Profiles,
+    /// `None` when no folder was given and `templates` does not exist: built-in templates only.
+    pub templates: Option<PathBuf>,
+    pub out: PathBuf,
+}
+
+/// `diff`: a rendering compared with `against` (the output folder when not given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diff {
+    pub render: Render,
+    pub against: PathBuf,
+    pub format: DiffFormat,
+    /// Exit 1 when anything differs (`--exit-code`, the default).
+    pub exit_code: bool,
+}
+
+/// `access`: the matrix, optionally of one user (id or email) or one profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    pub input: Profiles,
+    pub user: Option<String>,
+    pub profile: Option<String>,
+    pub format: AccessFormat,
+}
+
+/// `convert-deploykf`: deployKF values → a profiles file (`output`, or stdout).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Convert {
+    /// The profiles folder a file written into it joins.
+    pub input: Profiles,
+    /// The values file (`-`: standard input).
+    pub values: PathBuf,
+    pub output: Option<PathBuf>,
+}
+
+/// `import`: a cluster dump → a new profiles folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    /// The folder to write (never `--deny-warnings`).
+    pub input: Profiles,
+    /// The dump (`-`: standard input).
+    pub dump: PathBuf,
+    pub templates: Option<PathBuf>,
 }
 
 /// Everything a run needs to know.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub mode: Mode,
-    pub profiles: PathBuf,
-    /// `--profiles` was given on the command line (not the default).
-    pub profiles_given: bool,
-    /// `None` when no folder was given and `templates` does not exist: built-in templates only.
-    pub templates: Option<PathBuf>,
-    pub out: PathBuf,
     /// How diagnostics are printed.
     pub format: Format,
     /// Colour in diagnostics (stderr).
     pub color: bool,
     /// Colour in results (stdout): the text diff.
     pub color_stdout: bool,
-    pub deny_warnings: bool,
     /// Print notes too.
     pub verbose: bool,
     /// Print only errors (`-q`).
     pub quiet: bool,
-    /// `man --dir`: write every man page into this folder.
-    pub man_dir: Option<PathBuf>,
-    /// The file a migration command reads (`convert-deploykf FILE`, `import FILE`).
-    pub source: Option<PathBuf>,
-    /// Where a migration command writes (`--output`); `None` = stdout.
-    pub output: Option<PathBuf>,
     /// What is wrong with the options themselves (a folder given that does not exist); the
     /// command does not run when there is any.
     pub problems: Vec<Diagnostic>,
-}
-
-/// The options a command was given; those it does not take keep their defaults.
-#[derive(Default)]
-struct Given {
-    profiles: Option<PathBuf>,
-    templates: Option<PathBuf>,
-    out: Option<PathBuf>,
-    deny_warnings: bool,
-    format: Option<DiagnosticFormat>,
-}
-
-impl Given {
-    fn new(profiles: &ProfilesArg, deny_warnings: &DenyWarningsArg, format: Option<DiagnosticFormat>) -> Given {
-        Given {
-            profiles: profiles.profiles.clone(),
-            deny_warnings: deny_warnings.deny_warnings,
-            format,
-            ..Given::default()
-        }
-    }
-
-    fn rendering(mut self, templates: &TemplatesArg, out: &OutArg) -> Given {
-        self.templates = templates.templates.clone();
-        self.out = Some(out.out.clone());
-        self
-    }
 }
 
 impl Config {
@@ -126,96 +117,11 @@ impl Config {
             Color::Never => false,
             Color::Auto => terminal && !no_color,
         };
-        let (color, color_stdout) = (color_on(terminal), color_on(std::io::stdout().is_terminal()));
-        let given = match &cli.command {
-            Command::Build(a) | Command::Check(a) => {
-                Given::new(&a.profiles, &a.deny_warnings, a.diagnostics.format).rendering(&a.templates, &a.out)
-            }
-            Command::Validate(a) => Given::new(&a.profiles, &a.deny_warnings, a.diagnostics.format),
-            Command::Diff(a) => Given::new(&a.profiles, &a.deny_warnings, None).rendering(&a.templates, &a.out),
-            Command::Access(a) => Given::new(&a.profiles, &a.deny_warnings, None),
-            Command::ConvertDeploykf { profiles, deny_warnings, diagnostics, .. } => {
-                Given::new(profiles, deny_warnings, diagnostics.format)
-            }
-            Command::Import { profiles, templates, diagnostics, .. } => Given {
-                profiles: profiles.clone(),
-                templates: templates.templates.clone(),
-                format: diagnostics.format,
-                ..Given::default()
-            },
-            Command::Schema | Command::Completions { .. } | Command::Man { .. } => Given::default(),
-        };
-        let format = match given.format {
-            Some(DiagnosticFormat::Full) => Format::Full,
-            Some(DiagnosticFormat::Concise) => Format::Concise,
-            Some(DiagnosticFormat::Github) => Format::Github,
-            Some(DiagnosticFormat::Json) => Format::Json,
-            Some(DiagnosticFormat::Sarif) => Format::Sarif,
-            Some(DiagnosticFormat::Gitlab) => Format::Gitlab,
-            None if terminal => Format::Full,
-            None => Format::Concise,
-        };
-        let man_dir = match &cli.command {
-            Command::Man { dir } => dir.clone(),
-            _ => None,
-        };
-        let (source, output) = match &cli.command {
-            Command::ConvertDeploykf { values, output, .. } => (Some(values.clone()), output.clone()),
-            Command::Import { dump, .. } => (Some(dump.clone()), None),
-            _ => (None, None),
-        };
-        let out = given.out.unwrap_or_else(|| PathBuf::from("out"));
-        let mode = match cli.command {
-            Command::Build(_) => Mode::Build,
-            Command::Check(_) => Mode::Check,
-            Command::Validate(_) => Mode::Validate,
-            Command::Schema => Mode::Schema,
-            Command::Completions { shell } => Mode::Completions(match shell {
-                Shell::Bash => crate::commands::manual::Shell::Bash,
-                Shell::Zsh => crate::commands::manual::Shell::Zsh,
-                Shell::Fish => crate::commands::manual::Shell::Fish,
-                Shell::Elvish => crate::commands::manual::Shell::Elvish,
-                Shell::Powershell => crate::commands::manual::Shell::PowerShell,
-            }),
-            Command::Man { .. } => Mode::Man,
-            Command::ConvertDeploykf { .. } => Mode::ConvertDeploykf,
-            Command::Import { .. } => Mode::Import,
-            Command::Diff(d) => Mode::Diff {
-                against: d.against.unwrap_or_else(|| out.clone()),
-                exit_code: d.exit_code,
-                format: match d.format {
-                    DiffFormat::Text => DiffOutput::Text,
-                    DiffFormat::Markdown => DiffOutput::Markdown,
-                    DiffFormat::Json => DiffOutput::Json,
-                },
-            },
-            Command::Access(a) => Mode::Access {
-                user: a.user,
-                profile: a.profile,
-                format: match a.format {
-                    AccessFormat::Table => AccessOutput::Table,
-                    AccessFormat::Csv => AccessOutput::Csv,
-                    AccessFormat::Json => AccessOutput::Json,
-                    AccessFormat::Markdown => AccessOutput::Markdown,
-                },
-            },
-        };
-        // The default templates folder is optional; one named on the command line must exist,
-        // or a misspelt name would silently render with the built-ins.
         let mut problems = Vec::new();
-        let templates = match given.templates {
-            Some(dir) if dir.is_dir() => Some(dir),
-            Some(dir) => {
-                problems.push(
-                    Diagnostic::error("no-templates", format!("templates folder `{}` does not exist", dir.display()))
-                        .help("name an existing folder with `--templates DIR`, or leave the option out to render with the built-in templates"),
-                );
-                None
-            }
-            None => Some(PathBuf::from("templates")).filter(|d| d.is_dir()),
-        };
+        let (mode, format) = Mode::from_command(cli.command, &mut problems);
+        let format = format.unwrap_or(if terminal { Format::Full } else { Format::Concise });
         // Under a report for programs, stdout holds the report: the converted file needs a file.
-        if matches!(mode, Mode::ConvertDeploykf) && output.is_none() && format.is_machine() {
+        if matches!(&mode, Mode::ConvertDeploykf(c) if c.output.is_none()) && format.is_machine() {
             problems.push(
                 Diagnostic::error(
                     "format-needs-output",
@@ -229,20 +135,144 @@ impl Config {
         }
         Config {
             mode,
-            man_dir,
-            source,
-            output,
-            templates,
-            profiles_given: given.profiles.is_some(),
-            profiles: given.profiles.unwrap_or_else(|| PathBuf::from("profiles")),
-            out,
             format,
-            color,
-            color_stdout,
-            deny_warnings: given.deny_warnings,
-            problems,
+            color: color_on(terminal),
+            color_stdout: color_on(std::io::stdout().is_terminal()),
             verbose: cli.verbose,
             quiet: cli.quiet,
+            problems,
         }
+    }
+
+    /// The profiles folder the run reads or writes (`profiles` for a command without one): the
+    /// folder a machine-readable report is about.
+    pub fn profiles(&self) -> &Path {
+        match &self.mode {
+            Mode::Build(r) | Mode::Check(r) | Mode::Diff(Diff { render: r, .. }) => &r.input.dir,
+            Mode::Validate(p)
+            | Mode::Access(Access { input: p, .. })
+            | Mode::ConvertDeploykf(Convert { input: p, .. })
+            | Mode::Import(Import { input: p, .. }) => &p.dir,
+            Mode::Schema | Mode::Completions(_) | Mode::Man { .. } => Path::new("profiles"),
+        }
+    }
+}
+
+impl Mode {
+    /// The command's options, and its diagnostics `--format` when it takes one and it was given.
+    fn from_command(command: Command, problems: &mut Vec<Diagnostic>) -> (Mode, Option<Format>) {
+        match command {
+            Command::Build(a) => (
+                Mode::Build(Render::new(a.profiles, a.deny_warnings, a.templates, a.out, problems)),
+                a.diagnostics.format,
+            ),
+            Command::Check(a) => (
+                Mode::Check(Render::new(a.profiles, a.deny_warnings, a.templates, a.out, problems)),
+                a.diagnostics.format,
+            ),
+            Command::Validate(a) => (Mode::Validate(Profiles::new(a.profiles, a.deny_warnings)), a.diagnostics.format),
+            Command::Diff(a) => {
+                let render = Render::new(a.profiles, a.deny_warnings, a.templates, a.out, problems);
+                let against = a.against.unwrap_or_else(|| render.out.clone());
+                (Mode::Diff(Diff { render, against, format: a.format, exit_code: a.exit_code }), None)
+            }
+            Command::Access(a) => {
+                let input = Profiles::new(a.profiles, a.deny_warnings);
+                (Mode::Access(Access { input, user: a.user, profile: a.profile, format: a.format }), None)
+            }
+            Command::Schema => (Mode::Schema, None),
+            Command::Completions { shell } => (Mode::Completions(shell), None),
+            Command::Man { dir } => (Mode::Man { dir }, None),
+            Command::ConvertDeploykf { values, output, profiles, deny_warnings, diagnostics } => {
+                let input = Profiles::new(profiles, deny_warnings);
+                (Mode::ConvertDeploykf(Convert { input, values, output }), diagnostics.format)
+            }
+            Command::Import { dump, profiles, templates, diagnostics } => {
+                let input = Profiles::new(ProfilesArg { profiles }, DenyWarningsArg { deny_warnings: false });
+                let templates = templates_folder(templates, problems);
+                (Mode::Import(Import { input, dump, templates }), diagnostics.format)
+            }
+        }
+    }
+}
+
+impl Profiles {
+    fn new(profiles: ProfilesArg, deny_warnings: DenyWarningsArg) -> Profiles {
+        Profiles {
+            given: profiles.profiles.is_some(),
+            dir: profiles.profiles.unwrap_or_else(|| PathBuf::from("profiles")),
+            deny_warnings: deny_warnings.deny_warnings,
+        }
+    }
+}
+
+impl Render {
+    fn new(
+        profiles: ProfilesArg,
+        deny_warnings: DenyWarningsArg,
+        templates: TemplatesArg,
+        out: OutArg,
+        problems: &mut Vec<Diagnostic>,
+    ) -> Render {
+        let input = Profiles::new(profiles, deny_warnings);
+        Render { input, templates: templates_folder(templates, problems), out: out.out }
+    }
+}
+
+/// The templates folder to render with. The default folder is optional; one named on the command
+/// line must exist, or a misspelt name would silently render with the built-ins.
+fn templates_folder(given: TemplatesArg, problems: &mut Vec<Diagnostic>) -> Option<PathBuf> {
+    match given.templates {
+        Some(dir) if dir.is_dir() => Some(dir),
+        Some(dir) => {
+            problems.push(
+                Diagnostic::error("no-templates", format!("templates folder `{}` does not exist", dir.display()))
+                    .help("name an existing folder with `--templates DIR`, or leave the option out to render with the built-in templates"),
+            );
+            None
+        }
+        None => Some(PathBuf::from("templates")).filter(|d| d.is_dir()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+
+    fn mode(args: &[&str]) -> Mode {
+        let cli = Cli::try_parse_from(std::iter::once("kfprofiles").chain(args.iter().copied())).unwrap();
+        Config::from_cli(cli).mode
+    }
+
+    #[test]
+    fn each_command_gets_its_own_options() {
+        let Mode::Diff(diff) = mode(&["diff", "--out", "rendered", "--format", "json", "--exit-code=false"]) else {
+            panic!("not diff");
+        };
+        assert_eq!(diff.against, PathBuf::from("rendered"), "the base defaults to the output folder");
+        assert_eq!((diff.format, diff.exit_code), (DiffFormat::Json, false));
+        assert_eq!(diff.render.input.dir, PathBuf::from("profiles"));
+        assert!(!diff.render.input.given);
+
+        let Mode::Access(access) = mode(&["access", "--profiles", "team", "--deny-warnings", "--user", "alice"]) else {
+            panic!("not access");
+        };
+        assert_eq!(access.input, Profiles { dir: PathBuf::from("team"), given: true, deny_warnings: true });
+        assert_eq!((access.user.as_deref(), access.profile, access.format), (Some("alice"), None, AccessFormat::Table));
+
+        assert_eq!(mode(&["completions", "powershell"]), Mode::Completions(Shell::Powershell));
+    }
+
+    #[test]
+    fn a_machine_report_is_about_the_commands_profiles_folder() {
+        let cli = Cli::try_parse_from(["kfprofiles", "import", "dump.yaml", "--profiles", "new", "--format", "json"]);
+        let config = Config::from_cli(cli.unwrap());
+        assert_eq!((config.profiles(), config.format), (Path::new("new"), Format::Json));
+        let Mode::Import(import) = &config.mode else { panic!("not import") };
+        assert!(!import.input.deny_warnings, "import has no --deny-warnings");
+        let schema = Config::from_cli(Cli::try_parse_from(["kfprofiles", "schema"]).unwrap());
+        assert_eq!(schema.profiles(), Path::new("profiles"));
     }
 }

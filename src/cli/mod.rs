@@ -1,5 +1,13 @@
-//! The command line, as clap sees it. The only module that knows clap; `config` turns what it
-//! parses into plain values.
+//! The command line, as clap sees it: takes the arguments, gives a [`Cli`]; `config` turns it
+//! into plain values ([`config::Config`]) and `output` is where every byte leaves the program.
+//! May use `diagnostic` (its types; `output` also its renderers); nothing else of the crate.
+//!
+//! The one module that knows clap (besides `commands::manual`, which hands this definition to
+//! clap's own completion and man page generators). The layouts a command can print are defined
+//! here once, with their `--help` text ([`Shell`], [`DiffFormat`], [`AccessFormat`], [`Color`]):
+//! clap keeps them in step with the flags, and the commands match on them directly. The
+//! diagnostics layout, [`Format`], stays with its renderers in `diagnostic`; its values are
+//! declared to clap here.
 //!
 //! Every option belongs to the commands that use it, after their name (only `--color` is
 //! global): a command refuses `--out`, `--templates`, `--profiles` or `--deny-warnings` when it
@@ -16,7 +24,10 @@ pub mod output;
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::diagnostic::Format;
 
 const EXIT_CODES: &str = "Exit codes (every command):
   0  success; the rendered output is current (check, diff)
@@ -179,7 +190,7 @@ pub struct DiagnosticArgs {
     /// `json`, `sarif` and `gitlab`, stdout holds that one document and nothing else; the
     /// command's own lines go to stderr.
     #[arg(long, value_enum)]
-    pub format: Option<DiagnosticFormat>,
+    pub format: Option<Format>,
 }
 
 /// Options of `build` and `check`.
@@ -258,20 +269,25 @@ pub enum Color {
     Never,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DiagnosticFormat {
-    /// A snippet of the source with a caret under the problem.
-    Full,
-    /// One line each: `path:line:col: error[code]: message`.
-    Concise,
-    /// GitHub Actions annotations (`::error file=…`), shown inline on pull requests.
-    Github,
-    /// One JSON report on stdout (`version` 1; fields documented in the README).
-    Json,
-    /// One SARIF 2.1.0 log on stdout, for GitHub code scanning.
-    Sarif,
-    /// One GitLab Code Quality report on stdout, shown inline on merge requests.
-    Gitlab,
+/// `--format` of the diagnostics: [`Format`] is defined with its renderers; its values and their
+/// help are the command line's, so they are written here (clap's derive would read the same from
+/// doc comments, dropping the final period).
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Format::Full, Format::Concise, Format::Github, Format::Json, Format::Sarif, Format::Gitlab]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let help = match self {
+            Format::Full => "A snippet of the source with a caret under the problem",
+            Format::Concise => "One line each: `path:line:col: error[code]: message`",
+            Format::Github => "GitHub Actions annotations (`::error file=…`), shown inline on pull requests",
+            Format::Json => "One JSON report on stdout (`version` 1; fields documented in the README)",
+            Format::Sarif => "One SARIF 2.1.0 log on stdout, for GitHub code scanning",
+            Format::Gitlab => "One GitLab Code Quality report on stdout, shown inline on merge requests",
+        };
+        Some(PossibleValue::new(self.name()).help(help))
+    }
 }
 
 /// The layouts of `diff`'s result.

@@ -11,6 +11,9 @@
 //! With a machine-readable diagnostics format (`--format json|sarif|gitlab`), stdout holds one
 //! document and nothing else: the diagnostics of the whole run are kept until it ends
 //! ([`finish`]), and the command's own lines go to stderr.
+//!
+//! Takes text and diagnostics, gives `Err` with the diagnostic of a failed write: what that
+//! means for the exit code is the caller's (`commands`) to say.
 
 use std::cell::RefCell;
 use std::io::{self, Write as _};
@@ -23,15 +26,15 @@ thread_local! {
     static PENDING: RefCell<Vec<Record>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Writes `text` to stdout; returns `status` (the command's exit code), or exit 2 after a
-/// message when stdout cannot take it (see the module documentation). Under a machine-readable
-/// diagnostics format, `text` goes to stderr: stdout is the report's.
-pub fn print(config: &Config, text: &str, status: i32) -> i32 {
+/// Prints a command's result (see the module documentation): on stdout, or on stderr under a
+/// machine-readable diagnostics format, where stdout is the report's. `Err` says why stdout could
+/// not take it.
+pub fn print(config: &Config, text: &str) -> Result<(), Box<Diagnostic>> {
     if config.format.is_machine() {
         eprint(text);
-        return status;
+        return Ok(());
     }
-    settle(write_stdout(text), status, |d| crate::commands::fail(config, d))
+    stdout(text)
 }
 
 /// Reports `diagnostics`: rendered on stderr, or kept for the run's document.
@@ -44,43 +47,27 @@ pub fn diagnostics(config: &Config, diagnostics: &[Diagnostic], sources: &dyn So
     }
 }
 
-/// Ends a run that exits with `status`: under a machine-readable format, prints the document
-/// of every diagnostic reported (an empty one when there was none).
-pub fn finish(config: &Config, status: i32) -> i32 {
+/// Ends a run: under a machine-readable format, prints the document of every diagnostic reported
+/// (an empty one when there was none) about the profiles folder shown as `folder`.
+pub fn finish(config: &Config, folder: &str) -> Result<(), Box<Diagnostic>> {
     if !config.format.is_machine() {
-        return status;
+        return Ok(());
     }
     let records = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
-    let folder = crate::pipeline::load::display_path(&config.profiles);
-    let report = diagnostic::document(&records, config.format, &folder);
-    print_unconfigured(&report, status)
+    stdout(&diagnostic::document(&records, config.format, folder))
 }
 
-/// [`print`] before or beside a run's configuration (clap's `--help`, the machine report
-/// itself): `text` on stdout, and a failure to write it reported in the one-line format.
-pub fn print_unconfigured(text: &str, status: i32) -> i32 {
-    settle(write_stdout(text), status, |d| {
-        eprint(&diagnostic::render(&[d], &crate::pipeline::load::Input::default(), diagnostic::Format::Concise, false));
-        crate::EXIT_ERROR
-    })
-}
-
-/// Writes and flushes `text` to stdout.
-pub fn write_stdout(text: &str) -> io::Result<()> {
+/// The one write to stdout: writes and flushes `text`. A reader that has gone away is no error;
+/// any other failure is the `io` diagnostic that says so.
+pub fn stdout(text: &str) -> Result<(), Box<Diagnostic>> {
     let mut stdout = io::stdout().lock();
-    stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush())
-}
-
-/// The exit code after a write to stdout: `status` when it went through or the reader had gone
-/// away; otherwise `fail` reports why and gives the exit code.
-pub fn settle(written: io::Result<()>, status: i32, fail: impl FnOnce(Diagnostic) -> i32) -> i32 {
-    match written {
-        Ok(()) => status,
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => status,
-        Err(e) => fail(
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Box::new(
             Diagnostic::error("io", format!("cannot write the output to stdout: {e}"))
                 .help("redirect the output to a file or program that can take it"),
-        ),
+        )),
     }
 }
 

@@ -16,8 +16,9 @@
 //!
 //! Users get ids from their email's local part (`alice@example.com` → `alice`). Everything else
 //! (bindings to groups or service accounts, policies kfprofiles does not make, unknown plugins)
-//! is left out with a reason. `lib.rs` then renders the result in memory and compares it with the
-//! dump, object by object, so the list of what `build` will not reproduce is exact.
+//! is left out with a reason. `kfprofiles import` then renders the result in memory and compares
+//! it with the dump, object by object ([`super::reproduce`]), so the list of what `build` will not
+//! reproduce is exact.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -55,13 +56,16 @@ fn is_noise(key: &str) -> bool {
 const GATEWAY_SA: &str = "/sa/istio-ingressgateway-service-account";
 const KFP_SA: &str = "/sa/ml-pipeline-ui";
 
+/// An object's identity: (kind, namespace, name).
+pub type ObjectId = (String, String, String);
+
 /// The result of reading a dump.
 #[derive(Debug, Default)]
 pub struct Imported {
     /// The profiles folder: relative path → text.
     pub files: Tree,
     /// Objects of the dump left out on purpose, with why: (kind, namespace, name) → reason.
-    pub skipped: BTreeMap<(String, String, String), String>,
+    pub skipped: BTreeMap<ObjectId, String>,
     /// The dump's objects kfprofiles renders (RoleBindings, AuthorizationPolicies and Profiles
     /// of the profile namespaces), to compare with the rendering.
     pub objects: Vec<Value>,
@@ -71,6 +75,42 @@ pub struct Imported {
 
 /// Reads a dump (`source` names it in headers and messages).
 pub fn import(dump: &str, source: &str) -> Result<Imported, String> {
+    let items = items(dump, source)?;
+    let dump = Dump::new(&items);
+    if dump.profiles.is_empty() {
+        return Err(format!(
+            "`{source}` holds no Profile; expected the output of `kubectl get profiles,namespaces,rolebindings,authorizationpolicies -A -o yaml`"
+        ));
+    }
+    let mut out = Imported::default();
+    let settings = settings(&dump);
+    let (emails, members) = members(&dump, &mut out.skipped);
+    skip_foreign_policies(&dump, &mut out.skipped);
+    let ids = user_ids(&emails);
+    for p in &dump.profiles {
+        if let Some(profile) = profile(p, &dump, &members, &ids, &mut out.skipped) {
+            let file = file("profiles", Value::Sequence(vec![Value::Mapping(profile)]), source);
+            out.files.insert(format!("profiles/{}.yaml", name(p)), file);
+            out.profiles += 1;
+        }
+    }
+    out.users = ids.len();
+    out.files.insert("users.yaml".into(), file("users", users(&ids), source));
+    out.files.insert("settings.yaml".into(), file("settings", Value::Mapping(settings), source));
+    out.objects = items
+        .iter()
+        .filter(|i| {
+            (matches!(i["kind"].as_str(), Some("RoleBinding" | "AuthorizationPolicy"))
+                && dump.profile_names.contains(&ns(i)))
+                || i["kind"] == "Profile"
+        })
+        .cloned()
+        .collect();
+    Ok(out)
+}
+
+/// Every object of the dump: the `items` of each `kind: List` document, and single objects.
+fn items(dump: &str, source: &str) -> Result<Vec<Value>, String> {
     let mut items = Vec::new();
     for de in serde_yaml::Deserializer::from_str(dump) {
         let doc: Value = serde::Deserialize::deserialize(de).map_err(|e| format!("`{source}` is not YAML: {e}"))?;
@@ -80,69 +120,61 @@ pub fn import(dump: &str, source: &str) -> Result<Imported, String> {
             None => {}
         }
     }
-    let by_kind = |kind: &str| -> Vec<&Value> { items.iter().filter(|i| i["kind"] == kind).collect() };
-    let profiles = by_kind("Profile");
-    if profiles.is_empty() {
-        return Err(format!(
-            "`{source}` holds no Profile; expected the output of `kubectl get profiles,namespaces,rolebindings,authorizationpolicies -A -o yaml`"
-        ));
+    Ok(items)
+}
+
+/// The objects of a dump that matter, by kind; policies and bindings only in profile namespaces.
+struct Dump<'a> {
+    profiles: Vec<&'a Value>,
+    profile_names: BTreeSet<String>,
+    /// By name.
+    namespaces: BTreeMap<String, &'a Value>,
+    /// By (namespace, name).
+    policies: BTreeMap<(String, String), &'a Value>,
+    bindings: Vec<&'a Value>,
+}
+
+impl<'a> Dump<'a> {
+    fn new(items: &'a [Value]) -> Dump<'a> {
+        let by_kind = |kind: &str| -> Vec<&'a Value> { items.iter().filter(|i| i["kind"] == kind).collect() };
+        let profiles = by_kind("Profile");
+        let profile_names: BTreeSet<String> = profiles.iter().map(|p| name(p)).collect();
+        let namespaces = by_kind("Namespace").into_iter().map(|n| (name(n), n)).collect();
+        let policies = by_kind("AuthorizationPolicy")
+            .into_iter()
+            .filter(|p| profile_names.contains(&ns(p)))
+            .map(|p| ((ns(p), name(p)), p))
+            .collect();
+        let bindings = by_kind("RoleBinding").into_iter().filter(|b| profile_names.contains(&ns(b))).collect();
+        Dump { profiles, profile_names, namespaces, policies, bindings }
     }
-    let name = |i: &Value| i["metadata"]["name"].as_str().unwrap_or_default().to_string();
-    let ns = |i: &Value| i["metadata"]["namespace"].as_str().unwrap_or_default().to_string();
-    let profile_names: BTreeSet<String> = profiles.iter().map(|p| name(p)).collect();
-    let namespaces: BTreeMap<String, &Value> = by_kind("Namespace").into_iter().map(|n| (name(n), n)).collect();
-    let policies: BTreeMap<(String, String), &Value> = by_kind("AuthorizationPolicy")
-        .into_iter()
-        .filter(|p| profile_names.contains(&ns(p)))
-        .map(|p| ((ns(p), name(p)), p))
-        .collect();
-    let bindings: Vec<&Value> = by_kind("RoleBinding").into_iter().filter(|b| profile_names.contains(&ns(b))).collect();
 
-    let mut out = Imported::default();
-    let mut skip = |kind: &str, ns: &str, name: &str, why: String| {
-        out.skipped.insert((kind.to_string(), ns.to_string(), name.to_string()), why);
-    };
+    /// The owner's email of the profile `name`.
+    fn owner(&self, profile: &str) -> Option<&'a str> {
+        self.profiles.iter().find(|p| name(p) == profile).and_then(|p| p["spec"]["owner"]["name"].as_str())
+    }
+}
 
-    // Settings, from the first owner policy (namespace order) and the member policies.
+/// `metadata.name` of an object.
+fn name(i: &Value) -> String {
+    i["metadata"]["name"].as_str().unwrap_or_default().to_string()
+}
+
+/// `metadata.namespace` of an object.
+fn ns(i: &Value) -> String {
+    i["metadata"]["namespace"].as_str().unwrap_or_default().to_string()
+}
+
+/// The settings: from the first owner policy (namespace order) and the member policies.
+fn settings(dump: &Dump) -> Mapping {
     let mut settings = Mapping::new();
     let mut istio = Mapping::new();
-    if let Some(owner_policy) = policies.iter().find(|((_, n), _)| n == "ns-owner-access-istio").map(|(_, p)| *p) {
-        let rules = &owner_policy["spec"]["rules"];
-        let key = rules[0]["when"][0]["key"].as_str().unwrap_or_default();
-        if let Some(header) = key.strip_prefix("request.headers[").and_then(|k| k.strip_suffix(']')) {
-            settings.insert("userIdHeader".into(), header.into());
-        }
-        let owner_email = profiles
-            .iter()
-            .find(|p| name(p) == ns(owner_policy))
-            .and_then(|p| p["spec"]["owner"]["name"].as_str())
-            .unwrap_or_default();
-        let value = rules[0]["when"][0]["values"][0].as_str().unwrap_or_default();
-        if let Some(prefix) = value.strip_suffix(owner_email) {
-            settings.insert("userIdPrefix".into(), prefix.into());
-        }
-        let principals = |rule: &Value| -> Vec<String> {
-            rule["from"][0]["source"]["principals"]
-                .as_sequence()
-                .map(|s| s.iter().filter_map(|p| p.as_str().map(str::to_string)).collect())
-                .unwrap_or_default()
-        };
-        let first = principals(&rules[0]);
-        if let Some(gw) = first.iter().find(|p| p.ends_with(GATEWAY_SA)).or(first.first()) {
-            istio.insert("ingressGatewayPrincipal".into(), gw.as_str().into());
-        }
-        if let Some(kfp) = first.iter().find(|p| p.ends_with(KFP_SA)).or(first.get(1)) {
-            istio.insert("kfpUiPrincipal".into(), kfp.as_str().into());
-        }
-        if let Some(nb) = principals(&rules[3]).first() {
-            istio.insert("notebookControllerPrincipal".into(), nb.as_str().into());
-        }
-        if let Some(v) = owner_policy["apiVersion"].as_str() {
-            istio.insert("authorizationPolicyApiVersion".into(), v.into());
-        }
+    let owner_policy = dump.policies.iter().find(|((_, n), _)| n == "ns-owner-access-istio").map(|(_, p)| *p);
+    if let Some(owner_policy) = owner_policy {
+        owner_settings(owner_policy, dump, &mut settings, &mut istio);
     }
     let member_policies: Vec<&&Value> =
-        policies.iter().filter(|((_, n), _)| n != "ns-owner-access-istio").map(|(_, p)| p).collect();
+        dump.policies.iter().filter(|((_, n), _)| n != "ns-owner-access-istio").map(|(_, p)| p).collect();
     let kfp_seen =
         member_policies.iter().any(|p| serde_yaml::to_string(&p["spec"]).unwrap_or_default().contains(KFP_SA));
     settings.insert("kubeflowPipelines".into(), (member_policies.is_empty() || kfp_seen).into());
@@ -151,143 +183,181 @@ pub fn import(dump: &str, source: &str) -> Result<Imported, String> {
     }
     settings.insert("profileResources".into(), true.into());
     settings.insert("protectNamespaces".into(), true.into());
+    settings
+}
 
-    // Users: every owner and every KFAM contributor, ids from the local part.
-    let mut emails: BTreeSet<String> = BTreeSet::new();
-    for p in &profiles {
-        if let Some(owner) = p["spec"]["owner"]["name"].as_str() {
-            emails.insert(owner.to_string());
-        }
+/// What an owner policy says: the user-id header and prefix (into `settings`), the Istio
+/// principals and the AuthorizationPolicy apiVersion (into `istio`).
+fn owner_settings(owner_policy: &Value, dump: &Dump, settings: &mut Mapping, istio: &mut Mapping) {
+    let rules = &owner_policy["spec"]["rules"];
+    let key = rules[0]["when"][0]["key"].as_str().unwrap_or_default();
+    if let Some(header) = key.strip_prefix("request.headers[").and_then(|k| k.strip_suffix(']')) {
+        settings.insert("userIdHeader".into(), header.into());
     }
-    let mut members: BTreeMap<String, Vec<(String, String, bool)>> = BTreeMap::new();
-    for b in &bindings {
+    let owner_email = dump.owner(&ns(owner_policy)).unwrap_or_default();
+    let value = rules[0]["when"][0]["values"][0].as_str().unwrap_or_default();
+    if let Some(prefix) = value.strip_suffix(owner_email) {
+        settings.insert("userIdPrefix".into(), prefix.into());
+    }
+    let principals = |rule: &Value| -> Vec<String> {
+        rule["from"][0]["source"]["principals"]
+            .as_sequence()
+            .map(|s| s.iter().filter_map(|p| p.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    };
+    let first = principals(&rules[0]);
+    if let Some(gw) = first.iter().find(|p| p.ends_with(GATEWAY_SA)).or(first.first()) {
+        istio.insert("ingressGatewayPrincipal".into(), gw.as_str().into());
+    }
+    if let Some(kfp) = first.iter().find(|p| p.ends_with(KFP_SA)).or(first.get(1)) {
+        istio.insert("kfpUiPrincipal".into(), kfp.as_str().into());
+    }
+    if let Some(nb) = principals(&rules[3]).first() {
+        istio.insert("notebookControllerPrincipal".into(), nb.as_str().into());
+    }
+    if let Some(v) = owner_policy["apiVersion"].as_str() {
+        istio.insert("authorizationPolicyApiVersion".into(), v.into());
+    }
+}
+
+/// A profile's member, from a KFAM contributor binding.
+struct Member {
+    email: String,
+    role: String,
+    /// The binding's AuthorizationPolicy admits the ingress gateway.
+    notebooks: bool,
+}
+
+/// The users (every owner and every KFAM contributor, by email) and the members of each profile
+/// namespace; bindings that are not members are `skipped`, with why.
+fn members(dump: &Dump, skipped: &mut BTreeMap<ObjectId, String>) -> (BTreeSet<String>, BTreeMap<String, Vec<Member>>) {
+    let mut emails: BTreeSet<String> =
+        dump.profiles.iter().filter_map(|p| p["spec"]["owner"]["name"].as_str()).map(str::to_string).collect();
+    let mut members: BTreeMap<String, Vec<Member>> = BTreeMap::new();
+    let mut skip = |ns: &str, name: &str, why: String| {
+        skipped.insert(("RoleBinding".to_string(), ns.to_string(), name.to_string()), why);
+    };
+    for b in &dump.bindings {
         let (bns, bname) = (ns(b), name(b));
         if matches!(bname.as_str(), "namespaceAdmin" | "default-editor" | "default-viewer") {
             continue;
         }
-        match contributor(b) {
-            Ok((email, role)) => {
-                let owner = profiles.iter().find(|p| name(p) == bns).and_then(|p| p["spec"]["owner"]["name"].as_str());
-                if owner == Some(email.as_str()) {
-                    skip(
-                        "RoleBinding",
-                        &bns,
-                        &bname,
-                        "a contributor binding for the profile's owner (the owner has `namespaceAdmin`)".into(),
-                    );
-                    continue;
-                }
-                let expected = binding_name(&email, &role);
-                if expected != bname {
-                    skip("RoleBinding", &bns, &bname, format!("build names it `{expected}`, as KFAM does"));
-                }
-                let policy = policies.get(&(bns.clone(), bname.clone()));
-                let notebooks =
-                    policy.is_some_and(|p| serde_yaml::to_string(&p["spec"]).unwrap_or_default().contains(GATEWAY_SA));
-                emails.insert(email.clone());
-                members.entry(bns).or_default().push((email, role, notebooks));
+        let (email, role) = match contributor(b) {
+            Ok(contributor) => contributor,
+            Err(why) => {
+                skip(&bns, &bname, why);
+                continue;
             }
-            Err(why) => skip("RoleBinding", &bns, &bname, why),
-        }
-    }
-    for (pns, pname) in policies.keys() {
-        let known = pname == "ns-owner-access-istio"
-            || bindings.iter().any(|b| ns(b) == *pns && name(b) == *pname && contributor(b).is_ok());
-        if !known {
-            skip(
-                "AuthorizationPolicy",
-                pns,
-                pname,
-                "not a policy kfprofiles makes (neither the owner's nor a contributor's)".into(),
-            );
-        }
-    }
-    let ids = user_ids(&emails);
-
-    // Profiles, one file each.
-    for p in &profiles {
-        let pname = name(p);
-        let spec = &p["spec"];
-        let Some(owner) = spec["owner"]["name"].as_str() else {
-            skip("Profile", "", &pname, "it has no `spec.owner.name`".into());
-            continue;
         };
-        let mut profile = Mapping::new();
-        profile.insert("name".into(), pname.as_str().into());
-        profile.insert("owner".into(), ids[owner].as_str().into());
-        let mut list: Vec<Value> = Vec::new();
-        for (email, role, notebooks) in members.get(&pname).into_iter().flatten() {
-            let mut access = Mapping::new();
-            access.insert("role".into(), role.as_str().into());
-            access.insert("notebooksAccess".into(), (*notebooks).into());
-            let mut m = Mapping::new();
-            m.insert("user".into(), ids[email].as_str().into());
-            m.insert("access".into(), Value::Mapping(access));
-            list.push(Value::Mapping(m));
+        if dump.owner(&bns) == Some(email.as_str()) {
+            skip(&bns, &bname, "a contributor binding for the profile's owner (the owner has `namespaceAdmin`)".into());
+            continue;
         }
-        if !list.is_empty() {
-            profile.insert("members".into(), Value::Sequence(list));
+        let expected = binding_name(&email, &role);
+        if expected != bname {
+            skip(&bns, &bname, format!("build names it `{expected}`, as KFAM does"));
         }
-        if let Some(q) = spec.get("resourceQuotaSpec").filter(|q| q.as_mapping().is_some_and(|m| !m.is_empty())) {
-            profile.insert("resourceQuotaSpec".into(), q.clone());
-        }
-        if let Some(plugins) = spec.get("plugins").and_then(Value::as_sequence) {
-            let (known, unknown): (Vec<&Value>, Vec<&Value>) = plugins
-                .iter()
-                .partition(|pl| matches!(pl["kind"].as_str(), Some("WorkloadIdentity" | "AwsIamForServiceAccount")));
-            for pl in unknown {
-                skip(
-                    "Profile",
-                    "",
-                    &pname,
-                    format!("plugin kind `{}` is not one kfprofiles knows", pl["kind"].as_str().unwrap_or("?")),
-                );
-            }
-            if !known.is_empty() {
-                profile.insert("plugins".into(), Value::Sequence(known.into_iter().cloned().collect()));
-            }
-        }
-        if let Some(namespace) = namespaces.get(&pname) {
-            let (labels, annotations) = namespace_metadata(namespace);
-            if !labels.is_empty() {
-                profile.insert("labels".into(), Value::Mapping(labels));
-            }
-            if !annotations.is_empty() {
-                profile.insert("annotations".into(), Value::Mapping(annotations));
-            }
-        }
-        let mut file = Mapping::new();
-        file.insert("profiles".into(), Value::Sequence(vec![Value::Mapping(profile)]));
-        out.files.insert(format!("profiles/{pname}.yaml"), header(source) + &write::editable(&Value::Mapping(file)));
-        out.profiles += 1;
+        let policy = dump.policies.get(&(bns.clone(), bname.clone()));
+        let notebooks =
+            policy.is_some_and(|p| serde_yaml::to_string(&p["spec"]).unwrap_or_default().contains(GATEWAY_SA));
+        emails.insert(email.clone());
+        members.entry(bns).or_default().push(Member { email, role, notebooks });
     }
+    (emails, members)
+}
 
+/// Marks as `skipped` the policies of profile namespaces that are neither an owner's nor a
+/// contributor's.
+fn skip_foreign_policies(dump: &Dump, skipped: &mut BTreeMap<ObjectId, String>) {
+    for (pns, pname) in dump.policies.keys() {
+        let known = pname == "ns-owner-access-istio"
+            || dump.bindings.iter().any(|b| ns(b) == *pns && name(b) == *pname && contributor(b).is_ok());
+        if !known {
+            let why = "not a policy kfprofiles makes (neither the owner's nor a contributor's)";
+            skipped.insert(("AuthorizationPolicy".to_string(), pns.clone(), pname.clone()), why.into());
+        }
+    }
+}
+
+/// The profile of the input format for Profile `p`; `None` (and `skipped`) without an owner.
+fn profile(
+    p: &Value,
+    dump: &Dump,
+    members: &BTreeMap<String, Vec<Member>>,
+    ids: &BTreeMap<String, String>,
+    skipped: &mut BTreeMap<ObjectId, String>,
+) -> Option<Mapping> {
+    let pname = name(p);
+    let mut skip = |why: String| {
+        skipped.insert(("Profile".to_string(), String::new(), pname.clone()), why);
+    };
+    let spec = &p["spec"];
+    let Some(owner) = spec["owner"]["name"].as_str() else {
+        skip("it has no `spec.owner.name`".into());
+        return None;
+    };
+    let mut profile = Mapping::new();
+    profile.insert("name".into(), pname.as_str().into());
+    profile.insert("owner".into(), ids[owner].as_str().into());
+    let list: Vec<Value> = members.get(&pname).into_iter().flatten().map(|m| member(m, ids)).collect();
+    if !list.is_empty() {
+        profile.insert("members".into(), Value::Sequence(list));
+    }
+    if let Some(q) = spec.get("resourceQuotaSpec").filter(|q| q.as_mapping().is_some_and(|m| !m.is_empty())) {
+        profile.insert("resourceQuotaSpec".into(), q.clone());
+    }
+    if let Some(plugins) = spec.get("plugins").and_then(Value::as_sequence) {
+        let (known, unknown): (Vec<&Value>, Vec<&Value>) = plugins
+            .iter()
+            .partition(|pl| matches!(pl["kind"].as_str(), Some("WorkloadIdentity" | "AwsIamForServiceAccount")));
+        for pl in unknown {
+            skip(format!("plugin kind `{}` is not one kfprofiles knows", pl["kind"].as_str().unwrap_or("?")));
+        }
+        if !known.is_empty() {
+            profile.insert("plugins".into(), Value::Sequence(known.into_iter().cloned().collect()));
+        }
+    }
+    if let Some(namespace) = dump.namespaces.get(&pname) {
+        let (labels, annotations) = namespace_metadata(namespace);
+        if !labels.is_empty() {
+            profile.insert("labels".into(), Value::Mapping(labels));
+        }
+        if !annotations.is_empty() {
+            profile.insert("annotations".into(), Value::Mapping(annotations));
+        }
+    }
+    Some(profile)
+}
+
+/// A member entry of the input format.
+fn member(m: &Member, ids: &BTreeMap<String, String>) -> Value {
+    let mut access = Mapping::new();
+    access.insert("role".into(), m.role.as_str().into());
+    access.insert("notebooksAccess".into(), m.notebooks.into());
+    let mut entry = Mapping::new();
+    entry.insert("user".into(), ids[&m.email].as_str().into());
+    entry.insert("access".into(), Value::Mapping(access));
+    Value::Mapping(entry)
+}
+
+/// The `users` list: one entry per email, by id.
+fn users(ids: &BTreeMap<String, String>) -> Value {
     let mut users = Vec::new();
-    for (email, id) in &ids {
+    for (email, id) in ids {
         let mut u = Mapping::new();
         u.insert("id".into(), id.as_str().into());
         u.insert("email".into(), email.as_str().into());
         users.push(Value::Mapping(u));
     }
     users.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
-    out.users = users.len();
-    let mut file = Mapping::new();
-    file.insert("users".into(), Value::Sequence(users));
-    out.files.insert("users.yaml".into(), header(source) + &write::editable(&Value::Mapping(file)));
-    let mut file = Mapping::new();
-    file.insert("settings".into(), Value::Mapping(settings));
-    out.files.insert("settings.yaml".into(), header(source) + &write::editable(&Value::Mapping(file)));
+    Value::Sequence(users)
+}
 
-    out.objects = items
-        .iter()
-        .filter(|i| {
-            (matches!(i["kind"].as_str(), Some("RoleBinding" | "AuthorizationPolicy"))
-                && profile_names.contains(&ns(i)))
-                || i["kind"] == "Profile"
-        })
-        .cloned()
-        .collect();
-    Ok(out)
+/// An input file holding `value` under `key`, after the header that names `source`.
+fn file(key: &str, value: Value, source: &str) -> String {
+    let mut file = Mapping::new();
+    file.insert(key.into(), value);
+    header(source) + &write::editable(&Value::Mapping(file))
 }
 
 fn header(source: &str) -> String {
@@ -390,83 +460,6 @@ fn user_ids(emails: &BTreeSet<String>) -> BTreeMap<String, String> {
     ids
 }
 
-/// The part of an object that `build` must reproduce: RoleBindings' `roleRef`, `subjects` and
-/// `user`/`role` annotations; AuthorizationPolicies' `spec` (`action` defaults to ALLOW) and
-/// annotations; Profiles' `spec.owner`, `resourceQuotaSpec`, `plugins`. Labels and server-set
-/// metadata are not compared.
-pub fn essence(object: &Value) -> Value {
-    let mut e = Mapping::new();
-    let annotations = &object["metadata"]["annotations"];
-    for key in ["user", "role"] {
-        if let Some(v) = annotations.get(key) {
-            e.insert(format!("annotation {key}").into(), v.clone());
-        }
-    }
-    match object["kind"].as_str() {
-        Some("RoleBinding") => {
-            e.insert("roleRef".into(), object["roleRef"].clone());
-            let subjects = object["subjects"].as_sequence().map(|s| s.iter().map(subject).collect());
-            e.insert("subjects".into(), subjects.map_or_else(|| object["subjects"].clone(), Value::Sequence));
-        }
-        Some("AuthorizationPolicy") => {
-            let mut spec = object["spec"].as_mapping().cloned().unwrap_or_default();
-            if spec.get("action").is_none() {
-                spec.insert("action".into(), "ALLOW".into());
-            }
-            e.insert("apiVersion".into(), object["apiVersion"].clone());
-            e.insert("spec".into(), Value::Mapping(spec));
-        }
-        Some("Profile") => {
-            e.clear();
-            let spec = &object["spec"];
-            e.insert("owner".into(), subject(&spec["owner"]));
-            for key in ["resourceQuotaSpec", "plugins"] {
-                let v = spec.get(key).cloned().unwrap_or(Value::Null);
-                let empty = v.is_null()
-                    || v.as_mapping().is_some_and(Mapping::is_empty)
-                    || v.as_sequence().is_some_and(Vec::is_empty);
-                if !empty {
-                    e.insert(key.into(), v);
-                }
-            }
-        }
-        _ => {}
-    }
-    normalise(Value::Mapping(e))
-}
-
-/// An RBAC subject (a RoleBinding's subject, a Profile's owner) with the API group Kubernetes
-/// gives it when it is left out: `rbac.authorization.k8s.io` for a `User` or `Group`. Kubeflow's
-/// documentation writes a Profile's owner as `{kind: User, name: EMAIL}`; it is the same person
-/// as build's `{apiGroup: rbac.authorization.k8s.io, kind: User, name: EMAIL}`.
-fn subject(v: &Value) -> Value {
-    let mut v = v.clone();
-    if let Some(m) = v.as_mapping_mut() {
-        let user_or_group = matches!(m.get("kind").and_then(Value::as_str), Some("User" | "Group"));
-        let no_group = m.get("apiGroup").is_none_or(|g| g.is_null() || g.as_str() == Some(""));
-        if user_or_group && no_group {
-            m.insert("apiGroup".into(), "rbac.authorization.k8s.io".into());
-        }
-    }
-    v
-}
-
-/// Numbers as strings (`cpu: 8` and `cpu: "8"` are the same quantity), mappings as they are.
-fn normalise(v: Value) -> Value {
-    match v {
-        Value::Number(n) => Value::String(n.to_string()),
-        Value::Mapping(m) => Value::Mapping(m.into_iter().map(|(k, v)| (k, normalise(v))).collect()),
-        Value::Sequence(s) => Value::Sequence(s.into_iter().map(normalise).collect()),
-        other => other,
-    }
-}
-
-/// (kind, namespace, name) of an object.
-pub fn id(object: &Value) -> (String, String, String) {
-    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    (s(&object["kind"]), s(&object["metadata"]["namespace"]), s(&object["metadata"]["name"]))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,31 +474,5 @@ mod tests {
         assert_eq!(ids["bob@b.io"], "bob-b-io");
         assert_eq!(ids["Carol.O'Neil@x.io"], "carol-o-neil");
         assert_eq!(ids["_@x.io"], "user");
-    }
-
-    #[test]
-    fn an_owner_without_api_group_is_the_same_owner() {
-        let profile = |owner: &str| -> Value {
-            serde_yaml::from_str(&format!("kind: Profile\nspec: {{owner: {owner}}}\n")).unwrap()
-        };
-        let rendered = profile("{apiGroup: rbac.authorization.k8s.io, kind: User, name: alice@example.com}");
-        let documented = profile("{kind: User, name: alice@example.com}");
-        assert_eq!(essence(&documented), essence(&rendered));
-        // Another person, another kind or another API group is another owner.
-        assert_ne!(essence(&profile("{kind: User, name: bob@example.com}")), essence(&rendered));
-        assert_ne!(essence(&profile("{kind: ServiceAccount, name: alice@example.com}")), essence(&rendered));
-        assert_ne!(
-            essence(&profile("{apiGroup: example.com, kind: User, name: alice@example.com}")),
-            essence(&rendered)
-        );
-    }
-
-    #[test]
-    fn a_policy_without_action_is_an_allow_policy() {
-        let a: Value = serde_yaml::from_str("kind: AuthorizationPolicy\napiVersion: v\nspec: {rules: []}\n").unwrap();
-        let b: Value =
-            serde_yaml::from_str("kind: AuthorizationPolicy\napiVersion: v\nspec: {action: ALLOW, rules: []}\n")
-                .unwrap();
-        assert_eq!(essence(&a), essence(&b));
     }
 }

@@ -11,7 +11,6 @@ use serde::Serialize;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::cli::config::AccessOutput;
 use crate::pipeline::load::Input;
 use crate::pipeline::plan::Plan;
 
@@ -297,17 +296,8 @@ fn cells(r: &AccessRow) -> [String; 6] {
     ]
 }
 
-/// Renders the rows in `format`. Every format ends with a newline.
-pub fn render(rows: &[AccessRow], format: AccessOutput) -> String {
-    match format {
-        AccessOutput::Table => table(rows),
-        AccessOutput::Csv => csv(rows),
-        AccessOutput::Json => serde_json::to_string_pretty(rows).expect("rows serialise") + "\n",
-        AccessOutput::Markdown => markdown(rows),
-    }
-}
-
-fn table(rows: &[AccessRow]) -> String {
+/// The rows as aligned columns. Every layout ends with a newline.
+pub fn table(rows: &[AccessRow]) -> String {
     let all: Vec<[String; 6]> =
         std::iter::once(COLUMNS.map(|c| c.to_uppercase())).chain(rows.iter().map(cells)).collect();
     let mut widths = [0; 6];
@@ -341,7 +331,8 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn csv(rows: &[AccessRow]) -> String {
+/// The rows as comma-separated values with a header row.
+pub fn csv(rows: &[AccessRow]) -> String {
     let mut out = COLUMNS.join(",") + "\n";
     for r in rows {
         let mut c = cells(r);
@@ -367,7 +358,13 @@ pub fn md_code(s: &str) -> String {
     }
 }
 
-fn markdown(rows: &[AccessRow]) -> String {
+/// The rows as an array of objects.
+pub fn json(rows: &[AccessRow]) -> String {
+    serde_json::to_string_pretty(rows).expect("rows serialise") + "\n"
+}
+
+/// The rows as a Markdown table.
+pub fn markdown(rows: &[AccessRow]) -> String {
     let mut out = format!("| {} |\n|{}\n", COLUMNS.join(" | "), "---|".repeat(COLUMNS.len()));
     for r in rows {
         let c = cells(r);
