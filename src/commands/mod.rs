@@ -426,5 +426,11 @@ fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32
         }
     }
     let rows = access::matrix(plan, &access::GroupGraph::new(&compiled.input), &filter);
-    output::print(config, &access::render(&rows, format), EXIT_OK)
+    let text = match format {
+        AccessOutput::Table => access::table(&rows),
+        AccessOutput::Csv => access::csv(&rows),
+        AccessOutput::Json => access::json(&rows),
+        AccessOutput::Markdown => access::markdown(&rows),
+    };
+    output::print(config, &text, EXIT_OK)
 }

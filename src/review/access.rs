@@ -1,5 +1,5 @@
 //! The audit view (`kfprofiles access`): [`Plan`] → [`AccessRow`]s → a table, CSV, JSON or
-//! Markdown.
+//! Markdown (one function each; every format ends with a newline).
 //!
 //! Works on the resolved plan, so nothing is rendered: every (user, profile) pair with access,
 //! the role, whether the user may connect to notebooks through the gateway, and why (the owner,
@@ -11,9 +11,9 @@ use serde::Serialize;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::cli::config::AccessOutput;
 use crate::pipeline::load::Input;
 use crate::pipeline::plan::Plan;
+use crate::review::grants::Role;
 
 /// One user's access to one profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -25,7 +25,7 @@ pub struct AccessRow {
     /// The email, as the objects carry it (lowercased when `emailToLowercase`).
     pub email: String,
     /// `admin` for the owner, else the member's merged role: `view`, `edit` or `admin`.
-    pub role: String,
+    pub role: Role,
     /// The gateway admits the user: notebooks and other web apps in the namespace.
     pub notebooks_access: bool,
     /// The user owns the profile.
@@ -210,7 +210,7 @@ pub fn matrix(plan: &Plan, graph: &GroupGraph, filter: &Filter) -> Vec<AccessRow
                     profile: p.namespace.clone(),
                     user: Some(m.user_id.clone()),
                     email: m.email.clone(),
-                    role: m.role.as_str().to_string(),
+                    role: m.role.into(),
                     notebooks_access: m.notebooks_access,
                     owner: false,
                     direct: m.via.iter().any(|v| v == "direct"),
@@ -227,7 +227,7 @@ pub fn matrix(plan: &Plan, graph: &GroupGraph, filter: &Filter) -> Vec<AccessRow
                 profile: p.namespace.clone(),
                 user: None,
                 email: String::new(),
-                role: g.role.as_str().to_string(),
+                role: g.role.into(),
                 notebooks_access: g.notebooks_access,
                 owner: false,
                 direct: false,
@@ -240,7 +240,7 @@ pub fn matrix(plan: &Plan, graph: &GroupGraph, filter: &Filter) -> Vec<AccessRow
             profile: p.namespace.clone(),
             user: p.owner_id.clone(),
             email: p.owner.clone(),
-            role: "admin".into(),
+            role: Role::Admin,
             // The owner policy's first rule admits the gateway (docs/output.md, `ns-owner-access-istio`).
             notebooks_access: true,
             owner: true,
@@ -291,23 +291,19 @@ fn cells(r: &AccessRow) -> [String; 6] {
             Some(claim) => format!("(IdP group {claim})"),
             None => r.email.clone(),
         },
-        r.role.clone(),
+        r.role.to_string(),
         if r.notebooks_access { "yes" } else { "no" }.into(),
         r.reason(),
     ]
 }
 
-/// Renders the rows in `format`. Every format ends with a newline.
-pub fn render(rows: &[AccessRow], format: AccessOutput) -> String {
-    match format {
-        AccessOutput::Table => table(rows),
-        AccessOutput::Csv => csv(rows),
-        AccessOutput::Json => serde_json::to_string_pretty(rows).expect("rows serialise") + "\n",
-        AccessOutput::Markdown => markdown(rows),
-    }
+/// The rows as JSON (fields documented in the README).
+pub fn json(rows: &[AccessRow]) -> String {
+    serde_json::to_string_pretty(rows).expect("rows serialise") + "\n"
 }
 
-fn table(rows: &[AccessRow]) -> String {
+/// The rows as an aligned table, one line each, under a header line.
+pub fn table(rows: &[AccessRow]) -> String {
     let all: Vec<[String; 6]> =
         std::iter::once(COLUMNS.map(|c| c.to_uppercase())).chain(rows.iter().map(cells)).collect();
     let mut widths = [0; 6];
@@ -341,7 +337,8 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn csv(rows: &[AccessRow]) -> String {
+/// The rows as CSV (RFC 4180), under a header line.
+pub fn csv(rows: &[AccessRow]) -> String {
     let mut out = COLUMNS.join(",") + "\n";
     for r in rows {
         let mut c = cells(r);
@@ -367,7 +364,8 @@ pub fn md_code(s: &str) -> String {
     }
 }
 
-fn markdown(rows: &[AccessRow]) -> String {
+/// The rows as a Markdown table.
+pub fn markdown(rows: &[AccessRow]) -> String {
     let mut out = format!("| {} |\n|{}\n", COLUMNS.join(" | "), "---|".repeat(COLUMNS.len()));
     for r in rows {
         let c = cells(r);
