@@ -20,7 +20,7 @@ impl std::convert::From<std::io::Error> for BaseError {
     }
 }
 
-/// The parts of the base folder `against` and of the rendering `new` that [`report`] needs: the
+/// The parts of the base folder `against` and of the rendering `new` that [`super::report`] needs: the
 /// files that differ, and every file of a profile folder where something differs (its access is
 /// compared as a whole). A base file equal to the rendered one is read, compared and dropped, so
 /// the base is never in memory as a whole; files that kfprofiles did not generate and temporary

@@ -13,7 +13,7 @@ use super::yaml_diff::file_change;
 use crate::k8s::quantity_value;
 use crate::pipeline::plan::{MemberPlan, Plan};
 use crate::pipeline::tree::{changed_files, Tree};
-use crate::review::access::GroupGraph;
+use crate::review::chains::GroupGraph;
 use crate::review::grants::{tree_grants, Grantee, NamespaceGrants};
 
 /// Compares the base tree `old` with the rendering `new` of `plan`. `against` names the base
@@ -125,7 +125,7 @@ impl<'a> Via<'a> {
     }
 
     /// `direct` (when listed directly) and the group chains of `email` in `profile`, the first
-    /// [`crate::review::access::PATHS_SHOWN`] of them, and how many more there are.
+    /// [`crate::review::chains::PATHS_SHOWN`] of them, and how many more there are.
     fn of(&self, profile: &str, email: &str) -> (Vec<String>, usize) {
         let Some(m) = self.members.get(&(profile, email)) else { return (vec![], 0) };
         let (chains, count) = self.graph.all_chains(&m.via, Some(&m.user_id), &[]);

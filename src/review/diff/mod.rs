@@ -7,10 +7,10 @@
 //! version compares as well. Then comes the unified diff of every changed file, object by
 //! object. The Markdown layout is a pull-request comment and stays under GitHub's size limit.
 //!
-//! - [`base`]: the base folder → the parts of both trees that can differ;
-//! - [`compute`]: two trees and the plan → the [`Report`] ([`model`]);
-//! - [`yaml_diff`] and [`gitops`]: each changed file's diff, each GitOps folder's changes;
-//! - [`text`], [`markdown`], [`json`]: one file per format; [`wording`] is what text and
+//! - `base`: the base folder → the parts of both trees that can differ;
+//! - `compute`: two trees and the plan → the [`Report`] ([`model`]);
+//! - `yaml_diff` and `gitops`: each changed file's diff, each GitOps folder's changes;
+//! - `text`, `markdown`, `json`: one file per format; `wording` is what text and
 //!   Markdown both say.
 
 mod base;

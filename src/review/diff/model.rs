@@ -1,7 +1,7 @@
 //! The change model: what `diff` found, as plain types. [`Report`] holds one list per kind of
 //! change, each item a small struct; the kinds of change are enums. Serialised as the README's
 //! "`diff --format json`" section documents it; the text and Markdown wording is in
-//! [`super::wording`].
+//! `wording`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -76,7 +76,7 @@ pub struct AccessChange {
     /// The grantee gains access, a higher role, ownership or notebook access.
     pub privilege_increase: bool,
     /// Why the user has the new access, from the input: `direct` and every group chain (the
-    /// first [`crate::review::access::PATHS_SHOWN`]).
+    /// first [`crate::review::chains::PATHS_SHOWN`]).
     pub via: Vec<String>,
     /// How many more group chains there are than `via` lists.
     #[serde(skip_serializing_if = "is_zero")]

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::model::{AccessChange, GitopsChange, OwnerChange, ProfileChange, QuotaChange, Report};
 use crate::pipeline::tree::FileStatus;
-use crate::review::access::via_text;
+use crate::review::chains::via_text;
 use crate::review::grants::Grant;
 
 /// The heading of the annotation mismatches.

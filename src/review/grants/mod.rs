@@ -11,8 +11,8 @@
 //!
 //! Nothing here knows the input: a base rendered by an older version reads as well.
 //!
-//! - [`object`]: the parts of an object that are read, as serde types;
-//! - [`reader`]: the objects of one namespace → its [`NamespaceGrants`].
+//! - `object`: the parts of an object that are read, as serde types;
+//! - `reader`: the objects of one namespace → its [`NamespaceGrants`].
 
 mod object;
 mod reader;
