@@ -1,5 +1,5 @@
 //! The audit view (`kfprofiles access`): [`Plan`] → [`AccessRow`]s → a table, CSV, JSON or
-//! Markdown.
+//! Markdown (one function each; every format ends with a newline).
 //!
 //! Works on the resolved plan, so nothing is rendered: every (user, profile) pair with access,
 //! the role, whether the user may connect to notebooks through the gateway, and why (the owner,
@@ -9,10 +9,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-
-use crate::pipeline::load::Input;
 use crate::pipeline::plan::Plan;
+pub use crate::review::chains::GroupGraph;
+use crate::review::grants::Role;
 
 /// One user's access to one profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -24,7 +23,7 @@ pub struct AccessRow {
     /// The email, as the objects carry it (lowercased when `emailToLowercase`).
     pub email: String,
     /// `admin` for the owner, else the member's merged role: `view`, `edit` or `admin`.
-    pub role: String,
+    pub role: Role,
     /// The gateway admits the user: notebooks and other web apps in the namespace.
     pub notebooks_access: bool,
     /// The user owns the profile.
@@ -32,7 +31,7 @@ pub struct AccessRow {
     /// The user is listed as a member directly.
     pub direct: bool,
     /// The group chains that make the user a member (`ml-eng via data-platform`): every way,
-    /// through every nested group, the first [`PATHS_SHOWN`] in order.
+    /// through every nested group, the first [`crate::review::chains::PATHS_SHOWN`] in order.
     pub groups: Vec<String>,
     /// How many group chains there are in all (more than `groups` holds when there are many).
     pub group_paths: u64,
@@ -68,15 +67,6 @@ impl AccessRow {
     }
 }
 
-/// One entry of [`crate::pipeline::plan::MemberPlan::via`] for people: `direct member`, `group ml-eng via data-platform`.
-pub fn via_text(via: &str) -> String {
-    if via == "direct" {
-        "direct member".into()
-    } else {
-        format!("group {via}")
-    }
-}
-
 /// Which rows to keep.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -84,112 +74,6 @@ pub struct Filter {
     pub user: Option<String>,
     /// A namespace name.
     pub profile: Option<String>,
-}
-
-/// How many group chains a row lists before `and N more group paths`.
-pub const PATHS_SHOWN: usize = 5;
-
-/// The groups of the input as a graph, for listing every way a user reaches a profile (a
-/// diamond: two chains through different groups); `resolve` records one chain per member group.
-pub struct GroupGraph<'a> {
-    /// By group id: the user ids it lists and its nested group ids.
-    groups: BTreeMap<&'a str, (&'a [String], Vec<&'a str>)>,
-}
-
-impl<'a> GroupGraph<'a> {
-    pub fn new(input: &'a Input) -> GroupGraph<'a> {
-        let mut groups = BTreeMap::new();
-        for g in &input.groups {
-            let mut children: Vec<&str> = g.value.groups.iter().map(String::as_str).collect();
-            children.sort_unstable();
-            groups.entry(g.value.id.as_str()).or_insert((&g.value.users[..], children));
-        }
-        GroupGraph { groups }
-    }
-
-    /// How many chains lead from each group below `top` (and `top`) down to a group where
-    /// `reaches` holds, into `memo`: counted, not listed, so a stack of diamonds costs one visit
-    /// per group. An edge back to a group being counted (a cycle, refused by `validate`) counts 0.
-    fn count_chains<'s>(&'s self, top: &'s str, reaches: &dyn Fn(&str) -> bool, memo: &mut HashMap<&'s str, u64>) {
-        let mut open: HashSet<&str> = HashSet::new();
-        let mut stack: Vec<(&str, usize)> = vec![(top, 0)];
-        open.insert(top);
-        while let Some((g, next)) = stack.last_mut() {
-            let g: &'s str = g;
-            let children = self.groups.get(g).map_or(&[][..], |(_, c)| &c[..]);
-            if let Some(&child) = children.get(*next) {
-                *next += 1;
-                if !memo.contains_key(child) && open.insert(child) {
-                    stack.push((child, 0));
-                }
-                continue;
-            }
-            let below = children.iter().map(|c| memo.get(c).copied().unwrap_or(0)).fold(0u64, u64::saturating_add);
-            memo.insert(g, u64::from(reaches(g)).saturating_add(below));
-            open.remove(g);
-            stack.pop();
-        }
-    }
-
-    /// Every chain from member group `top` down to a group where `reaches` holds, as `a via b`:
-    /// the first [`PATHS_SHOWN`] (children visited in id order) and how many in all.
-    fn chains(&self, top: &str, reaches: &dyn Fn(&str) -> bool) -> (Vec<String>, u64) {
-        let mut memo = HashMap::new();
-        self.count_chains(top, reaches, &mut memo);
-        let leads = |g: &str| memo.get(g).copied().unwrap_or(0) > 0;
-        let mut shown = Vec::new();
-        let mut path: Vec<&str> = vec![top];
-        if reaches(top) {
-            shown.push(top.to_string());
-        }
-        // Depth first, only into groups that lead somewhere, until enough are listed.
-        let mut stack: Vec<(&str, usize)> = vec![(top, 0)];
-        while shown.len() < PATHS_SHOWN {
-            let Some((g, next)) = stack.last_mut() else { break };
-            let children = self.groups.get(*g).map_or(&[][..], |(_, c)| &c[..]);
-            let Some(&child) = children.get(*next) else {
-                stack.pop();
-                path.pop();
-                continue;
-            };
-            *next += 1;
-            if path.contains(&child) || !leads(child) {
-                continue;
-            }
-            path.push(child);
-            stack.push((child, 0));
-            if reaches(child) {
-                shown.push(path.join(" via "));
-            }
-        }
-        (shown, memo.get(top).copied().unwrap_or(0))
-    }
-
-    /// Every chain from the member groups that `via` starts with (as `resolve` recorded them) to
-    /// the user `user_id`, or to one of the IdP groups `idp_groups`.
-    pub(crate) fn all_chains(
-        &self,
-        via: &[String],
-        user_id: Option<&str>,
-        idp_groups: &[String],
-    ) -> (Vec<String>, u64) {
-        let mut tops: Vec<&str> =
-            via.iter().filter(|v| *v != "direct").map(|v| v.split(" via ").next().unwrap_or(v)).collect();
-        tops.sort_unstable();
-        tops.dedup();
-        let reaches = |g: &str| match user_id {
-            Some(u) => self.groups.get(g).is_some_and(|(users, _)| users.iter().any(|x| x == u)),
-            None => idp_groups.iter().any(|x| x == g),
-        };
-        let (mut shown, mut count) = (Vec::new(), 0u64);
-        for top in tops {
-            let (s, c) = self.chains(top, &reaches);
-            shown.extend(s);
-            count = count.saturating_add(c);
-        }
-        shown.truncate(PATHS_SHOWN);
-        (shown, count)
-    }
 }
 
 /// Every (user, profile) pair with access that passes `filter`: by profile, the owner first,
@@ -209,7 +93,7 @@ pub fn matrix(plan: &Plan, graph: &GroupGraph, filter: &Filter) -> Vec<AccessRow
                     profile: p.namespace.clone(),
                     user: Some(m.user_id.clone()),
                     email: m.email.clone(),
-                    role: m.role.as_str().to_string(),
+                    role: m.role.into(),
                     notebooks_access: m.notebooks_access,
                     owner: false,
                     direct: m.via.iter().any(|v| v == "direct"),
@@ -226,7 +110,7 @@ pub fn matrix(plan: &Plan, graph: &GroupGraph, filter: &Filter) -> Vec<AccessRow
                 profile: p.namespace.clone(),
                 user: None,
                 email: String::new(),
-                role: g.role.as_str().to_string(),
+                role: g.role.into(),
                 notebooks_access: g.notebooks_access,
                 owner: false,
                 direct: false,
@@ -239,7 +123,7 @@ pub fn matrix(plan: &Plan, graph: &GroupGraph, filter: &Filter) -> Vec<AccessRow
             profile: p.namespace.clone(),
             user: p.owner_id.clone(),
             email: p.owner.clone(),
-            role: "admin".into(),
+            role: Role::Admin,
             // The owner policy's first rule admits the gateway (docs/output.md, `ns-owner-access-istio`).
             notebooks_access: true,
             owner: true,
@@ -290,13 +174,18 @@ fn cells(r: &AccessRow) -> [String; 6] {
             Some(claim) => format!("(IdP group {claim})"),
             None => r.email.clone(),
         },
-        r.role.clone(),
+        r.role.to_string(),
         if r.notebooks_access { "yes" } else { "no" }.into(),
         r.reason(),
     ]
 }
 
-/// The rows as aligned columns. Every layout ends with a newline.
+/// The rows as JSON (fields documented in the README).
+pub fn json(rows: &[AccessRow]) -> String {
+    serde_json::to_string_pretty(rows).expect("rows serialise") + "\n"
+}
+
+/// The rows as an aligned table, one line each, under a header line.
 pub fn table(rows: &[AccessRow]) -> String {
     let all: Vec<[String; 6]> =
         std::iter::once(COLUMNS.map(|c| c.to_uppercase())).chain(rows.iter().map(cells)).collect();
@@ -331,7 +220,7 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// The rows as comma-separated values with a header row.
+/// The rows as CSV (RFC 4180), under a header line.
 pub fn csv(rows: &[AccessRow]) -> String {
     let mut out = COLUMNS.join(",") + "\n";
     for r in rows {
@@ -356,11 +245,6 @@ pub fn md_code(s: &str) -> String {
         let fence = "`".repeat(longest + 1);
         format!("{fence} {s} {fence}")
     }
-}
-
-/// The rows as an array of objects.
-pub fn json(rows: &[AccessRow]) -> String {
-    serde_json::to_string_pretty(rows).expect("rows serialise") + "\n"
 }
 
 /// The rows as a Markdown table.
