@@ -1,0 +1,107 @@
+//! `--format sarif`: a SARIF 2.1.0 log, for GitHub code scanning.
+
+use std::fmt::Write as _;
+
+use super::{Location, Record, CODES};
+
+/// Where the README documents every code.
+fn help_uri() -> String {
+    format!("{}#diagnostics", env!("CARGO_PKG_REPOSITORY"))
+}
+
+/// A SARIF 2.1.0 log with one run: every code of [`CODES`] as a rule, one result per record.
+/// Columns count Unicode code points (`columnKind`), as the spans do. A result tied to no file
+/// is located at `folder` (GitHub code scanning wants a location on every result).
+pub(super) fn document(records: &[Record], folder: &str) -> serde_json::Value {
+    use serde_json::json;
+    let level = |severity: &str| match severity {
+        "error" => "error",
+        "warning" => "warning",
+        _ => "note",
+    };
+    let physical = |l: &Location| {
+        json!({
+            "artifactLocation": {"uri": file_uri(&l.path)},
+            "region": {
+                "startLine": l.line,
+                "startColumn": l.column,
+                "endLine": l.end_line,
+                "endColumn": l.end_column,
+            }
+        })
+    };
+    let rules: Vec<serde_json::Value> = CODES
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.code,
+                "shortDescription": {"text": c.meaning},
+                "helpUri": help_uri(),
+                "defaultConfiguration": {"level": level(c.severity.name())},
+            })
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = records
+        .iter()
+        .map(|r| {
+            let mut text = r.message.clone();
+            if let Some(h) = &r.help {
+                let _ = write!(text, "\nhelp: {h}");
+            }
+            let mut result = json!({
+                "ruleId": r.code,
+                "ruleIndex": CODES.iter().position(|c| c.code == r.code).unwrap_or(0),
+                "level": level(r.severity),
+                "message": {"text": text},
+            });
+            result["locations"] = match &r.location {
+                Some(l) => json!([{"physicalLocation": physical(l)}]),
+                None => json!([{"physicalLocation": {"artifactLocation": {"uri": file_uri(folder)}}}]),
+            };
+            if !r.labels.is_empty() {
+                let related: Vec<serde_json::Value> = r
+                    .labels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        json!({"id": i, "physicalLocation": physical(&l.location), "message": {"text": l.message}})
+                    })
+                    .collect();
+                result["relatedLocations"] = json!(related);
+            }
+            result
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "kfprofiles",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": env!("CARGO_PKG_REPOSITORY"),
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    })
+}
+
+/// A path as a URI reference: relative paths stay relative (to the checkout, where CI runs),
+/// absolute ones become `file://` URIs; every byte outside the unreserved set and `/` is
+/// percent-encoded.
+fn file_uri(path: &str) -> String {
+    let mut out = String::new();
+    if path.starts_with('/') {
+        out.push_str("file://");
+    }
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
