@@ -7,7 +7,7 @@ use crate::cli::{
     AccessFormat, Cli, Color, Command, DenyWarningsArg, DiagnosticFormat, DiffFormat, OutArg, ProfilesArg, Shell,
     TemplatesArg,
 };
-use crate::diagnostic::{Diagnostic, Format};
+use crate::diagnostic::{Code, Diagnostic, Format};
 
 /// The command to run, with its own options.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,7 +207,7 @@ impl Config {
             Some(dir) if dir.is_dir() => Some(dir),
             Some(dir) => {
                 problems.push(
-                    Diagnostic::error("no-templates", format!("templates folder `{}` does not exist", dir.display()))
+                    Diagnostic::error(Code::NoTemplates, format!("templates folder `{}` does not exist", dir.display()))
                         .help("name an existing folder with `--templates DIR`, or leave the option out to render with the built-in templates"),
                 );
                 None
@@ -218,7 +218,7 @@ impl Config {
         if matches!(mode, Mode::ConvertDeploykf) && output.is_none() && format.is_machine() {
             problems.push(
                 Diagnostic::error(
-                    "format-needs-output",
+                    Code::FormatNeedsOutput,
                     format!(
                         "`convert-deploykf --format {}` prints the report on stdout, not the converted file",
                         format.name()

@@ -62,7 +62,7 @@ pub fn write_man_pages(config: &crate::cli::config::Config, dir: &std::path::Pat
         Err(e) => crate::commands::fail(
             config,
             crate::diagnostic::Diagnostic::error(
-                "io",
+                crate::diagnostic::Code::Io,
                 format!("cannot write the man pages to `{}`: {e}", dir.display()),
             ),
         ),

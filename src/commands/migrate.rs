@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 use super::{plural, report};
 use crate::cli::config::Config;
 use crate::cli::output;
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::migrate::{deploykf, import};
 use crate::pipeline::load::{self, Input};
 use crate::pipeline::{check_and_resolve, render_compiled, resolve, validate, Compiled};
@@ -24,13 +24,13 @@ fn read_source(config: &Config) -> Result<(String, String), Box<Diagnostic>> {
         let mut text = String::new();
         return match std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text) {
             Ok(_) => Ok(("<stdin>".to_string(), text)),
-            Err(e) => Err(Box::new(Diagnostic::error("io", format!("cannot read standard input: {e}")))),
+            Err(e) => Err(Box::new(Diagnostic::error(Code::Io, format!("cannot read standard input: {e}")))),
         };
     }
     let shown = load::display_path(source);
     match std::fs::read_to_string(source) {
         Ok(text) => Ok((shown, text)),
-        Err(e) => Err(Box::new(Diagnostic::error("io", format!("cannot read `{shown}`: {e}")))),
+        Err(e) => Err(Box::new(Diagnostic::error(Code::Io, format!("cannot read `{shown}`: {e}")))),
     }
 }
 
@@ -47,14 +47,14 @@ pub fn convert_deploykf(config: &Config) -> i32 {
     let converted = match deploykf::convert(&values, &shown) {
         Ok(c) => c,
         Err(message) => {
-            return fail(Diagnostic::error("deploykf-values", message).help(
+            return fail(Diagnostic::error(Code::DeploykfValues, message).help(
                 "pass a deployKF values file: the profiles are under `deploykf_core.deploykf_profiles_generator`",
             ))
         }
     };
     if let Some(path) = config.output.as_deref().filter(|p| p.exists()) {
         return fail(
-            Diagnostic::error("output-exists", format!("`{}` exists; refusing to overwrite it", path.display()))
+            Diagnostic::error(Code::OutputExists, format!("`{}` exists; refusing to overwrite it", path.display()))
                 .help("choose another file name, or move the old file away"),
         );
     }
@@ -65,7 +65,7 @@ pub fn convert_deploykf(config: &Config) -> i32 {
     if let Some(dir) = folder_written_into(config) {
         let (existing, mut problems) = load::load_dir(dir);
         // A folder without input files yet is no problem here: the converted file is its first.
-        problems.retain(|d| d.code != "no-input");
+        problems.retain(|d| d.code != Code::NoInput);
         if problems.iter().any(Diagnostic::is_error) {
             report(&check_and_resolve(existing, problems), config, false);
             return EXIT_ERROR;
@@ -84,10 +84,12 @@ pub fn convert_deploykf(config: &Config) -> i32 {
         }
     }
     for d in &converted.dropped {
-        compiled.diagnostics.push(Diagnostic::warning("deploykf-dropped", format!("not carried over: {d}")));
+        compiled.diagnostics.push(Diagnostic::warning(Code::DeploykfDropped, format!("not carried over: {d}")));
     }
     for d in &converted.defaults {
-        compiled.diagnostics.push(Diagnostic::note("deploykf-default", format!("deployKF default made explicit: {d}")));
+        compiled
+            .diagnostics
+            .push(Diagnostic::note(Code::DeploykfDefault, format!("deployKF default made explicit: {d}")));
     }
     report(&compiled, config, true);
     if compiled.has_errors(config.deny_warnings) {
@@ -113,7 +115,7 @@ pub fn convert_deploykf(config: &Config) -> i32 {
                     );
                     crate::commands::print_summary(config, &summary)
                 }
-                Err(e) => fail(Diagnostic::error("io", format!("cannot write `{}`: {e}", path.display()))),
+                Err(e) => fail(Diagnostic::error(Code::Io, format!("cannot write `{}`: {e}", path.display()))),
             }
         }
     }
@@ -170,7 +172,7 @@ fn clash(input: &Input, mine: usize, config: &Config) -> Option<Diagnostic> {
     merge.push("the users, groups and profiles not declared yet into a new file".into());
     Some(
         Diagnostic::error(
-            "deploykf-clash",
+            Code::DeploykfClash,
             format!("`{output}` would clash with the files in `{folder}`: {}; nothing was written", clashes.join("; ")),
         )
         .help(format!(
@@ -194,7 +196,7 @@ pub fn import_dump(config: &Config) -> i32 {
     }
     let imported = match import::import(&dump, &shown) {
         Ok(i) => i,
-        Err(message) => return fail(Diagnostic::error("import-dump", message)),
+        Err(message) => return fail(Diagnostic::error(Code::ImportDump, message)),
     };
     let dir = &config.profiles;
     let taken = walkdir::WalkDir::new(dir)
@@ -204,7 +206,7 @@ pub fn import_dump(config: &Config) -> i32 {
     if taken {
         return fail(
             Diagnostic::error(
-                "output-exists",
+                Code::OutputExists,
                 format!("`{}` already holds profiles; refusing to import into it", dir.display()),
             )
             .help("import into a new folder with `--profiles DIR`, then move the files you want"),
@@ -275,12 +277,12 @@ pub fn import_dump(config: &Config) -> i32 {
         .map(|(kind, ns, name)| format!("{kind} `{ns}/{name}`"))
         .collect();
     for m in &missing {
-        compiled.diagnostics.push(Diagnostic::warning("import-not-reproduced", format!("not reproduced: {m}")));
+        compiled.diagnostics.push(Diagnostic::warning(Code::ImportNotReproduced, format!("not reproduced: {m}")));
     }
     for a in &added {
         compiled
             .diagnostics
-            .push(Diagnostic::note("import-added", format!("build adds {a}, which the cluster does not have")));
+            .push(Diagnostic::note(Code::ImportAdded, format!("build adds {a}, which the cluster does not have")));
     }
     report(&compiled, config, true);
 
@@ -303,7 +305,7 @@ pub fn import_dump(config: &Config) -> i32 {
     for (path, text) in &files {
         let target = dir.join(path);
         if let Err(e) = crate::pipeline::emit::write_file_below(dir, std::path::Path::new(path), text.as_bytes()) {
-            return fail(Diagnostic::error("io", format!("cannot write `{}`: {e}", target.display())));
+            return fail(Diagnostic::error(Code::Io, format!("cannot write `{}`: {e}", target.display())));
         }
     }
     let summary = format!(

@@ -10,7 +10,7 @@ use clap::Parser as _;
 
 use crate::cli::config::{AccessOutput, Config, DiffOutput, Mode};
 use crate::cli::{self, output};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::pipeline::load::{self, Input};
 use crate::pipeline::render::Rendered;
 use crate::pipeline::{compile, emit, model, render_compiled, Compiled};
@@ -125,7 +125,7 @@ fn report_notes(compiled: &Compiled, config: &Config, notes: Notes) {
         }
         // Only on a clean run: beside errors, the count is noise.
         if notes == Notes::Counted && !hidden.is_empty() && !shown.iter().any(Diagnostic::is_error) {
-            let mut codes: Vec<&str> = hidden.iter().map(|d| d.code).collect();
+            let mut codes: Vec<&str> = hidden.iter().map(|d| d.code.as_str()).collect();
             codes.sort_unstable();
             codes.dedup();
             text.push_str(&format!(
@@ -186,7 +186,7 @@ fn compile_and_render(config: &Config) -> Option<(Compiled, Rendered)> {
         || settings.flux.as_ref().is_some_and(|f| f.mode == gitops::Mode::PerProfile);
     if !per_profile && rendered.as_ref().is_some_and(|r| r.tree.len() > 1 && compiled.plan.profiles.len() > 50) {
         compiled.diagnostics.push(
-            Diagnostic::warning("root-scale", format!("`{}/kustomization.yaml` lists {} profiles; kustomize slows down sharply past about 50", config.out.display(), compiled.plan.profiles.len()))
+            Diagnostic::warning(Code::RootScale, format!("`{}/kustomization.yaml` lists {} profiles; kustomize slows down sharply past about 50", config.out.display(), compiled.plan.profiles.len()))
                 .help("apply each profile folder as its own unit: an Argo CD ApplicationSet with a git directory generator over the folders, or one Flux Kustomization per folder"),
         );
     }
@@ -332,26 +332,28 @@ fn diff(config: &Config, against: &std::path::Path, format: DiffOutput, exit_cod
     // an empty base: everything is added, and the report says the base was missing.
     let missing = match against.symlink_metadata() {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
-        Err(e) => return fail(config, Diagnostic::error("io", format!("cannot read `{}`: {e}", against.display()))),
+        Err(e) => {
+            return fail(config, Diagnostic::error(Code::Io, format!("cannot read `{}`: {e}", against.display())))
+        }
         Ok(_) => false,
     };
     if !missing && !against.is_dir() {
         return fail(
             config,
-            Diagnostic::error("unreadable-base", format!("`{}` is not a folder", against.display()))
+            Diagnostic::error(Code::UnreadableBase, format!("`{}` is not a folder", against.display()))
                 .help("pass the base rendering (a folder) with `--against DIR`"),
         );
     }
     let name = load::display_path(against);
     let unreadable = |e: String| {
-        Diagnostic::error("unreadable-base", format!("cannot read the objects in `{name}`: {e}"))
+        Diagnostic::error(Code::UnreadableBase, format!("cannot read the objects in `{name}`: {e}"))
             .help("the folder compared with must hold a kfprofiles rendering")
     };
     let (old, new) = match diff::relevant_trees(against, &rendered.tree) {
         Ok(trees) => trees,
         Err(diff::BaseError::Unreadable(e)) => return fail(config, unreadable(e)),
         Err(diff::BaseError::Io(e)) => {
-            return fail(config, Diagnostic::error("io", format!("cannot read `{}`: {e}", against.display())))
+            return fail(config, Diagnostic::error(Code::Io, format!("cannot read `{}`: {e}", against.display())))
         }
     };
     drop(rendered);
@@ -373,7 +375,7 @@ fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32
     // `--profiles team` naming no folder, without `--profile`: most likely a typo of the filter.
     if config.profiles_given && filter.profile.is_none() && !config.profiles.is_dir() {
         let name = config.profiles.display();
-        for d in compiled.diagnostics.iter_mut().filter(|d| d.code == "no-input") {
+        for d in compiled.diagnostics.iter_mut().filter(|d| d.code == Code::NoInput) {
             d.help = Some(format!("did you mean `--profile {name}`? `--profiles DIR` is the profiles folder"));
         }
     }
@@ -392,7 +394,7 @@ fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32
         if !known {
             let ids = compiled.input.users.iter().flat_map(|u| [u.value.id.as_str(), u.value.email.as_str()]);
             let mut d = Diagnostic::error(
-                "unknown-user",
+                Code::UnknownUser,
                 format!(
                     "no user `{user}` (by id, email or IdP group claim) in `{}`",
                     load::display_path(&config.profiles)
@@ -414,7 +416,7 @@ fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32
             if !known(&prefixed) {
                 let names = plan.profiles.iter().map(|p| p.namespace.as_str());
                 let mut d = Diagnostic::error(
-                    "unknown-profile",
+                    Code::UnknownProfile,
                     format!("no profile `{profile}` in `{}`", load::display_path(&config.profiles)),
                 );
                 if let Some(m) = diagnostic::did_you_mean(profile, names) {

@@ -259,7 +259,7 @@ fn cell(c: char) -> (String, usize) {
 
 #[cfg(test)]
 mod tests {
-    use crate::diagnostic::{render, Diagnostic, Format, Sources};
+    use crate::diagnostic::{render, Code, Diagnostic, Format, Sources};
     use crate::yaml::span::Span;
 
     struct One(&'static str);
@@ -274,7 +274,7 @@ mod tests {
 
     #[test]
     fn labels_on_the_primary_line_hang_below_their_marks() {
-        let d = Diagnostic::error("duplicate-key", "duplicate key `a`")
+        let d = Diagnostic::error(Code::DuplicateKey, "duplicate key `a`")
             .at(Span::at(0, 1, 15, 1))
             .label(Span::at(0, 1, 2, 1), "first set here")
             .label(Span::at(0, 1, 8, 1), "then here")
@@ -298,7 +298,7 @@ error[duplicate-key]: duplicate key `a`
     fn marks_and_hanging_labels_after_wide_characters_keep_their_columns() {
         // `名前` takes four columns, `🚀` two (the caret is 16 columns in, after 13 characters); a
         // control character shows as its escape.
-        let d = Diagnostic::error("duplicate-key", "duplicate key `a`")
+        let d = Diagnostic::error(Code::DuplicateKey, "duplicate key `a`")
             .at(Span::at(0, 1, 14, 1))
             .label(Span::at(0, 1, 5, 1), "first set here")
             .label(Span::at(0, 1, 11, 1), "then here");
@@ -321,7 +321,7 @@ error[duplicate-key]: duplicate key `a`
     #[test]
     fn a_long_line_is_cut_around_the_mark() {
         let line = format!("users: [{}bbo]", "alice, ".repeat(100));
-        let d = Diagnostic::error("unknown-user", "unknown user `bbo`").at(Span::at(0, 1, line.len() - 3, 3));
+        let d = Diagnostic::error(Code::UnknownUser, "unknown user `bbo`").at(Span::at(0, 1, line.len() - 3, 3));
         let text: &'static str = Box::leak(format!("{line}\n").into_boxed_str());
         let shown = &line[line.len() - 4 - 20..];
         let want = format!(
@@ -331,7 +331,7 @@ error[duplicate-key]: duplicate key `a`
         );
         assert_eq!(render(&[d], &One(text), Format::Full, false), want);
         // A mark past the end of a long line stays just after the line's end.
-        let d = Diagnostic::error("missing-key", "x").at(Span::at(0, 1, line.len() + 30, 1));
+        let d = Diagnostic::error(Code::MissingKey, "x").at(Span::at(0, 1, line.len() + 30, 1));
         let shown = render(&[d], &One(text), Format::Full, false);
         let tail = &line[line.len() - 20..];
         assert!(shown.contains(&format!("1 | ...{tail}\n  | {}^\n", " ".repeat(23))), "{shown}");

@@ -17,7 +17,7 @@ pub(super) fn document(records: &[Record], folder: &str) -> serde_json::Value {
                 Some(l) => (l.path.as_str(), l.line, l.end_line),
                 None => (folder, 1, 1),
             };
-            let hash = fnv1a(&[r.code, path, &r.message]);
+            let hash = fnv1a(&[r.code.as_str(), path, &r.message]);
             let rank = seen.iter().filter(|h| **h == hash).count();
             seen.push(hash);
             let mut description = r.message.clone();

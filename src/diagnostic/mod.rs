@@ -5,7 +5,7 @@
 //! every problem in one run. A diagnostic is rendered as a snippet with a caret ([`full`]), one
 //! line ([`concise`]: `path:line:col: error[code]: message`), or a GitHub Actions annotation
 //! ([`github`]); the machine-readable formats ([`json`], [`sarif`], [`gitlab`]) are one
-//! document per run, made from [`Record`]s: see [`document`]. [`codes`] lists every code.
+//! document per run, made from [`Record`]s: see [`document`]. [`Code`] is every code there is.
 //!
 //! This folder may use `yaml` (for [`Span`]) and nothing else of the crate: every stage uses it,
 //! so it uses none of them.
@@ -22,7 +22,7 @@ mod render;
 mod sarif;
 mod suggest;
 
-pub use codes::{allowable_codes, code, Code, CODES};
+pub use codes::{allowable_codes, Code};
 pub use escape::escape;
 pub use json::JSON_VERSION;
 pub use record::{document, records, Location, Record, RecordLabel};
@@ -60,8 +60,8 @@ pub struct Label {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// Stable kebab-case code, e.g. `unknown-group`.
-    pub code: &'static str,
+    /// Its code, printed as a stable kebab-case string, e.g. `unknown-group`.
+    pub code: Code,
     /// Lowercase, no trailing period, names in backticks.
     pub message: String,
     /// Where the offending token is; `None` for problems not tied to an input position.
@@ -72,24 +72,25 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error with `code` and `message`.
-    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(Severity::Error, code, message.into())
     }
 
     /// A warning with `code` and `message`.
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(Severity::Warning, code, message.into())
     }
 
     /// A note with `code` and `message`.
-    pub fn note(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn note(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(Severity::Note, code, message.into())
     }
 
-    fn new(severity: Severity, code: &'static str, message: String) -> Diagnostic {
+    fn new(severity: Severity, code: Code, message: String) -> Diagnostic {
         debug_assert!(
-            self::code(code).is_some_and(|c| c.severity == severity),
-            "diagnostic code `{code}` ({}) is not in `CODES` with that severity",
+            code.severity() == severity,
+            "diagnostic code `{code}` is of severity {}, not {}",
+            code.severity().name(),
             severity.name()
         );
         Diagnostic { severity, code, message, span: None, labels: vec![], help: None }
@@ -120,5 +121,5 @@ impl Diagnostic {
 
 /// Drops the warnings and notes the organisation has accepted in `settings.allowWarnings`.
 pub fn drop_accepted(diagnostics: &mut Vec<Diagnostic>, allowed: &[String]) {
-    diagnostics.retain(|d| d.is_error() || !allowed.iter().any(|a| a == d.code));
+    diagnostics.retain(|d| d.is_error() || !allowed.iter().any(|a| a == d.code.as_str()));
 }

@@ -1,14 +1,14 @@
 //! The machine-readable formats' common ground: takes diagnostics, gives [`Record`]s (positions
 //! resolved to paths), and makes the document of a run in `json`, `sarif` or `gitlab`.
 
-use super::{gitlab, json, render::in_order, sarif, Diagnostic, Format, Sources};
+use super::{gitlab, json, render::in_order, sarif, Code, Diagnostic, Format, Sources};
 use crate::yaml::span::Span;
 
 /// A diagnostic as the machine-readable formats see it: positions resolved to file paths.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Record {
     pub severity: &'static str,
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub help: Option<String>,
     pub location: Option<Location>,

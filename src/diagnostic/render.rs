@@ -45,7 +45,10 @@ pub trait Sources {
 /// `diagnostics` in the order they are shown: by position, then severity, code and message.
 pub(super) fn in_order(diagnostics: &[Diagnostic]) -> Vec<&Diagnostic> {
     let mut sorted: Vec<&Diagnostic> = diagnostics.iter().collect();
-    sorted.sort_by(|a, b| (a.span, a.severity, a.code, &a.message).cmp(&(b.span, b.severity, b.code, &b.message)));
+    // By the code's string, as users read it (not by the order of the code table).
+    sorted.sort_by(|a, b| {
+        (a.span, a.severity, a.code.as_str(), &a.message).cmp(&(b.span, b.severity, b.code.as_str(), &b.message))
+    });
     sorted
 }
 

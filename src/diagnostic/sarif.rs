@@ -2,14 +2,14 @@
 
 use std::fmt::Write as _;
 
-use super::{Location, Record, CODES};
+use super::{Code, Location, Record};
 
 /// Where the README documents every code.
 fn help_uri() -> String {
     format!("{}#diagnostics", env!("CARGO_PKG_REPOSITORY"))
 }
 
-/// A SARIF 2.1.0 log with one run: every code of [`CODES`] as a rule, one result per record.
+/// A SARIF 2.1.0 log with one run: every code of [`Code::ALL`] as a rule, one result per record.
 /// Columns count Unicode code points (`columnKind`), as the spans do. A result tied to no file
 /// is located at `folder` (GitHub code scanning wants a location on every result).
 pub(super) fn document(records: &[Record], folder: &str) -> serde_json::Value {
@@ -30,14 +30,14 @@ pub(super) fn document(records: &[Record], folder: &str) -> serde_json::Value {
             }
         })
     };
-    let rules: Vec<serde_json::Value> = CODES
+    let rules: Vec<serde_json::Value> = Code::ALL
         .iter()
         .map(|c| {
             json!({
-                "id": c.code,
-                "shortDescription": {"text": c.meaning},
+                "id": c,
+                "shortDescription": {"text": c.meaning()},
                 "helpUri": help_uri(),
-                "defaultConfiguration": {"level": level(c.severity.name())},
+                "defaultConfiguration": {"level": level(c.severity().name())},
             })
         })
         .collect();
@@ -50,7 +50,7 @@ pub(super) fn document(records: &[Record], folder: &str) -> serde_json::Value {
             }
             let mut result = json!({
                 "ruleId": r.code,
-                "ruleIndex": CODES.iter().position(|c| c.code == r.code).unwrap_or(0),
+                "ruleIndex": Code::ALL.iter().position(|c| *c == r.code).unwrap_or(0),
                 "level": level(r.severity),
                 "message": {"text": text},
             });

@@ -27,7 +27,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::k8s;
 use crate::pipeline::load::Input;
 use crate::pipeline::plan::Plan;
@@ -204,7 +204,7 @@ pub fn validate(input: &Input, plan: &Plan) -> Vec<Diagnostic> {
     let (file, base) = (item.file, &item.path);
     let mut out = Vec::new();
     let mut bad = |path: Path, message: String, help: &str| {
-        let mut d = Diagnostic::error("invalid-gitops-setting", message).at(input.value_span(file, &path));
+        let mut d = Diagnostic::error(Code::InvalidGitopsSetting, message).at(input.value_span(file, &path));
         if !help.is_empty() {
             d = d.help(help.to_string());
         }

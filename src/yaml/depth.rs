@@ -8,7 +8,7 @@
 use yaml_rust2::parser::{Event, Parser};
 
 use crate::cli::config::Config;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::pipeline::load::{Input, SourceFile};
 use crate::yaml::span::{Span, SpanIndex, MAX_DEPTH};
 use crate::EXIT_ERROR;
@@ -130,7 +130,7 @@ pub fn message((line, col): (usize, usize)) -> String {
 /// `yaml-too-complex` error, and returns the exit code.
 pub fn fail(config: &Config, display: String, text: String, (line, col): (usize, usize)) -> i32 {
     let message = format!("lists and mappings nest more than {MAX_DEPTH} levels deep");
-    let d = Diagnostic::error("yaml-too-complex", message).at(Span::at(0, line, col, 1)).help(
+    let d = Diagnostic::error(Code::YamlTooComplex, message).at(Span::at(0, line, col, 1)).help(
         "no Kubernetes object or values file nests more than a few levels: look for unclosed or repeated brackets",
     );
     let input = Input { files: vec![SourceFile { display, text, spans: SpanIndex::default() }], ..Input::default() };
