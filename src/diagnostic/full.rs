@@ -1,5 +1,13 @@
-//! `--format full`: a diagnostic as a rustc-style snippet: the source line, a caret under the
-//! offending token, labels under their own marks, and a `help:` line.
+//! `--format full`: takes a diagnostic and the sources, gives a rustc-style snippet: the source
+//! line, a caret under the offending token, labels under their own marks, and a `help:` line.
+//!
+//! Hand-written on purpose; the crates were tried against the tests' expected output:
+//! - `annotate-snippets` (0.12) prints a control character as a picture (`␛`, not `\u{1b}`),
+//!   expands a tab to four spaces (the marks here keep the tab, so they line up in any
+//!   terminal), prints `help:` without the `= ` gutter, and leaves out the `|` line between
+//!   two hanging labels.
+//! - `anstyle` writes bold red as two sequences (`\x1b[1m\x1b[31m`, not `\x1b[1;31m`); whether
+//!   to colour at all is decided once, in `cli::config`, so `anstream` would add nothing.
 
 use std::fmt::Write as _;
 
