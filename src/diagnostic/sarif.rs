@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use serde_json::{json, Value};
+
 use super::{Code, Location, Record};
 
 /// Where the README documents every code.
@@ -12,66 +14,9 @@ fn help_uri() -> String {
 /// A SARIF 2.1.0 log with one run: every code of [`Code::ALL`] as a rule, one result per record.
 /// Columns count Unicode code points (`columnKind`), as the spans do. A result tied to no file
 /// is located at `folder` (GitHub code scanning wants a location on every result).
-pub(super) fn document(records: &[Record], folder: &str) -> serde_json::Value {
-    use serde_json::json;
-    let level = |severity: &str| match severity {
-        "error" => "error",
-        "warning" => "warning",
-        _ => "note",
-    };
-    let physical = |l: &Location| {
-        json!({
-            "artifactLocation": {"uri": file_uri(&l.path)},
-            "region": {
-                "startLine": l.line,
-                "startColumn": l.column,
-                "endLine": l.end_line,
-                "endColumn": l.end_column,
-            }
-        })
-    };
-    let rules: Vec<serde_json::Value> = Code::ALL
-        .iter()
-        .map(|c| {
-            json!({
-                "id": c,
-                "shortDescription": {"text": c.meaning()},
-                "helpUri": help_uri(),
-                "defaultConfiguration": {"level": level(c.severity().name())},
-            })
-        })
-        .collect();
-    let results: Vec<serde_json::Value> = records
-        .iter()
-        .map(|r| {
-            let mut text = r.message.clone();
-            if let Some(h) = &r.help {
-                let _ = write!(text, "\nhelp: {h}");
-            }
-            let mut result = json!({
-                "ruleId": r.code,
-                "ruleIndex": Code::ALL.iter().position(|c| *c == r.code).unwrap_or(0),
-                "level": level(r.severity),
-                "message": {"text": text},
-            });
-            result["locations"] = match &r.location {
-                Some(l) => json!([{"physicalLocation": physical(l)}]),
-                None => json!([{"physicalLocation": {"artifactLocation": {"uri": file_uri(folder)}}}]),
-            };
-            if !r.labels.is_empty() {
-                let related: Vec<serde_json::Value> = r
-                    .labels
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| {
-                        json!({"id": i, "physicalLocation": physical(&l.location), "message": {"text": l.message}})
-                    })
-                    .collect();
-                result["relatedLocations"] = json!(related);
-            }
-            result
-        })
-        .collect();
+pub(super) fn document(records: &[Record], folder: &str) -> Value {
+    let rules: Vec<Value> = Code::ALL.iter().map(|&c| rule(c)).collect();
+    let results: Vec<Value> = records.iter().map(|r| result(r, folder)).collect();
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -85,6 +30,67 @@ pub(super) fn document(records: &[Record], folder: &str) -> serde_json::Value {
             "columnKind": "unicodeCodePoints",
             "results": results,
         }]
+    })
+}
+
+/// The rule of a code: its meaning, where the README explains it, its default level.
+fn rule(c: Code) -> Value {
+    json!({
+        "id": c,
+        "shortDescription": {"text": c.meaning()},
+        "helpUri": help_uri(),
+        "defaultConfiguration": {"level": level(c.severity().name())},
+    })
+}
+
+/// The result of a record: its rule, level and message (with the help), where it points, and
+/// its labels as related locations.
+fn result(r: &Record, folder: &str) -> Value {
+    let mut text = r.message.clone();
+    if let Some(h) = &r.help {
+        let _ = write!(text, "\nhelp: {h}");
+    }
+    let mut result = json!({
+        "ruleId": r.code,
+        "ruleIndex": Code::ALL.iter().position(|c| *c == r.code).unwrap_or(0),
+        "level": level(r.severity),
+        "message": {"text": text},
+    });
+    result["locations"] = match &r.location {
+        Some(l) => json!([{"physicalLocation": physical(l)}]),
+        None => json!([{"physicalLocation": {"artifactLocation": {"uri": file_uri(folder)}}}]),
+    };
+    if !r.labels.is_empty() {
+        let related: Vec<Value> = r
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| json!({"id": i, "physicalLocation": physical(&l.location), "message": {"text": l.message}}))
+            .collect();
+        result["relatedLocations"] = json!(related);
+    }
+    result
+}
+
+/// The SARIF level of a severity.
+fn level(severity: &str) -> &'static str {
+    match severity {
+        "error" => "error",
+        "warning" => "warning",
+        _ => "note",
+    }
+}
+
+/// A location in a file: its URI and the region, 1-based, end exclusive.
+fn physical(l: &Location) -> Value {
+    json!({
+        "artifactLocation": {"uri": file_uri(&l.path)},
+        "region": {
+            "startLine": l.line,
+            "startColumn": l.column,
+            "endLine": l.end_line,
+            "endColumn": l.end_column,
+        }
     })
 }
 
