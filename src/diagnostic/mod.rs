@@ -1,11 +1,12 @@
 //! Diagnostics: one type for every problem the tool reports, its codes, and its renderers.
 //!
-//! Takes problems found by every stage (a code, a message, positions in the input) and gives
+//! Takes problems found by every stage (a [`Code`], a message, positions in the input) and gives
 //! what the user reads. Every stage returns `Vec<Diagnostic>` and keeps going, so a user sees
-//! every problem in one run. A diagnostic is rendered as a snippet with a caret ([`full`]), one
-//! line ([`concise`]: `path:line:col: error[code]: message`), or a GitHub Actions annotation
-//! ([`github`]); the machine-readable formats ([`json`], [`sarif`], [`gitlab`]) are one
-//! document per run, made from [`Record`]s: see [`document`]. [`Code`] is every code there is.
+//! every problem in one run. A diagnostic is rendered ([`render()`]) as a snippet with a caret
+//! (`full.rs`), one line (`concise.rs`: `path:line:col: error[code]: message`), or a GitHub
+//! Actions annotation (`github.rs`); the machine-readable formats (`json.rs`, `sarif.rs`,
+//! `gitlab.rs`) are one document per run, made from [`Record`]s: see [`document`]. `codes.rs`
+//! holds every code there is.
 //!
 //! This folder may use `yaml` (for [`Span`]) and nothing else of the crate: every stage uses it,
 //! so it uses none of them.

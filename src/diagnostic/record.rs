@@ -32,7 +32,7 @@ pub struct RecordLabel {
     pub location: Location,
 }
 
-/// The records of `diagnostics`, in the order [`render`] prints them.
+/// The records of `diagnostics`, in the order [`super::render()`] prints them.
 pub fn records(diagnostics: &[Diagnostic], sources: &dyn Sources) -> Vec<Record> {
     let sorted = in_order(diagnostics);
     let location = |s: Span| Location {

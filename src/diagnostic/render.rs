@@ -9,7 +9,7 @@ pub enum Format {
     Full,
     Concise,
     Github,
-    /// kfprofiles' own report, [`JSON_VERSION`] (documented in the README).
+    /// kfprofiles' own report, [`super::JSON_VERSION`] (documented in the README).
     Json,
     /// SARIF 2.1.0, for GitHub code scanning.
     Sarif,
