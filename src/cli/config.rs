@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::{
     AccessFormat, Cli, Color, Command, DenyWarningsArg, DiffFormat, OutArg, ProfilesArg, Shell, TemplatesArg,
 };
-use crate::diagnostic::{Diagnostic, Format};
+use crate::diagnostic::{Code, Diagnostic, Format};
 
 /// The command to run, with its own options.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,7 +124,7 @@ impl Config {
         if matches!(&mode, Mode::ConvertDeploykf(c) if c.output.is_none()) && format.is_machine() {
             problems.push(
                 Diagnostic::error(
-                    "format-needs-output",
+                    Code::FormatNeedsOutput,
                     format!(
                         "`convert-deploykf --format {}` prints the report on stdout, not the converted file",
                         format.name()
@@ -226,7 +226,7 @@ fn templates_folder(given: TemplatesArg, problems: &mut Vec<Diagnostic>) -> Opti
         Some(dir) if dir.is_dir() => Some(dir),
         Some(dir) => {
             problems.push(
-                Diagnostic::error("no-templates", format!("templates folder `{}` does not exist", dir.display()))
+                Diagnostic::error(Code::NoTemplates, format!("templates folder `{}` does not exist", dir.display()))
                     .help("name an existing folder with `--templates DIR`, or leave the option out to render with the built-in templates"),
             );
             None

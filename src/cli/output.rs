@@ -19,7 +19,7 @@ use std::cell::RefCell;
 use std::io::{self, Write as _};
 
 use crate::cli::config::Config;
-use crate::diagnostic::{self, Diagnostic, Record, Sources};
+use crate::diagnostic::{self, Code, Diagnostic, Record, Sources};
 
 thread_local! {
     /// The diagnostics of the run so far, under a machine-readable format.
@@ -65,7 +65,7 @@ pub fn stdout(text: &str) -> Result<(), Box<Diagnostic>> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(Box::new(
-            Diagnostic::error("io", format!("cannot write the output to stdout: {e}"))
+            Diagnostic::error(Code::Io, format!("cannot write the output to stdout: {e}"))
                 .help("redirect the output to a file or program that can take it"),
         )),
     }

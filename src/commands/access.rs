@@ -5,7 +5,7 @@ use crate::cli::config::{Access, Config};
 use crate::cli::{output, AccessFormat};
 use crate::commands::report::{self, Notes};
 use crate::commands::{Exit, Failure, Outcome};
-use crate::diagnostic::{self, Diagnostic};
+use crate::diagnostic::{self, Code, Diagnostic};
 use crate::pipeline::{compile, load, Compiled};
 use crate::review::access;
 
@@ -15,7 +15,7 @@ pub fn access(config: &Config, options: &Access) -> Outcome {
     // `--profiles team` naming no folder, without `--profile`: most likely a typo of the filter.
     if options.input.given && options.profile.is_none() && !options.input.dir.is_dir() {
         let name = options.input.dir.display();
-        for d in compiled.diagnostics.iter_mut().filter(|d| d.code == "no-input") {
+        for d in compiled.diagnostics.iter_mut().filter(|d| d.code == Code::NoInput) {
             d.help = Some(format!("did you mean `--profile {name}`? `--profiles DIR` is the profiles folder"));
         }
     }
@@ -49,7 +49,7 @@ fn known_user(compiled: &Compiled, user: &str, options: &Access) -> Result<(), F
     }
     let ids = users.iter().flat_map(|u| [u.value.id.as_str(), u.value.email.as_str()]);
     let mut d = Diagnostic::error(
-        "unknown-user",
+        Code::UnknownUser,
         format!("no user `{user}` (by id, email or IdP group claim) in `{}`", load::display_path(&options.input.dir)),
     );
     if let Some(m) = access::closest_user(user, ids, plan) {
@@ -75,7 +75,7 @@ fn profile_filter(compiled: &Compiled, options: &Access) -> Result<Option<String
     }
     let names = plan.profiles.iter().map(|p| p.namespace.as_str());
     let mut d = Diagnostic::error(
-        "unknown-profile",
+        Code::UnknownProfile,
         format!("no profile `{profile}` in `{}`", load::display_path(&options.input.dir)),
     );
     if let Some(m) = diagnostic::did_you_mean(profile, names) {

@@ -8,7 +8,7 @@ use crate::cli::config::{Config, Render};
 use crate::cli::output;
 use crate::commands::report::{self, plural, print_summary, Notes};
 use crate::commands::{Exit, Failure, Outcome};
-use crate::diagnostic::{self, Diagnostic};
+use crate::diagnostic::{self, Code, Diagnostic};
 use crate::gitops;
 use crate::pipeline::emit::{self, Changes};
 use crate::pipeline::render::Rendered;
@@ -111,7 +111,7 @@ fn root_scale(compiled: &Compiled, rendered: &Rendered, out: &Path) -> Option<Di
         return None;
     }
     Some(
-        Diagnostic::warning("root-scale", format!("`{}/kustomization.yaml` lists {profiles} profiles; kustomize slows down sharply past about 50", out.display()))
+        Diagnostic::warning(Code::RootScale, format!("`{}/kustomization.yaml` lists {profiles} profiles; kustomize slows down sharply past about 50", out.display()))
             .help("apply each profile folder as its own unit: an Argo CD ApplicationSet with a git directory generator over the folders, or one Flux Kustomization per folder"),
     )
 }

@@ -9,7 +9,7 @@ use crate::cli::config::{Config, Convert};
 use crate::cli::output;
 use crate::commands::report::{self, print_summary, Notes};
 use crate::commands::{source, Exit, Failure, Outcome};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::migrate::deploykf::{self, Converted};
 use crate::pipeline::load::{self, Input};
 use crate::pipeline::{check_and_resolve, Compiled};
@@ -18,12 +18,12 @@ use crate::pipeline::{check_and_resolve, Compiled};
 pub fn convert_deploykf(config: &Config, options: &Convert) -> Outcome {
     let source = source::read(&options.values)?;
     let converted = deploykf::convert(&source.text, &source.shown).map_err(|message| {
-        Diagnostic::error("deploykf-values", message)
+        Diagnostic::error(Code::DeploykfValues, message)
             .help("pass a deployKF values file: the profiles are under `deploykf_core.deploykf_profiles_generator`")
     })?;
     if let Some(path) = options.output.as_deref().filter(|p| p.exists()) {
         return Err(Diagnostic::error(
-            "output-exists",
+            Code::OutputExists,
             format!("`{}` exists; refusing to overwrite it", path.display()),
         )
         .help("choose another file name, or move the old file away")
@@ -40,7 +40,7 @@ pub fn convert_deploykf(config: &Config, options: &Convert) -> Outcome {
         .map_or(Ok(()), std::fs::create_dir_all)
         .and_then(|()| std::fs::write(path, &converted.text));
     if let Err(e) = written {
-        return Err(Diagnostic::error("io", format!("cannot write `{}`: {e}", path.display())).into());
+        return Err(Diagnostic::error(Code::Io, format!("cannot write `{}`: {e}", path.display())).into());
     }
     let input = &compiled.input;
     let summary = format!(
@@ -63,7 +63,7 @@ fn check(config: &Config, options: &Convert, shown: &str, converted: &Converted)
     if let Some(dir) = folder_written_into(options) {
         let (existing, mut problems) = load::load_dir(dir);
         // A folder without input files yet is no problem here: the converted file is its first.
-        problems.retain(|d| d.code != "no-input");
+        problems.retain(|d| d.code != Code::NoInput);
         if problems.iter().any(Diagnostic::is_error) {
             let notes = Notes::shown_if(false, config);
             return Err(Failure::invalid(check_and_resolve(existing, problems), deny_warnings, notes));
@@ -82,10 +82,12 @@ fn check(config: &Config, options: &Convert, shown: &str, converted: &Converted)
         }
     }
     for d in &converted.dropped {
-        compiled.diagnostics.push(Diagnostic::warning("deploykf-dropped", format!("not carried over: {d}")));
+        compiled.diagnostics.push(Diagnostic::warning(Code::DeploykfDropped, format!("not carried over: {d}")));
     }
     for d in &converted.defaults {
-        compiled.diagnostics.push(Diagnostic::note("deploykf-default", format!("deployKF default made explicit: {d}")));
+        compiled
+            .diagnostics
+            .push(Diagnostic::note(Code::DeploykfDefault, format!("deployKF default made explicit: {d}")));
     }
     let compiled = report::checked(config, compiled, deny_warnings, Notes::Shown)?;
     Ok((compiled, mine))
@@ -128,7 +130,7 @@ fn clash(input: &Input, mine: usize, options: &Convert) -> Option<Diagnostic> {
     merge.push("the users, groups and profiles not declared yet into a new file".into());
     Some(
         Diagnostic::error(
-            "deploykf-clash",
+            Code::DeploykfClash,
             format!("`{output}` would clash with the files in `{folder}`: {}; nothing was written", clashes.join("; ")),
         )
         .help(format!(

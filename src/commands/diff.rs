@@ -7,7 +7,7 @@ use crate::cli::config::{Config, Diff};
 use crate::cli::{output, DiffFormat};
 use crate::commands::build::compile_and_render;
 use crate::commands::{Exit, Failure, Outcome};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::pipeline::load;
 use crate::review::{access, diff};
 
@@ -18,7 +18,7 @@ pub fn diff(config: &Config, options: &Diff) -> Outcome {
     let missing = base_missing(against)?;
     let name = load::display_path(against);
     let unreadable = |e: String| {
-        Diagnostic::error("unreadable-base", format!("cannot read the objects in `{name}`: {e}"))
+        Diagnostic::error(Code::UnreadableBase, format!("cannot read the objects in `{name}`: {e}"))
             .help("the folder compared with must hold a kfprofiles rendering")
     };
     let (old, new) = match diff::relevant_trees(against, &rendered.tree) {
@@ -51,7 +51,7 @@ fn base_missing(against: &Path) -> Result<bool, Failure> {
         Ok(_) => false,
     };
     if !missing && !against.is_dir() {
-        return Err(Diagnostic::error("unreadable-base", format!("`{}` is not a folder", against.display()))
+        return Err(Diagnostic::error(Code::UnreadableBase, format!("`{}` is not a folder", against.display()))
             .help("pass the base rendering (a folder) with `--against DIR`")
             .into());
     }
@@ -59,5 +59,5 @@ fn base_missing(against: &Path) -> Result<bool, Failure> {
 }
 
 fn cannot_read(path: &Path, e: &dyn std::fmt::Display) -> Diagnostic {
-    Diagnostic::error("io", format!("cannot read `{}`: {e}", path.display()))
+    Diagnostic::error(Code::Io, format!("cannot read `{}`: {e}", path.display()))
 }

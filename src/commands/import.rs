@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::cli::config::{Config, Import};
 use crate::commands::report::{self, plural, print_summary, Notes};
 use crate::commands::{source, Failure, Outcome};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::migrate::import::{self, Imported};
 use crate::migrate::reproduce::{self, Comparison};
 use crate::pipeline::render::Rendered;
@@ -19,7 +19,7 @@ use crate::pipeline::{emit, load, render_compiled, resolve, validate, Compiled};
 pub fn import(config: &Config, options: &Import) -> Outcome {
     let source = source::read(&options.dump)?;
     let imported =
-        import::import(&source.text, &source.shown).map_err(|message| Diagnostic::error("import-dump", message))?;
+        import::import(&source.text, &source.shown).map_err(|message| Diagnostic::error(Code::ImportDump, message))?;
     let dir = &options.input.dir;
     let taken = walkdir::WalkDir::new(dir)
         .into_iter()
@@ -27,7 +27,7 @@ pub fn import(config: &Config, options: &Import) -> Outcome {
         .any(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "yaml" || x == "yml"));
     if taken {
         return Err(Diagnostic::error(
-            "output-exists",
+            Code::OutputExists,
             format!("`{}` already holds profiles; refusing to import into it", dir.display()),
         )
         .help("import into a new folder with `--profiles DIR`, then move the files you want")
@@ -36,12 +36,12 @@ pub fn import(config: &Config, options: &Import) -> Outcome {
     let (mut compiled, rendered) = check_and_render(config, options, &imported)?;
     let comparison = reproduce::compare(&imported, &rendered.tree);
     for m in &comparison.missing {
-        compiled.diagnostics.push(Diagnostic::warning("import-not-reproduced", format!("not reproduced: {m}")));
+        compiled.diagnostics.push(Diagnostic::warning(Code::ImportNotReproduced, format!("not reproduced: {m}")));
     }
     for a in &comparison.added {
         compiled
             .diagnostics
-            .push(Diagnostic::note("import-added", format!("build adds {a}, which the cluster does not have")));
+            .push(Diagnostic::note(Code::ImportAdded, format!("build adds {a}, which the cluster does not have")));
     }
     report::report(config, &compiled, false, Notes::Shown);
     write(dir, &imported, reproduce::notes(&source.shown, imported.objects.len(), &comparison))?;
@@ -75,7 +75,7 @@ fn write(dir: &Path, imported: &Imported, notes: String) -> Result<(), Failure> 
     for (path, text) in &files {
         if let Err(e) = emit::write_file_below(dir, Path::new(path), text.as_bytes()) {
             let message = format!("cannot write `{}`: {e}", dir.join(path).display());
-            return Err(Diagnostic::error("io", message).into());
+            return Err(Diagnostic::error(Code::Io, message).into());
         }
     }
     Ok(())

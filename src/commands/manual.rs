@@ -13,7 +13,7 @@ use clap::CommandFactory as _;
 use crate::cli::config::Config;
 use crate::cli::{output, Cli, Shell};
 use crate::commands::{Exit, Outcome};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::pipeline::model;
 
 /// `schema`: prints the JSON Schema of an input file.
@@ -40,7 +40,7 @@ pub fn write_man_pages(config: &Config, dir: &Path) -> Outcome {
     let written = std::fs::create_dir_all(dir).and_then(|()| clap_mangen::generate_to(Cli::command(), dir));
     if let Err(e) = written {
         let message = format!("cannot write the man pages to `{}`: {e}", dir.display());
-        return Err(Diagnostic::error("io", message).into());
+        return Err(Diagnostic::error(Code::Io, message).into());
     }
     let mut pages: Vec<String> = std::fs::read_dir(dir)
         .map(|entries| entries.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()))

@@ -53,7 +53,7 @@ pub fn report(config: &Config, compiled: &Compiled, deny_warnings: bool, notes: 
     }
     // Only on a clean run: beside errors, the count is noise.
     if notes == Notes::Counted && !hidden.is_empty() && !shown.iter().any(Diagnostic::is_error) {
-        let mut codes: Vec<&str> = hidden.iter().map(|d| d.code).collect();
+        let mut codes: Vec<&str> = hidden.iter().map(|d| d.code.as_str()).collect();
         codes.sort_unstable();
         codes.dedup();
         text.push_str(&format!(

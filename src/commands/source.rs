@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::commands::Failure;
-use crate::diagnostic::{Diagnostic, Sources};
+use crate::diagnostic::{Code, Diagnostic, Sources};
 use crate::pipeline::load;
 use crate::yaml::depth;
 use crate::yaml::span::{Span, MAX_DEPTH};
@@ -33,7 +33,7 @@ pub fn read(path: &Path) -> Result<Source, Failure> {
         return Ok(source);
     };
     let message = format!("lists and mappings nest more than {MAX_DEPTH} levels deep");
-    let d = Diagnostic::error("yaml-too-complex", message).at(Span::at(0, line, col, 1)).help(
+    let d = Diagnostic::error(Code::YamlTooComplex, message).at(Span::at(0, line, col, 1)).help(
         "no Kubernetes object or values file nests more than a few levels: look for unclosed or repeated brackets",
     );
     Err(Failure::Problems { diagnostics: vec![d], sources: Box::new(source) })
@@ -45,12 +45,12 @@ fn read_text(path: &Path) -> Result<Source, Failure> {
         let mut text = String::new();
         return match std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text) {
             Ok(_) => Ok(Source { shown: "<stdin>".to_string(), text }),
-            Err(e) => Err(Diagnostic::error("io", format!("cannot read standard input: {e}")).into()),
+            Err(e) => Err(Diagnostic::error(Code::Io, format!("cannot read standard input: {e}")).into()),
         };
     }
     let shown = load::display_path(path);
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Source { shown, text }),
-        Err(e) => Err(Diagnostic::error("io", format!("cannot read `{shown}`: {e}")).into()),
+        Err(e) => Err(Diagnostic::error(Code::Io, format!("cannot read `{shown}`: {e}")).into()),
     }
 }

@@ -13,7 +13,7 @@ use std::path::{Path as FsPath, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use crate::diagnostic::{did_you_mean, Diagnostic, Sources};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic, Sources};
 use crate::pipeline::model::{Group, InputFile, Profile, ProfileDefaults, Settings, User};
 use crate::yaml::span::{FileId, Path, Span, SpanIndex, MAX_DEPTH};
 use crate::yaml::value::{self, from_node, Kind, Node, Step};
@@ -88,7 +88,7 @@ pub fn load_dir(dir: &FsPath) -> (Input, Vec<Diagnostic>) {
     let mut files: Vec<(String, String)> = Vec::new();
     if !dir.is_dir() {
         diagnostics.push(
-            Diagnostic::error("no-input", format!("profiles folder `{}` does not exist", dir.display()))
+            Diagnostic::error(Code::NoInput, format!("profiles folder `{}` does not exist", dir.display()))
                 .help("pass the folder with `--profiles DIR`"),
         );
         return (Input::default(), diagnostics);
@@ -100,7 +100,7 @@ pub fn load_dir(dir: &FsPath) -> (Input, Vec<Diagnostic>) {
         let e = match entry {
             Ok(e) => e,
             Err(e) => {
-                diagnostics.push(Diagnostic::error("io", format!("cannot read the profiles folder: {e}")));
+                diagnostics.push(Diagnostic::error(Code::Io, format!("cannot read the profiles folder: {e}")));
                 continue;
             }
         };
@@ -120,7 +120,7 @@ pub fn load_dir(dir: &FsPath) -> (Input, Vec<Diagnostic>) {
             let renamed = format!("{}.{}", &name[..name.len() - ext.len() - 1], ext.to_ascii_lowercase());
             diagnostics.push(
                 Diagnostic::warning(
-                    "ignored-file",
+                    Code::IgnoredFile,
                     format!("`{shown}` is ignored: only `.yaml` and `.yml` files are read"),
                 )
                 .help(format!("rename it to `{renamed}` to read it, or to another extension to keep it out")),
@@ -139,13 +139,13 @@ pub fn load_dir(dir: &FsPath) -> (Input, Vec<Diagnostic>) {
             // Swapped for a link or a special file since the folder was listed.
             Err(Refused::Link) => diagnostics.push(symlink_input(&shown)),
             Err(Refused::NotRegular(what)) => diagnostics.push(special_file(&shown, what)),
-            Err(e) => diagnostics.push(Diagnostic::error("io", format!("cannot read `{shown}`: {e}"))),
+            Err(e) => diagnostics.push(Diagnostic::error(Code::Io, format!("cannot read `{shown}`: {e}"))),
         }
     }
     let errors = diagnostics.iter().any(Diagnostic::is_error);
     if files.is_empty() && !errors {
         diagnostics
-            .push(Diagnostic::error("no-input", format!("no `*.yaml` or `*.yml` file under `{}`", dir.display())));
+            .push(Diagnostic::error(Code::NoInput, format!("no `*.yaml` or `*.yml` file under `{}`", dir.display())));
     }
     let (mut input, more) = load_texts(files);
     input.unloaded.whole |= diagnostics.iter().any(Diagnostic::is_error) || !not_utf8.is_empty();
@@ -167,7 +167,7 @@ fn invalid_utf8(input: &mut Input, display: String, bytes: &[u8]) -> Diagnostic 
     let message = format!("`{display}` is not UTF-8 (invalid byte at offset {valid})");
     let text = String::from_utf8_lossy(bytes).into_owned();
     input.files.push(SourceFile { display, text, spans: SpanIndex::default() });
-    Diagnostic::error("invalid-utf8", message).at(Span::at(file, line, col, 1)).help("save the file as UTF-8")
+    Diagnostic::error(Code::InvalidUtf8, message).at(Span::at(file, line, col, 1)).help("save the file as UTF-8")
 }
 
 /// Parses and merges the given `(display path, text)` pairs, in order.
@@ -193,7 +193,7 @@ pub fn load_texts(texts: Vec<(String, String)>) -> (Input, Vec<Diagnostic>) {
         // fixed structures, one per item.
         let duplicates = spans.duplicates.iter().map(|d| {
             let at = if d.map == Path::root() { String::new() } else { format!(" at `{}`", d.map.serde()) };
-            Diagnostic::error("duplicate-key", format!("duplicate key `{}`{at}", d.key))
+            Diagnostic::error(Code::DuplicateKey, format!("duplicate key `{}`{at}", d.key))
                 .at(d.second)
                 .label(d.first, "first set here")
                 .help("a key may appear once in a mapping")
@@ -202,14 +202,14 @@ pub fn load_texts(texts: Vec<(String, String)>) -> (Input, Vec<Diagnostic>) {
         if let Some(span) = spans.too_deep {
             let message = format!("lists and mappings nest more than {MAX_DEPTH} levels deep");
             let help = "no input nests more than a few levels: look for unclosed or repeated brackets";
-            diagnostics.push(Diagnostic::error("yaml-too-complex", message).at(span).help(help));
+            diagnostics.push(Diagnostic::error(Code::YamlTooComplex, message).at(span).help(help));
         }
         let found = !spans.duplicates.is_empty();
         if let Some((span, message)) = &spans.syntax_error {
             diagnostics.push(syntax_error(&text, *span, message));
         } else if let Some(span) = spans.second_document.filter(|_| spans.too_deep.is_none()) {
             diagnostics.push(
-                Diagnostic::error("multiple-documents", "a file may hold only one YAML document")
+                Diagnostic::error(Code::MultipleDocuments, "a file may hold only one YAML document")
                     .at(span)
                     .help("split the documents into separate files"),
             );
@@ -232,14 +232,14 @@ fn syntax_error(text: &str, span: Span, message: &str) -> Diagnostic {
     let indented =
         (span.line.saturating_sub(1)..lines.len()).find_map(|i| indent_tab(lines[i]).map(|col| (i + 1, col)));
     if let Some((line, col)) = indented {
-        return Diagnostic::error("yaml-syntax", "a tab in indentation")
+        return Diagnostic::error(Code::YamlSyntax, "a tab in indentation")
             .at(Span::at(span.file, line, col + 1, 1))
             .help("YAML forbids tabs for indentation: indent with spaces");
     }
     let line: Vec<char> = lines.get(span.line.saturating_sub(1)).unwrap_or(&"").chars().collect();
     let before = &line[..span.col.min(line.len())];
     if let Some(i) = before.iter().rposition(|c| *c == '\t') {
-        return Diagnostic::error("yaml-syntax", "a tab where a space is needed")
+        return Diagnostic::error(Code::YamlSyntax, "a tab where a space is needed")
             .at(Span::at(span.file, span.line, i + 1, 1))
             .help("write a space instead: a tab is not read as the space after `key:` or `-`");
     }
@@ -256,7 +256,7 @@ fn syntax_error(text: &str, span: Span, message: &str) -> Diagnostic {
         _ => span,
     };
     let (_, message, help) = classify(message);
-    let d = Diagnostic::error("yaml-syntax", message).at(span);
+    let d = Diagnostic::error(Code::YamlSyntax, message).at(span);
     match help {
         Some(h) => d.help(h),
         None => d,
@@ -565,10 +565,10 @@ fn located(input: &Input, file: FileId, failure: &Failure) -> Diagnostic {
     let span = failure.location.map_or_else(|| spans.value(&node), |(line, col, len)| Span::at(file, line, col, len));
     let span = match code {
         // The mapping that lacks the key, underlined from its first word.
-        "missing-key" => token(span.line, span.col),
+        Code::MissingKey => token(span.line, span.col),
         // serde finds a duplicate once the mapping is read: its key is named in the message, and
         // the index keeps its last occurrence.
-        "duplicate-key" => {
+        Code::DuplicateKey => {
             let key = failure.message.split('`').nth(1).unwrap_or_default();
             let at = node.key(key);
             if spans.contains(&at) {
@@ -592,7 +592,7 @@ fn located(input: &Input, file: FileId, failure: &Failure) -> Diagnostic {
 
 /// A stable code, a message in the user's words, and a hint for a serde message (the derived
 /// `Deserialize` impls' fixed wording) or, for a syntax error, the parser's message.
-fn classify(message: &str) -> (&'static str, String, Option<String>) {
+fn classify(message: &str) -> (Code, String, Option<String>) {
     let words: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
     let expected =
         || words.get(1..).unwrap_or_default().iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ");
@@ -606,13 +606,13 @@ fn classify(message: &str) -> (&'static str, String, Option<String>) {
     };
     let first = words.first().copied().unwrap_or_default();
     if message.starts_with("unknown field") {
-        return ("unknown-key", format!("unknown key `{first}`"), hint("expected one of"));
+        return (Code::UnknownKey, format!("unknown key `{first}`"), hint("expected one of"));
     }
     if message.starts_with("unknown variant") {
-        return ("unknown-value", format!("unknown value `{first}`"), hint("expected one of"));
+        return (Code::UnknownValue, format!("unknown value `{first}`"), hint("expected one of"));
     }
     if message.starts_with("missing field") {
-        return ("missing-key", format!("missing key `{first}`"), None);
+        return (Code::MissingKey, format!("missing key `{first}`"), None);
     }
     if ["invalid type", "invalid value", "invalid length"].iter().any(|p| message.starts_with(p))
         || message.contains("did not match any variant")
@@ -631,11 +631,11 @@ fn classify(message: &str) -> (&'static str, String, Option<String>) {
             }
             None => (m, None),
         };
-        return ("wrong-type", m, help.map(str::to_string));
+        return (Code::WrongType, m, help.map(str::to_string));
     }
     if message.starts_with("duplicate") {
         return (
-            "duplicate-key",
+            Code::DuplicateKey,
             format!("duplicate key `{first}`"),
             Some("a key may appear once in a mapping".into()),
         );
@@ -648,9 +648,9 @@ fn classify(message: &str) -> (&'static str, String, Option<String>) {
     ];
     if misindented.iter().any(|m| message.contains(m)) {
         let help = "check this line's indentation: a key lines up with the other keys of its mapping, a list item (`- `) with the other items of its list";
-        return ("yaml-syntax", message.to_string(), Some(help.into()));
+        return (Code::YamlSyntax, message.to_string(), Some(help.into()));
     }
-    ("yaml-syntax", message.to_string(), None)
+    (Code::YamlSyntax, message.to_string(), None)
 }
 
 /// What serde's `expected` part of a type error means in the input's words, with a hint: no
@@ -687,7 +687,7 @@ fn yaml_in_other_case(path: &FsPath) -> Option<&str> {
 /// A symbolic link in the profiles folder: reported at its path, never followed.
 fn symlink_input(shown: &str) -> Diagnostic {
     Diagnostic::error(
-        "symlink-input",
+        Code::SymlinkInput,
         format!("`{shown}` is a symbolic link; links in the profiles folder are not followed"),
     )
     .help("put the file or folder itself in the profiles folder")
@@ -695,7 +695,7 @@ fn symlink_input(shown: &str) -> Diagnostic {
 
 /// A FIFO, device or socket in the profiles folder: reported, never opened.
 fn special_file(shown: &str, what: &str) -> Diagnostic {
-    Diagnostic::error("special-file", format!("`{shown}` is {what}, not a regular file; it is not read"))
+    Diagnostic::error(Code::SpecialFile, format!("`{shown}` is {what}, not a regular file; it is not read"))
         .help("remove it from the profiles folder: only regular `*.yaml` and `*.yml` files are read")
 }
 

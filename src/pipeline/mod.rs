@@ -18,7 +18,7 @@ pub mod validate;
 
 use std::path::Path;
 
-use crate::diagnostic::{self, Diagnostic, Severity};
+use crate::diagnostic::{self, Code, Diagnostic, Severity};
 use crate::gitops;
 use crate::yaml::span::{Span, SpanIndex};
 use load::{Input, SourceFile};
@@ -133,7 +133,7 @@ fn unknown_template(input: &mut Input, unknown: &templates::Unknown) -> Diagnost
             format!("the built-in templates are {}", names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))
         }
     };
-    let d = Diagnostic::warning("unknown-template", message).help(help);
+    let d = Diagnostic::warning(Code::UnknownTemplate, message).help(help);
     match located {
         Some(span) => d.at(span),
         None => d,
@@ -148,7 +148,8 @@ fn output_diagnostic(input: &mut Input, source: &templates::TemplateSource, e: &
          the resource list (see templates/README.md)",
         source.display
     );
-    let d = Diagnostic::error("invalid-output", format!("rendered `{}` is refused: {}", e.path, e.message)).help(help);
+    let d =
+        Diagnostic::error(Code::InvalidOutput, format!("rendered `{}` is refused: {}", e.path, e.message)).help(help);
     let text = &source.text;
     let sets = |line: &str, key: &str| {
         let l = line.trim_start().trim_start_matches("- ");
@@ -175,7 +176,7 @@ fn template_diagnostic(
         spans: SpanIndex::default(),
     });
     let mut d = Diagnostic::error(e.code, format!("template `{}` failed: {}", source.name, e.message));
-    if e.code == "template-limit" {
+    if e.code == Code::TemplateLimit {
         d = d.help("templates/README.md lists the limits every template renders within");
     }
     let text = &source.text;

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::k8s::{binding_name, group_binding_name, group_claim_problem};
 use crate::pipeline::load::{Input, Item};
 use crate::pipeline::model::{Group, IdpGroupsMode, Plugin, Profile, ProfileDefaults, Role, Settings};
@@ -189,7 +189,7 @@ impl<'a> Resolver<'a> {
                             chain.iter().map(|&g| format!("`{}`", self.input.groups[g].value.id)).collect();
                         diagnostics.push(
                             Diagnostic::note(
-                                "owner-in-group",
+                                Code::OwnerInGroup,
                                 format!("profile `{}` owner `{}` is also reached through group {}; the owner keeps the owner objects", p.name, owner, groups.join(" via ")),
                             )
                             .at(self.input.value_span(item.file, &member_path.key("group"))),
@@ -221,7 +221,7 @@ impl<'a> Resolver<'a> {
                 if self.emails[*other] != email {
                     diagnostics.push(
                         Diagnostic::error(
-                            "name-collision",
+                            Code::NameCollision,
                             format!("profile `{}`: members `{}` and `{email}` get the same object name `{name}`", p.name, self.emails[*other]),
                         )
                         .at(self.input.value_span(item.file, &a.member))
@@ -333,7 +333,7 @@ impl<'a> Resolver<'a> {
             if let Some((other, first)) = names.get(&name) {
                 diagnostics.push(
                     Diagnostic::error(
-                        "claim-collision",
+                        Code::ClaimCollision,
                         format!("profile `{}`: IdP groups `{other}` and `{claim}` get the same object name `{name}`", item.value.name),
                     )
                     .at(self.input.value_span(item.file, &a.member))

@@ -12,6 +12,8 @@ use std::path::{Path as FsPath, PathBuf};
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 
+use crate::diagnostic::Code;
+
 use crate::yaml::write::{self, scalar, Data, Layout};
 
 /// Built-in templates, by file name: the objects of one profile split by concern, and the two
@@ -57,7 +59,7 @@ pub struct Templates {
 #[derive(Debug, Clone)]
 pub struct TemplateError {
     /// The diagnostic code: `template`, or `template-limit` for a limit reached.
-    pub code: &'static str,
+    pub code: Code,
     pub template: String,
     pub line: Option<usize>,
     /// Byte range of the failing expression in the template source, when known.
@@ -153,14 +155,14 @@ impl Templates {
         let mut out = Capped { bytes: Vec::new(), full: false };
         match t.render_captured_to(ctx, &mut out) {
             Ok(_) => String::from_utf8(out.bytes).map_err(|_| TemplateError {
-                code: "template",
+                code: Code::Template,
                 template: name.to_string(),
                 line: None,
                 range: None,
                 message: "it rendered text that is not UTF-8".into(),
             }),
             Err(e) if out.full => Err(TemplateError {
-                code: "template-limit",
+                code: Code::TemplateLimit,
                 message: format!("it renders more than {} MiB for one file", MAX_OUTPUT_BYTES >> 20),
                 ..template_error(name, &e)
             }),
@@ -175,24 +177,24 @@ impl Templates {
 }
 
 /// The text of override template `path` in folder `dir`, or why it is refused (code, message).
-fn read_override(dir: &FsPath, path: &FsPath) -> Result<String, (&'static str, String)> {
+fn read_override(dir: &FsPath, path: &FsPath) -> Result<String, (Code, String)> {
     use crate::pipeline::load::{read_regular, Refused};
     // A link is followed only to a file inside the folder, which is then read like any other.
     let target = if path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
         match (dir.canonicalize(), path.canonicalize()) {
             (Ok(a), Ok(b)) if b.starts_with(&a) => b,
-            _ => return Err(("template", "it is a link that leads outside the templates folder".into())),
+            _ => return Err((Code::Template, "it is a link that leads outside the templates folder".into())),
         }
     } else {
         path.to_path_buf()
     };
     match read_regular(&target, MAX_TEMPLATE_BYTES) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|_| ("template", "it is not UTF-8".into())),
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| (Code::Template, "it is not UTF-8".into())),
         Err(Refused::TooLarge(size)) => Err((
-            "template-limit",
+            Code::TemplateLimit,
             format!("it is {size} bytes long; a template may be at most {} MiB", MAX_TEMPLATE_BYTES >> 20),
         )),
-        Err(e) => Err(("template", e.to_string())),
+        Err(e) => Err((Code::Template, e.to_string())),
     }
 }
 
@@ -223,7 +225,7 @@ fn template_error(name: &str, e: &Error) -> TemplateError {
     if e.kind() == ErrorKind::UndefinedError && e.detail().is_none() {
         message = "undefined value".into();
     }
-    let code = if e.kind() == ErrorKind::OutOfFuel { "template-limit" } else { "template" };
+    let code = if e.kind() == ErrorKind::OutOfFuel { Code::TemplateLimit } else { Code::Template };
     if e.kind() == ErrorKind::OutOfFuel {
         message = format!("it ran out of fuel: more than {FUEL} steps for one file (an endless or nested loop?)");
     }
@@ -354,13 +356,13 @@ mod tests {
         assert_eq!(
             (e.code, e.message.as_str()),
             (
-                "template-limit",
+                Code::TemplateLimit,
                 "it ran out of fuel: more than 20000000 steps for one file (an endless or nested loop?)"
             )
         );
         assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
         let e = t.render("big", &Value::UNDEFINED).unwrap_err();
-        assert_eq!((e.code, e.message.as_str()), ("template-limit", "it renders more than 64 MiB for one file"));
+        assert_eq!((e.code, e.message.as_str()), (Code::TemplateLimit, "it renders more than 64 MiB for one file"));
     }
 
     #[test]

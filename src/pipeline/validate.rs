@@ -8,7 +8,7 @@ pub mod gitops;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::diagnostic::{did_you_mean, Diagnostic};
+use crate::diagnostic::{did_you_mean, Code, Diagnostic};
 use crate::k8s;
 use crate::pipeline::load::{Input, Item};
 use crate::pipeline::model::{IdpGroupsMode, LimitRangeSpec, Plugin, ResourceQuotaSpec, Role, Settings};
@@ -125,7 +125,7 @@ impl Validator<'_> {
         for (name, items) in blocks {
             if let Some(((first_file, first_path), rest)) = items.split_first() {
                 for (file, path) in rest {
-                    let d = Diagnostic::error("duplicate-block", format!("`{name}` is set in more than one file"))
+                    let d = Diagnostic::error(Code::DuplicateBlock, format!("`{name}` is set in more than one file"))
                         .at(self.key(*file, path))
                         .label(self.key(*first_file, first_path), "first set here")
                         .help(format!("keep a single `{name}` block, in one file"));
@@ -142,7 +142,7 @@ impl Validator<'_> {
         let (file, path, s) = (item.file, &item.path, &item.value);
         if !k8s::is_header_name(&s.user_id_header) {
             let d = Diagnostic::error(
-                "invalid-header",
+                Code::InvalidHeader,
                 format!("`userIdHeader` `{}` is not an HTTP header name", s.user_id_header),
             )
             .at(self.value(file, &path.key("userIdHeader")));
@@ -157,7 +157,7 @@ impl Validator<'_> {
             let span = self.value(file, &istio.key(key));
             if value.trim().is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
                 let d = Diagnostic::error(
-                    "invalid-principal",
+                    Code::InvalidPrincipal,
                     format!("`istio.{key}` must be a SPIFFE principal such as `cluster.local/ns/NAMESPACE/sa/ACCOUNT`"),
                 )
                 .at(span);
@@ -173,7 +173,7 @@ impl Validator<'_> {
             self.out
                 .push(Self::wildcard(format!("`userIdPrefix` `{}` contains `*`", s.user_id_prefix)).at(prefix_span));
         } else if s.user_id_prefix.chars().any(char::is_control) {
-            let d = Diagnostic::error("invalid-header", "`userIdPrefix` contains a control character")
+            let d = Diagnostic::error(Code::InvalidHeader, "`userIdPrefix` contains a control character")
                 .at(prefix_span)
                 .help("the prefix is part of the user-id header's value, which cannot hold control characters");
             self.out.push(d);
@@ -183,7 +183,7 @@ impl Validator<'_> {
         let idp = path.key("idpGroups");
         if !k8s::is_header_name(&s.idp_groups.header) {
             let d = Diagnostic::error(
-                "invalid-header",
+                Code::InvalidHeader,
                 format!("`idpGroups.header` `{}` is not an HTTP header name", s.idp_groups.header),
             )
             .at(self.value(file, &idp.key("header")));
@@ -195,7 +195,7 @@ impl Validator<'_> {
             // At the bad name of a nested claim's list (a name alone is the value itself).
             let at = idp.key("claim").index(bad.unwrap_or(0));
             let d = Diagnostic::error(
-                "invalid-claim-name",
+                Code::InvalidClaimName,
                 format!("`idpGroups.claim` `{claim}` is not a JWT claim name"),
             )
             .at(self.value(file, &at))
@@ -207,7 +207,7 @@ impl Validator<'_> {
         for (i, ns) in s.reserved_namespaces.iter().enumerate() {
             if !k8s::is_dns1123_label(ns) {
                 let d = Diagnostic::error(
-                    "invalid-reserved-namespace",
+                    Code::InvalidReservedNamespace,
                     format!("`reservedNamespaces` entry `{ns}` is not a namespace name"),
                 )
                 .at(self.value(file, &path.key("reservedNamespaces").index(i)))
@@ -217,7 +217,7 @@ impl Validator<'_> {
         }
         for (i, domain) in s.allowed_email_domains.iter().enumerate() {
             if k8s::email_problem(&format!("x@{domain}")).is_some() {
-                let d = Diagnostic::error("invalid-domain", format!("`{domain}` is not a domain name"))
+                let d = Diagnostic::error(Code::InvalidDomain, format!("`{domain}` is not a domain name"))
                     .at(self.value(file, &path.key("allowedEmailDomains").index(i)));
                 self.out.push(d);
             }
@@ -249,7 +249,7 @@ impl Validator<'_> {
         if k8s::is_system_name(email) {
             self.out.push(
                 Diagnostic::error(
-                    "system-subject",
+                    Code::SystemSubject,
                     format!("`{email}` names a Kubernetes system user, not a person"),
                 )
                 .at(span)
@@ -263,7 +263,7 @@ impl Validator<'_> {
         }
         if let Some(problem) = k8s::email_problem(email) {
             self.out.push(
-                Diagnostic::error("invalid-email", format!("`{email}` is not a valid email: {problem}")).at(span),
+                Diagnostic::error(Code::InvalidEmail, format!("`{email}` is not a valid email: {problem}")).at(span),
             );
             return false;
         }
@@ -272,7 +272,7 @@ impl Validator<'_> {
         if !domains.is_empty() && !domains.iter().any(|d| d.eq_ignore_ascii_case(domain)) {
             let list = domains.iter().map(|d| format!("`{d}`")).collect::<Vec<_>>().join(", ");
             self.out.push(
-                Diagnostic::error("email-domain", format!("`{email}` is outside the allowed email domains"))
+                Diagnostic::error(Code::EmailDomain, format!("`{email}` is outside the allowed email domains"))
                     .at(span)
                     .help(format!("`settings.allowedEmailDomains` allows {list}")),
             );
@@ -283,7 +283,7 @@ impl Validator<'_> {
 
     /// `*` in a value that reaches an AuthorizationPolicy's `values` or `principals`.
     fn wildcard(message: String) -> Diagnostic {
-        Diagnostic::error("istio-wildcard", format!("{message}, which Istio reads as a wildcard"))
+        Diagnostic::error(Code::IstioWildcard, format!("{message}, which Istio reads as a wildcard"))
             .help("AuthorizationPolicies match a leading or trailing `*` as any suffix or prefix (`*@example.com` admits the whole domain); write the exact value, without `*`")
     }
 
@@ -293,7 +293,7 @@ impl Validator<'_> {
             // kustomize writes `=` back plain, and YAML 1.1 reads a plain `=` as its value key
             // (`tag:yaml.org,2002:value`): PyYAML and the tools built on it refuse the document.
             let d = Diagnostic::error(
-                "unwritable-character",
+                Code::UnwritableCharacter,
                 format!("{what} is `=` alone, which kustomize writes back unquoted and YAML 1.1 readers refuse"),
             )
             .at(span)
@@ -305,7 +305,7 @@ impl Validator<'_> {
             return false;
         };
         let d = Diagnostic::error(
-            "unwritable-character",
+            Code::UnwritableCharacter,
             format!("{what} contains U+{:04X}, which kustomize cannot write back unchanged", c as u32),
         )
         .at(span)
@@ -323,12 +323,12 @@ impl Validator<'_> {
             let (file, path) = (u.file, &u.path);
             if u.value.id.trim().is_empty() {
                 self.out.push(
-                    Diagnostic::error("invalid-id", "a user id must not be empty")
+                    Diagnostic::error(Code::InvalidId, "a user id must not be empty")
                         .at(self.value(file, &path.key("id"))),
                 );
             }
             if let Some(first) = ids.get(u.value.id.as_str()) {
-                let d = Diagnostic::error("duplicate-user", format!("user id `{}` is declared twice", u.value.id))
+                let d = Diagnostic::error(Code::DuplicateUser, format!("user id `{}` is declared twice", u.value.id))
                     .at(self.value(file, &path.key("id")))
                     .label(self.value(first.file, &first.path.key("id")), "first declared here");
                 self.out.push(d);
@@ -342,7 +342,7 @@ impl Validator<'_> {
                 let name = k8s::binding_name(&email, Role::Admin.as_str());
                 if name.len() > k8s::MAX_OBJECT_NAME {
                     let d = Diagnostic::error(
-                        "name-too-long",
+                        Code::NameTooLong,
                         format!("the objects of user `{}` as a member would be named `{name}`, {} characters; Kubernetes allows {}", u.value.id, name.len(), k8s::MAX_OBJECT_NAME),
                     )
                     .at(self.value(file, &path.key("email")))
@@ -352,7 +352,7 @@ impl Validator<'_> {
             }
             if let Some(first) = emails.get(&email) {
                 let d = Diagnostic::error(
-                    "duplicate-email",
+                    Code::DuplicateEmail,
                     format!("email `{}` belongs to users `{}` and `{}`", u.value.email, first.value.id, u.value.id),
                 )
                 .at(self.value(file, &path.key("email")))
@@ -364,7 +364,7 @@ impl Validator<'_> {
             if !self.settings.email_to_lowercase {
                 let lower = email.to_lowercase();
                 if let Some(first) = folded.get(&lower) {
-                    let d = Diagnostic::warning("email-case", format!("emails `{}` and `{}` differ only in case", first.value.email, u.value.email))
+                    let d = Diagnostic::warning(Code::EmailCase, format!("emails `{}` and `{}` differ only in case", first.value.email, u.value.email))
                         .at(self.value(file, &path.key("email")))
                         .label(self.value(first.file, &first.path.key("email")), "the other one")
                         .help("identity providers usually treat these as one person; set `settings.emailToLowercase: true` or fix the case");
@@ -398,9 +398,11 @@ impl Validator<'_> {
             if !used.contains(u.value.id.as_str())
                 && !owner_emails.contains(&normalise_email(self.settings, &u.value.email))
             {
-                let d =
-                    Diagnostic::warning("unused-user", format!("user `{}` is in no group and no profile", u.value.id))
-                        .at(self.value(u.file, &u.path.key("id")));
+                let d = Diagnostic::warning(
+                    Code::UnusedUser,
+                    format!("user `{}` is in no group and no profile", u.value.id),
+                )
+                .at(self.value(u.file, &u.path.key("id")));
                 self.unused.push((("user", u.value.id.clone()), d));
             }
         }
@@ -413,7 +415,7 @@ impl Validator<'_> {
         for (i, g) in input.groups.iter().enumerate() {
             if let Some(&first) = ids.get(g.value.id.as_str()) {
                 let f = &input.groups[first];
-                let d = Diagnostic::error("duplicate-group", format!("group id `{}` is declared twice", g.value.id))
+                let d = Diagnostic::error(Code::DuplicateGroup, format!("group id `{}` is declared twice", g.value.id))
                     .at(self.value(g.file, &g.path.key("id")))
                     .label(self.value(f.file, &f.path.key("id")), "first declared here");
                 self.out.push(d);
@@ -429,7 +431,7 @@ impl Validator<'_> {
                         continue;
                     }
                     let d = Diagnostic::error(
-                        "idp-group-members",
+                        Code::IdpGroupMembers,
                         format!("group `{}` is kept in the identity provider (`claim: {claim}`) and cannot list `{key}`", g.value.id),
                     )
                     .at(self.key(g.file, &g.path.key(key)))
@@ -438,7 +440,7 @@ impl Validator<'_> {
                 }
                 if k8s::is_system_name(claim) {
                     let d = Diagnostic::error(
-                        "system-subject",
+                        Code::SystemSubject,
                         format!("claim `{claim}` of group `{}` names a Kubernetes system group", g.value.id),
                     )
                     .at(self.value(g.file, &g.path.key("claim")))
@@ -446,7 +448,7 @@ impl Validator<'_> {
                     self.out.push(d);
                 } else if let Some(problem) = k8s::group_claim_problem(claim, header_mode) {
                     let d = Diagnostic::error(
-                        "invalid-group-claim",
+                        Code::InvalidGroupClaim,
                         format!("claim `{claim}` of group `{}` cannot be used: {problem}", g.value.id),
                     )
                     .at(self.value(g.file, &g.path.key("claim")))
@@ -509,7 +511,7 @@ impl Validator<'_> {
         for (&id, &i) in &ids {
             if !reached.contains(&i) {
                 let g = &input.groups[i];
-                let d = Diagnostic::warning("unused-group", format!("group `{id}` is used by no profile"))
+                let d = Diagnostic::warning(Code::UnusedGroup, format!("group `{id}` is used by no profile"))
                     .at(self.value(g.file, &g.path.key("id")));
                 self.unused.push((("group", id.to_string()), d));
             }
@@ -551,7 +553,7 @@ impl Validator<'_> {
                         cycle.push(c);
                         let text = cycle.iter().map(|&i| groups[i].value.id.as_str()).collect::<Vec<_>>().join(" -> ");
                         let item = &groups[g];
-                        let d = Diagnostic::error("group-cycle", format!("groups include each other: {text}"))
+                        let d = Diagnostic::error(Code::GroupCycle, format!("groups include each other: {text}"))
                             .at(self.value(item.file, &item.path.key("groups").index(child_index)))
                             .help("a group cannot contain itself, directly or through other groups; remove one of these references");
                         self.out.push(d);
@@ -578,7 +580,7 @@ impl Validator<'_> {
         if unloaded.contains(name) {
             return;
         }
-        let code = if what == "user" { "unknown-user" } else { "unknown-group" };
+        let code = if what == "user" { Code::UnknownUser } else { Code::UnknownGroup };
         let mut d = Diagnostic::error(code, message.to_string()).at(self.value(file, path));
         if let Some(meant) = meant {
             d = d.help(meant.help);
@@ -623,10 +625,12 @@ impl Validator<'_> {
                 } else if namespace.len() > 63 {
                     help.push_str(&format!(" (this one has {})", namespace.len()));
                 }
-                let d =
-                    Diagnostic::error("invalid-profile-name", format!("profile name {shown} is not a DNS-1123 label"))
-                        .at(name_span)
-                        .help(help);
+                let d = Diagnostic::error(
+                    Code::InvalidProfileName,
+                    format!("profile name {shown} is not a DNS-1123 label"),
+                )
+                .at(name_span)
+                .help(help);
                 self.out.push(d);
             } else if reserved.contains(&namespace.as_str()) || namespace.starts_with("kube-") {
                 // A system namespace's own name suggests nothing: `kube-system` is not `system`.
@@ -645,7 +649,7 @@ impl Validator<'_> {
                     ),
                 };
                 let d = Diagnostic::error(
-                    "reserved-namespace",
+                    Code::ReservedNamespace,
                     format!("profile name `{namespace}` is a reserved namespace"),
                 )
                 .at(name_span)
@@ -653,7 +657,7 @@ impl Validator<'_> {
                 self.out.push(d);
             }
             if let Some(first) = names.get(&namespace) {
-                let d = Diagnostic::error("duplicate-profile", format!("profile `{namespace}` is declared twice"))
+                let d = Diagnostic::error(Code::DuplicateProfile, format!("profile `{namespace}` is declared twice"))
                     .at(name_span)
                     .label(self.value(first.file, &first.path.key("name")), "first declared here");
                 self.out.push(d);
@@ -665,7 +669,7 @@ impl Validator<'_> {
             let owner_email: Option<String> = match (&p.owner, &p.owner_email) {
                 (Some(_), Some(_)) => {
                     let d = Diagnostic::error(
-                        "owner-conflict",
+                        Code::OwnerConflict,
                         format!("profile `{}` sets both `owner` and `ownerEmail`", p.name),
                     )
                     .at(self.key(file, &path.key("ownerEmail")))
@@ -694,7 +698,7 @@ impl Validator<'_> {
                 }
                 (None, None) => {
                     if defaults.owner_email.is_none() {
-                        let d = Diagnostic::error("missing-owner", format!("profile `{}` has no owner", p.name))
+                        let d = Diagnostic::error(Code::MissingOwner, format!("profile `{}` has no owner", p.name))
                             .at(name_span)
                             .help("set `owner: USER_ID` or `ownerEmail: EMAIL`, or `profileDefaults.ownerEmail`");
                         self.out.push(d);
@@ -709,7 +713,7 @@ impl Validator<'_> {
                 match (&m.user, &m.group) {
                     (Some(_), Some(_)) | (None, None) => {
                         let d = Diagnostic::error(
-                            "member-kind",
+                            Code::MemberKind,
                             format!("a member of profile `{}` must have exactly one of `user` and `group`", p.name),
                         )
                         .at(self.value(file, &mpath))
@@ -736,7 +740,7 @@ impl Validator<'_> {
                                 .map_or(Some(normalise_email(self.settings, email)) == owner_email, |o| o == u) =>
                         {
                             let d = Diagnostic::error(
-                                "owner-as-member",
+                                Code::OwnerAsMember,
                                 format!("user `{u}` owns profile `{}` and cannot also be listed as a member", p.name),
                             )
                             .at(self.value(file, &mpath.key("user")))
@@ -776,7 +780,7 @@ impl Validator<'_> {
             let size: usize = p.annotations.iter().map(|(k, v)| k.len() + v.len()).sum();
             if size > MAX_ANNOTATIONS_SIZE {
                 let d = Diagnostic::error(
-                    "invalid-annotation",
+                    Code::InvalidAnnotation,
                     format!("the annotations of profile `{}` take {size} bytes; Kubernetes allows {MAX_ANNOTATIONS_SIZE} in total", p.name),
                 )
                 .at(self.key(file, &path.key("annotations")));
@@ -788,14 +792,14 @@ impl Validator<'_> {
                 if let Some(problem) = k8s::label_key_problem(k) {
                     self.out.push(
                         Diagnostic::error(
-                            "invalid-annotation",
+                            Code::InvalidAnnotation,
                             format!("annotation key `{k}` is not valid: {problem}"),
                         )
                         .at(self.key(file, &kpath)),
                     );
                 } else if k8s::is_yaml_non_string_key(k) {
                     let d = Diagnostic::error(
-                        "invalid-annotation",
+                        Code::InvalidAnnotation,
                         format!("annotation key `{k}` reads as a boolean, null or number in YAML, which kustomize cannot carry"),
                     )
                     .at(self.key(file, &kpath))
@@ -803,7 +807,7 @@ impl Validator<'_> {
                     self.out.push(d);
                 } else if self.settings.protect_namespaces && PROTECTION_ANNOTATIONS.iter().any(|(key, _)| key == k) {
                     let d = Diagnostic::error(
-                        "reserved-annotation",
+                        Code::ReservedAnnotation,
                         format!("annotation `{k}` is set by kfprofiles to keep Argo CD and Flux from deleting the namespace"),
                     )
                     .at(self.key(file, &kpath))
@@ -811,7 +815,7 @@ impl Validator<'_> {
                     self.out.push(d);
                 } else if k == "owner" {
                     let d = Diagnostic::error(
-                        "reserved-annotation",
+                        Code::ReservedAnnotation,
                         "annotation `owner` is set by kfprofiles to the profile owner",
                     )
                     .at(self.key(file, &kpath))
@@ -855,14 +859,14 @@ impl Validator<'_> {
             };
             if let (Some(email), Some((f, at))) = (email, at) {
                 if let Some(word) = shared_account_word(email) {
-                    let d = Diagnostic::warning("shared-owner", format!("owner `{email}` looks like a shared or service account (`{word}`)"))
+                    let d = Diagnostic::warning(Code::SharedOwner, format!("owner `{email}` looks like a shared or service account (`{word}`)"))
                         .at(self.value(f, &at))
                         .help("the owner is the profile's administrator in every audit log; make a person the owner and give the shared account member access, or accept this with `settings.allowWarnings: [shared-owner]`");
                     self.out.push(d);
                 }
             }
             if default_quota && p.resource_quota_spec.as_ref().is_some_and(|q| q.hard.is_empty()) {
-                let d = Diagnostic::warning("no-quota", format!("profile `{}` has no resource quota, while `profileDefaults` gives every other profile one", p.name))
+                let d = Diagnostic::warning(Code::NoQuota, format!("profile `{}` has no resource quota, while `profileDefaults` gives every other profile one", p.name))
                     .at(self.key(file, &path.key("resourceQuotaSpec")))
                     .help("an unlimited namespace can starve the cluster; set `resourceQuotaSpec.hard`, or accept this with `settings.allowWarnings: [no-quota]`");
                 self.out.push(d);
@@ -883,7 +887,7 @@ impl Validator<'_> {
                         format!("Kubeflow's `{default}`")
                     };
                     let d = Diagnostic::warning(
-                        "custom-identity-header",
+                        Code::CustomIdentityHeader,
                         format!("`{key}` is `{value}` instead of {kubeflow}: every component that reads the user's identity must be configured the same way"),
                     )
                     .at(self.value(item.file, &item.path.key(key)))
@@ -893,7 +897,7 @@ impl Validator<'_> {
             }
             for (i, code) in s.allow_warnings.iter().enumerate() {
                 if !crate::diagnostic::allowable_codes().any(|c| c == code) {
-                    let mut d = Diagnostic::error("unknown-warning", format!("`{code}` is not a warning code"))
+                    let mut d = Diagnostic::error(Code::UnknownWarning, format!("`{code}` is not a warning code"))
                         .at(self.value(item.file, &item.path.key("allowWarnings").index(i)));
                     if let Some(s) = did_you_mean(code, crate::diagnostic::allowable_codes()) {
                         d = d.help(format!("did you mean `{s}`?"));
@@ -908,7 +912,7 @@ impl Validator<'_> {
     fn notebooks_for_viewers(&mut self, file: FileId, path: &Path, role: Option<Role>, notebooks: Option<bool>) {
         if role == Some(Role::View) && notebooks == Some(true) {
             let d = Diagnostic::warning(
-                "view-with-notebooks",
+                Code::ViewWithNotebooks,
                 "a `view` member with `notebooksAccess: true` can run code as `default-editor`, i.e. with edit rights",
             )
             .at(self.value(file, &path.key("notebooksAccess")))
@@ -928,19 +932,25 @@ impl Validator<'_> {
             let kpath = path.key(k);
             if let Some(problem) = k8s::label_key_problem(k) {
                 self.out.push(
-                    Diagnostic::error("invalid-label", format!("label key `{k}` in `{what}` is not valid: {problem}"))
-                        .at(self.key(file, &kpath)),
+                    Diagnostic::error(
+                        Code::InvalidLabel,
+                        format!("label key `{k}` in `{what}` is not valid: {problem}"),
+                    )
+                    .at(self.key(file, &kpath)),
                 );
             } else if k == MANAGED_BY.0 {
                 let d =
-                    Diagnostic::error("reserved-label", format!("label `{k}` is set by kfprofiles on every object"))
+                    Diagnostic::error(Code::ReservedLabel, format!("label `{k}` is set by kfprofiles on every object"))
                         .at(self.key(file, &kpath));
                 self.out.push(d);
             }
             if let Some(problem) = k8s::label_value_problem(v) {
                 self.out.push(
-                    Diagnostic::error("invalid-label", format!("label value `{v}` of `{k}` is not valid: {problem}"))
-                        .at(self.value(file, &kpath)),
+                    Diagnostic::error(
+                        Code::InvalidLabel,
+                        format!("label value `{v}` of `{k}` is not valid: {problem}"),
+                    )
+                    .at(self.value(file, &kpath)),
                 );
             }
         }
@@ -964,7 +974,7 @@ impl Validator<'_> {
                 } else {
                     format!("label `{ISTIO_INJECTION}: {v}`")
                 };
-                let d = Diagnostic::warning("weakened-isolation", format!("{what} turns the Istio sidecar off"))
+                let d = Diagnostic::warning(Code::WeakenedIsolation, format!("{what} turns the Istio sidecar off"))
                 .at(self.value(file, &path.key(ISTIO_INJECTION)))
                 .help("without the sidecar no AuthorizationPolicy applies to the namespace's pods, and every workload of the mesh can reach them; remove this label, or accept this with `settings.allowWarnings: [weakened-isolation]`");
                 self.out.push(d);
@@ -978,7 +988,7 @@ impl Validator<'_> {
                 && !k8s::POD_SECURITY_LEVELS.contains(&v.as_str())
             {
                 let d = Diagnostic::error(
-                    "invalid-label",
+                    Code::InvalidLabel,
                     format!("label `{key}` is `{v}`, which is not a Pod Security level"),
                 )
                 .at(self.value(file, &kpath))
@@ -1002,7 +1012,7 @@ impl Validator<'_> {
                     format!("relaxes Pod Security to `{v}`")
                 };
                 let from = given.map_or(String::new(), |g| format!(" (`settings.namespaceLabels` gives `{g}`)"));
-                let d = Diagnostic::warning("weakened-isolation", format!("label `{key}` {what}{from}"))
+                let d = Diagnostic::warning(Code::WeakenedIsolation, format!("label `{key}` {what}{from}"))
                     .at(self.value(file, &kpath))
                     .help("pods of this namespace may then run privileged and escape to the node; keep the organisation's level, or accept this with `settings.allowWarnings: [weakened-isolation]`");
                 self.out.push(d);
@@ -1021,13 +1031,13 @@ impl Validator<'_> {
             let kpath = path.key(k);
             if !k8s::is_quantity(&q.0) {
                 let d =
-                    Diagnostic::error("invalid-quantity", format!("`{}` is not a Kubernetes quantity (`{k}`)", q.0))
+                    Diagnostic::error(Code::InvalidQuantity, format!("`{}` is not a Kubernetes quantity (`{k}`)", q.0))
                         .at(self.value(file, &kpath))
                         .help("write a number with an optional suffix: `16`, `500m`, `64Gi`, `1.5`, `2e3`");
                 self.out.push(d);
             } else if let Some(problem) = k8s::quantity_range_problem(k, &q.0) {
                 let d = Diagnostic::error(
-                    "invalid-quantity",
+                    Code::InvalidQuantity,
                     format!("`{}` cannot be the quantity of `{k}`: {problem}", q.0),
                 )
                 .at(self.value(file, &kpath))
@@ -1036,8 +1046,11 @@ impl Validator<'_> {
             }
             if let Some(problem) = k8s::label_key_problem(k).or_else(|| k8s::resource_name_problem(k, kind)) {
                 self.out.push(
-                    Diagnostic::error("invalid-resource-name", format!("resource name `{k}` is not valid: {problem}"))
-                        .at(self.key(file, &kpath)),
+                    Diagnostic::error(
+                        Code::InvalidResourceName,
+                        format!("resource name `{k}` is not valid: {problem}"),
+                    )
+                    .at(self.key(file, &kpath)),
                 );
             }
         }
@@ -1066,7 +1079,7 @@ impl Validator<'_> {
         let check_scope = |v: &mut Self, scope: QuotaScope, at: crate::yaml::span::Span| {
             for resource in q.hard.keys().filter(|r| !fits(scope, r)) {
                 let d = Diagnostic::error(
-                    "invalid-scope",
+                    Code::InvalidScope,
                     format!("scope `{}` cannot limit `{resource}`", scope.as_str()),
                 )
                 .at(at)
@@ -1082,7 +1095,7 @@ impl Validator<'_> {
                 .find(|(a, b)| scopes.contains(a) && scopes.contains(b))
                 .map(|(a, b)| {
                     Diagnostic::error(
-                        "invalid-scope",
+                        Code::InvalidScope,
                         format!("scopes `{}` and `{}` exclude each other", a.as_str(), b.as_str()),
                     )
                     .at(at)
@@ -1111,7 +1124,7 @@ impl Validator<'_> {
             );
             if pod_scope && e.operator != ScopeOperator::Exists {
                 let d = Diagnostic::error(
-                    "invalid-scope",
+                    Code::InvalidScope,
                     format!("scope `{}` takes only the operator `Exists`", e.scope_name.as_str()),
                 )
                 .at(self.value(file, &ipath.key("operator")))
@@ -1121,7 +1134,7 @@ impl Validator<'_> {
             match (e.operator, e.values.is_empty()) {
                 (ScopeOperator::In | ScopeOperator::NotIn, true) => {
                     let d = Diagnostic::error(
-                        "invalid-scope",
+                        Code::InvalidScope,
                         format!("operator `{}` needs at least one value", e.operator.as_str()),
                     )
                     .at(self.value(file, &ipath.key("operator")))
@@ -1130,7 +1143,7 @@ impl Validator<'_> {
                 }
                 (ScopeOperator::Exists | ScopeOperator::DoesNotExist, false) => {
                     let d = Diagnostic::error(
-                        "invalid-scope",
+                        Code::InvalidScope,
                         format!("operator `{}` takes no values", e.operator.as_str()),
                     )
                     .at(self.key(file, &ipath.key("values")))
@@ -1142,7 +1155,7 @@ impl Validator<'_> {
             for (j, value) in e.values.iter().enumerate() {
                 if !k8s::is_dns1123_subdomain(value) {
                     let d = Diagnostic::error(
-                        "invalid-scope",
+                        Code::InvalidScope,
                         format!("`{value}` is not the name of a {}", e.scope_name.as_str()),
                     )
                     .at(self.value(file, &ipath.key("values").index(j)))
@@ -1164,7 +1177,7 @@ impl Validator<'_> {
                 LimitType::Pod | LimitType::Container => k8s::ResourceKind::Container,
             };
             if seen.contains(&item.type_) {
-                let d = Diagnostic::error("invalid-limit-range", format!("type `{:?}` is limited twice", item.type_))
+                let d = Diagnostic::error(Code::InvalidLimitRange, format!("type `{:?}` is limited twice", item.type_))
                     .at(self.value(file, &ipath.key("type")))
                     .help("the API server refuses a LimitRange with two items of one type: merge them");
                 self.out.push(d);
@@ -1179,7 +1192,7 @@ impl Validator<'_> {
             ] {
                 self.quantities(file, &ipath.key(key), map.iter(), kind);
                 if item.type_ == LimitType::Pod && !map.is_empty() && matches!(key, "default" | "defaultRequest") {
-                    let d = Diagnostic::error("invalid-limit-range", format!("a `Pod` limit cannot have `{key}`"))
+                    let d = Diagnostic::error(Code::InvalidLimitRange, format!("a `Pod` limit cannot have `{key}`"))
                         .at(self.key(file, &ipath.key(key)))
                         .help("defaults apply to containers: move them to an item of `type: Container`");
                     self.out.push(d);
@@ -1190,7 +1203,7 @@ impl Validator<'_> {
                 && !item.max.contains_key("storage")
             {
                 let d = Diagnostic::error(
-                    "invalid-limit-range",
+                    Code::InvalidLimitRange,
                     "a `PersistentVolumeClaim` limit needs `min` or `max` `storage`",
                 )
                 .at(self.value(file, &ipath.key("type")))
@@ -1213,7 +1226,7 @@ impl Validator<'_> {
                         if let (Some(lo), Some(hi)) = (value(lower_map, k), value(upper_map, k)) {
                             if lo > hi {
                                 let d = Diagnostic::error(
-                                    "invalid-limit-range",
+                                    Code::InvalidLimitRange,
                                     format!("`{lower}` `{}` of `{k}` is more than `{upper}` `{}`", q.0, upper_map[k].0),
                                 )
                                 .at(self.value(file, &ipath.key(lower).key(k)))
@@ -1231,7 +1244,7 @@ impl Validator<'_> {
                 match item.default_request.get(k) {
                     Some(r) if !overcommit && k8s::quantity_value(&q.0) != k8s::quantity_value(&r.0) => {
                         let d = Diagnostic::error(
-                            "invalid-limit-range",
+                            Code::InvalidLimitRange,
                             format!("`default` `{}` and `defaultRequest` `{}` of `{k}` differ", q.0, r.0),
                         )
                         .at(self.value(file, &ipath.key("defaultRequest").key(k)))
@@ -1246,7 +1259,7 @@ impl Validator<'_> {
             for (k, q) in &item.max_limit_request_ratio {
                 if k8s::quantity_value(&q.0).is_some_and(|r| r < 1.0) {
                     let d = Diagnostic::error(
-                        "invalid-limit-range",
+                        Code::InvalidLimitRange,
                         format!("`maxLimitRequestRatio` `{}` of `{k}` is less than 1", q.0),
                     )
                     .at(self.value(file, &ipath.key("maxLimitRequestRatio").key(k)))
@@ -1279,7 +1292,7 @@ impl Validator<'_> {
                     "a GCP service account email"
                 };
                 let d = Diagnostic::error(
-                    "invalid-plugin",
+                    Code::InvalidPlugin,
                     format!("plugin field `{field}` is `{value}`, which is not {want}"),
                 )
                 .at(self.value(file, &spec.key(field)));

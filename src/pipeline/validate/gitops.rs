@@ -3,7 +3,7 @@
 //! namespace makes). Input: the input and the profile namespaces; output: every problem found,
 //! as located `invalid-gitops-setting` errors.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::k8s;
 use crate::pipeline::load::Input;
 use crate::pipeline::model::{ArgoCdSettings, FluxSettings, Mode};
@@ -48,7 +48,7 @@ fn at(p: &Path, key: &str) -> Path {
 
 impl Checks<'_> {
     fn bad(&mut self, path: Path, message: String, help: &str) {
-        let mut d = Diagnostic::error("invalid-gitops-setting", message).at(self.input.value_span(self.file, &path));
+        let mut d = Diagnostic::error(Code::InvalidGitopsSetting, message).at(self.input.value_span(self.file, &path));
         if !help.is_empty() {
             d = d.help(help.to_string());
         }
