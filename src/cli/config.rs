@@ -4,8 +4,8 @@ use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
 use crate::cli::{
-    AccessFormat, Cli, Color, Command, DenyWarningsArg, DiagnosticFormat, DiffFormat, OutArg, ProfilesArg, Shell,
-    TemplatesArg,
+    AccessFormat, Cli, Color, Command, DenyWarningsArg, DiagnosticFormat, DiffFormat, DriftFormat, OutArg, ProfilesArg,
+    Shell, TemplatesArg,
 };
 use crate::diagnostic::{Diagnostic, Format};
 
@@ -31,6 +31,10 @@ pub enum Mode {
         /// Exit 1 when anything differs (`--exit-code`, the default).
         exit_code: bool,
     },
+    /// Compare a cluster dump (`source`) with the rendering of `profiles`.
+    Drift {
+        format: DiffOutput,
+    },
     /// The access matrix, optionally only one user (id or email) or one profile.
     Access {
         user: Option<String>,
@@ -39,7 +43,7 @@ pub enum Mode {
     },
 }
 
-/// How `diff` prints its result.
+/// How `diff` (and `drift`) print their result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DiffOutput {
     Text,
@@ -134,6 +138,11 @@ impl Config {
             Command::Validate(a) => Given::new(&a.profiles, &a.deny_warnings, a.diagnostics.format),
             Command::Diff(a) => Given::new(&a.profiles, &a.deny_warnings, None).rendering(&a.templates, &a.out),
             Command::Access(a) => Given::new(&a.profiles, &a.deny_warnings, None),
+            Command::Drift(a) => Given {
+                profiles: a.profiles.profiles.clone(),
+                templates: a.templates.templates.clone(),
+                ..Given::default()
+            },
             Command::ConvertDeploykf { profiles, deny_warnings, diagnostics, .. } => {
                 Given::new(profiles, deny_warnings, diagnostics.format)
             }
@@ -162,6 +171,7 @@ impl Config {
         let (source, output) = match &cli.command {
             Command::ConvertDeploykf { values, output, .. } => (Some(values.clone()), output.clone()),
             Command::Import { dump, .. } => (Some(dump.clone()), None),
+            Command::Drift(a) => (Some(a.dump.clone()), None),
             _ => (None, None),
         };
         let out = given.out.unwrap_or_else(|| PathBuf::from("out"));
@@ -187,6 +197,13 @@ impl Config {
                     DiffFormat::Text => DiffOutput::Text,
                     DiffFormat::Markdown => DiffOutput::Markdown,
                     DiffFormat::Json => DiffOutput::Json,
+                },
+            },
+            Command::Drift(d) => Mode::Drift {
+                format: match d.format {
+                    DriftFormat::Text => DiffOutput::Text,
+                    DriftFormat::Markdown => DiffOutput::Markdown,
+                    DriftFormat::Json => DiffOutput::Json,
                 },
             },
             Command::Access(a) => Mode::Access {

@@ -17,7 +17,7 @@ use crate::yaml::depth;
 use crate::{EXIT_ERROR, EXIT_OK};
 
 /// The FILE a migration command reads: its shown path and its text.
-fn read_source(config: &Config) -> Result<(String, String), Box<Diagnostic>> {
+pub(crate) fn read_source(config: &Config) -> Result<(String, String), Box<Diagnostic>> {
     let source = config.source.as_deref().expect("a migration command has a FILE");
     // `-` is standard input: `kubectl get ... -o yaml | kfprofiles import -`.
     if source.as_os_str() == "-" {

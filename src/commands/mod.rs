@@ -1,6 +1,7 @@
 //! The commands: each parses nothing (that is [`crate::cli`]) and prints through
 //! [`crate::cli::output`]; [`run`] takes the command line and dispatches to one of them.
 
+pub mod drift;
 pub mod manual;
 pub mod migrate;
 
@@ -52,6 +53,7 @@ where
         Mode::Build => build(&config),
         Mode::Check => check(&config),
         Mode::Diff { against, format, exit_code } => diff(&config, against, *format, *exit_code),
+        Mode::Drift { format } => drift::drift(&config, *format),
         Mode::Access { user, profile, format } => {
             access(&config, &access::Filter { user: user.clone(), profile: profile.clone() }, *format)
         }
@@ -173,7 +175,7 @@ pub(crate) fn print_summary(config: &Config, summary: &str) -> i32 {
 }
 
 /// Compiles and renders; reports the diagnostics; `None` when there were errors.
-fn compile_and_render(config: &Config) -> Option<(Compiled, Rendered)> {
+pub(crate) fn compile_and_render(config: &Config) -> Option<(Compiled, Rendered)> {
     let mut compiled = compile(&config.profiles);
     let rendered = if compiled.has_errors(config.deny_warnings) {
         None

@@ -397,6 +397,12 @@ pub const CODES: &[Code] = &[
         meaning: "an `import` dump without Profiles",
     },
     Code {
+        code: "drift-dump",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a `drift` dump that is not YAML or holds no Namespace",
+    },
+    Code {
         code: "import-not-reproduced",
         severity: Severity::Warning,
         allowable: false,
