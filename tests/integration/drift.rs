@@ -356,3 +356,34 @@ fn invalid_profiles_exit_2_before_comparing() {
     assert_eq!((out.status, out.stdout.as_str()), (2, ""), "{out:?}");
     assert!(out.stderr.contains("error["), "{}", out.stderr);
 }
+
+/// Every golden case, and the example, applied as rendered: nothing drifts (no false positive
+/// across custom headers and prefixes, IdP groups, Istio `v1`, removed labels, plugins, ...).
+#[test]
+fn every_golden_case_applied_as_rendered_does_not_drift() {
+    let mut cases: Vec<std::path::PathBuf> = std::fs::read_dir(repo().join("tests/cases"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("profiles").is_dir())
+        .collect();
+    cases.sort();
+    cases.push(repo());
+    assert!(cases.len() > 10);
+    for case in cases {
+        let expected = if case == repo() { case.join("out") } else { case.join("expected") };
+        let mut dump = String::from("kind: Namespace\nmetadata: {name: kube-system}\n");
+        for entry in walkdir::WalkDir::new(&expected).sort_by_file_name() {
+            let entry = entry.unwrap();
+            if entry.file_type().is_file() && entry.file_name() != "kustomization.yaml" {
+                dump.push_str("---\n");
+                dump.push_str(&std::fs::read_to_string(entry.path()).unwrap());
+            }
+        }
+        let t = Test::new().write("cluster.yaml", &dump);
+        let args = ["drift", t.path("cluster.yaml").to_str().unwrap(), "--format", "json"].map(String::from);
+        let out = run_in(&case, &args);
+        let report: Value =
+            serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{}: {e}\n{}", case.display(), out.stderr));
+        assert_eq!(out.status, 0, "{}: {:#}", case.display(), report);
+    }
+}

@@ -253,6 +253,10 @@ pub fn compare(cluster: &[Value], rendered: &Tree, settings: &SettingsPlan, dump
         ignored: vec![],
     };
 
+    let mut per_namespace: BTreeMap<&str, usize> = BTreeMap::new();
+    for k in git.keys() {
+        *per_namespace.entry(k.namespace.as_str()).or_default() += 1;
+    }
     // What git declares: compared, never ignored.
     let missing_namespaces: BTreeSet<&String> =
         namespaces.iter().filter(|n| !theirs.contains_key(&namespace_ref(n))).collect();
@@ -262,7 +266,7 @@ pub fn compare(cluster: &[Value], rendered: &Tree, settings: &SettingsPlan, dump
         }
         let Some(cluster_object) = theirs.get(key) else {
             let objects_in_namespace = (key.kind == "Namespace" && missing_namespaces.contains(&key.name))
-                .then(|| git.keys().filter(|k| k.namespace == key.name).count());
+                .then(|| per_namespace.get(key.name.as_str()).copied().unwrap_or(0));
             r.differences.push(Difference {
                 object: key.clone(),
                 change: "missing",
@@ -336,14 +340,15 @@ pub fn compare(cluster: &[Value], rendered: &Tree, settings: &SettingsPlan, dump
             entry.owner = object["metadata"]["annotations"]["owner"].as_str().map(str::to_string);
         }
     }
+    let mut people: BTreeMap<&str, BTreeSet<(String, String)>> = BTreeMap::new();
+    for (k, b) in &theirs {
+        if k.kind == "RoleBinding" && unknown.contains_key(&k.namespace) {
+            let persons = subjects(b).into_iter().filter(|(kind, _)| kind == "User" || kind == "Group");
+            people.entry(k.namespace.as_str()).or_default().extend(persons);
+        }
+    }
     for u in unknown.values_mut() {
-        let people: BTreeSet<(String, String)> = theirs
-            .iter()
-            .filter(|(k, _)| k.kind == "RoleBinding" && k.namespace == u.namespace)
-            .flat_map(|(_, b)| subjects(b))
-            .filter(|(kind, _)| kind == "User" || kind == "Group")
-            .collect();
-        u.people = people.len();
+        u.people = people.get(u.namespace.as_str()).map_or(0, BTreeSet::len);
     }
     r.unknown_namespaces = unknown.into_values().collect();
 
