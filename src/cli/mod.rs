@@ -111,8 +111,8 @@ pub enum Command {
     },
     /// Compare a cluster with the rendering of the profiles folder: shadow access first.
     ///
-    /// DUMP is the output of `kubectl get namespaces,profiles,rolebindings,authorizationpolicies,
-    /// resourcequotas -A -o yaml`. First the access in profile namespaces that git does not grant
+    /// DUMP is what `kubectl get -A -o yaml` prints for namespaces, profiles, rolebindings,
+    /// authorizationpolicies and resourcequotas. First the access in profile namespaces that git does not grant
     /// (dashboard contributors, hand-made bindings, policies admitting someone), then the objects
     /// git declares that the cluster lacks or holds differently, then profile namespaces git does
     /// not know. What Kubeflow itself owns is ignored by the rule in the README. Exit 1 when
