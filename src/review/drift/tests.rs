@@ -87,3 +87,40 @@ fn quotas_compare_by_value() {
     assert!(differences(&q("1Gi"), &q("1024Mi")).is_empty());
     assert_eq!(differences(&q("1Gi"), &q("2Gi"))[0].field, "hard.memory");
 }
+
+#[test]
+fn markdown_stays_under_githubs_limit_and_says_what_it_left_out() {
+    let object =
+        |i: usize| ObjectRef { kind: "RoleBinding".into(), namespace: "team".into(), name: format!("hand-{i}") };
+    let shadow_access: Vec<Shadow> = (0..2_000)
+        .map(|i| Shadow {
+            namespace: "team".into(),
+            grantee_kind: "user",
+            grantee: format!("user-{i:04}@example.com"),
+            access: "edit".into(),
+            origin: "hand-made",
+            object: object(i),
+        })
+        .collect();
+    let unknown = UnknownNamespace { namespace: "other".into(), profile: true, owner: None, people: 0 };
+    let report = Report {
+        dump: "d".into(),
+        profiles: "p".into(),
+        drifted: true,
+        counts: Counts { shadow_access: 2_000, differences: 0, unknown_namespaces: 1, ignored: 0 },
+        shadow_access,
+        differences: vec![],
+        unknown_namespaces: vec![unknown],
+        ignored: vec![],
+    };
+    let md = format::markdown(&report);
+    assert!(md.len() <= crate::review::diff::MARKDOWN_LIMIT, "{}", md.len());
+    // Shadow access comes first and fills the room; what does not fit is counted.
+    assert!(md.contains("`user-0000@example.com`") && !md.contains("`user-1999@example.com`"));
+    let shown = md.matches("| `team` |").count();
+    assert!(shown > 100, "{shown}");
+    let left_out = 2_000 - shown + 1;
+    assert!(md.contains(&format!("> {left_out} rows left out to stay under GitHub's comment size limit")), "{md}");
+    // JSON is never cut.
+    assert!(format::json(&report).contains("user-1999@example.com"));
+}
