@@ -83,7 +83,8 @@ pub struct Config {
     pub quiet: bool,
     /// `man --dir`: write every man page into this folder.
     pub man_dir: Option<PathBuf>,
-    /// The file a migration command reads (`convert-deploykf FILE`, `import FILE`).
+    /// The file a migration command reads (`convert-deploykf FILE`, `import FILE`), or the dump
+    /// `drift DUMP` compares.
     pub source: Option<PathBuf>,
     /// Where a migration command writes (`--output`); `None` = stdout.
     pub output: Option<PathBuf>,

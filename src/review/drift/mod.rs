@@ -172,24 +172,22 @@ pub struct DumpError {
 pub fn read_dump(text: &str, source: &str) -> Result<Vec<Value>, DumpError> {
     let mut items = Vec::new();
     for (n, de) in serde_yaml::Deserializer::from_str(text).enumerate() {
-        let doc: Value = serde::Deserialize::deserialize(de).map_err(|e| DumpError {
+        let mut doc: Value = serde::Deserialize::deserialize(de).map_err(|e| DumpError {
             message: format!("`{source}` is not YAML: {}", without_location(&e)),
             at: e.location().map(|l| (l.line(), l.column())),
         })?;
-        match &doc {
-            Value::Null => {}
-            Value::Mapping(_) if doc.get("items").is_some() => match doc["items"].as_sequence() {
-                Some(list) => items.extend(list.iter().cloned()),
-                None if doc["items"].is_null() => {}
-                None => {
-                    return Err(DumpError {
-                        message: format!("`{source}` document {}: `items` is not a list", n + 1),
-                        at: None,
-                    })
-                }
-            },
-            Value::Mapping(_) if doc["kind"].is_string() => items.push(doc),
-            _ => {
+        let list = doc.as_mapping_mut().and_then(|m| m.remove("items"));
+        match (list, &doc) {
+            (Some(Value::Sequence(mut list)), _) => items.append(&mut list),
+            (Some(Value::Null), _) | (None, Value::Null) => {}
+            (Some(_), _) => {
+                return Err(DumpError {
+                    message: format!("`{source}` document {}: `items` is not a list", n + 1),
+                    at: None,
+                })
+            }
+            (None, Value::Mapping(_)) if doc["kind"].is_string() => items.push(doc),
+            (None, _) => {
                 return Err(DumpError {
                     message: format!("`{source}` document {} is neither a `List` nor a Kubernetes object", n + 1),
                     at: None,
