@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXIT_CODES: &str = "Exit codes (every command):
-  0  success; the rendered output is current (check, diff)
+  0  success; the rendered output is current (check, diff); nothing drifts (drift)
   1  the rendered output differs (check, diff); the cluster drifts from it (drift)
   2  invalid input or any other error; nothing is written";
 
