@@ -6,7 +6,8 @@ use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{
-    AccessFormat, Cli, Color, Command, DenyWarningsArg, DiffFormat, OutArg, ProfilesArg, Shell, TemplatesArg,
+    AccessFormat, Cli, Color, Command, DenyWarningsArg, DiffFormat, DriftFormat, OutArg, ProfilesArg, Shell,
+    TemplatesArg,
 };
 use crate::diagnostic::{Code, Diagnostic, Format};
 
@@ -17,6 +18,7 @@ pub enum Mode {
     Check(Render),
     Validate(Profiles),
     Diff(Diff),
+    Drift(Drift),
     Access(Access),
     Schema,
     /// Print a completion script for this shell.
@@ -56,6 +58,16 @@ pub struct Diff {
     pub format: DiffFormat,
     /// Exit 1 when anything differs (`--exit-code`, the default).
     pub exit_code: bool,
+}
+
+/// `drift`: a cluster dump compared with the rendering of the profiles folder (in memory; the
+/// output folder is not read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    pub render: Render,
+    /// The dump (`-`: standard input).
+    pub dump: PathBuf,
+    pub format: DriftFormat,
 }
 
 /// `access`: the matrix, optionally of one user (id or email) or one profile.
@@ -148,7 +160,10 @@ impl Config {
     /// folder a machine-readable report is about.
     pub fn profiles(&self) -> &Path {
         match &self.mode {
-            Mode::Build(r) | Mode::Check(r) | Mode::Diff(Diff { render: r, .. }) => &r.input.dir,
+            Mode::Build(r)
+            | Mode::Check(r)
+            | Mode::Diff(Diff { render: r, .. })
+            | Mode::Drift(Drift { render: r, .. }) => &r.input.dir,
             Mode::Validate(p)
             | Mode::Access(Access { input: p, .. })
             | Mode::ConvertDeploykf(Convert { input: p, .. })
@@ -175,6 +190,11 @@ impl Mode {
                 let render = Render::new(a.profiles, a.deny_warnings, a.templates, a.out, problems);
                 let against = a.against.unwrap_or_else(|| render.out.clone());
                 (Mode::Diff(Diff { render, against, format: a.format, exit_code: a.exit_code }), None)
+            }
+            Command::Drift(a) => {
+                let input = Profiles::new(a.profiles, DenyWarningsArg { deny_warnings: false });
+                let render = Render { input, templates: templates_folder(a.templates, problems), out: "out".into() };
+                (Mode::Drift(Drift { render, dump: a.dump, format: a.format }), None)
             }
             Command::Access(a) => {
                 let input = Profiles::new(a.profiles, a.deny_warnings);

@@ -30,8 +30,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::diagnostic::Format;
 
 const EXIT_CODES: &str = "Exit codes (every command):
-  0  success; the rendered output is current (check, diff)
-  1  the rendered output differs (check, diff)
+  0  success; the rendered output is current (check, diff); nothing drifts (drift)
+  1  the rendered output differs (check, diff); the cluster drifts from it (drift)
   2  invalid input or any other error; nothing is written";
 
 /// Compile Kubeflow profiles, users and groups into a kustomize tree for Argo CD or Flux.
@@ -120,6 +120,16 @@ pub enum Command {
         #[command(flatten)]
         diagnostics: DiagnosticArgs,
     },
+    /// Compare a cluster with the rendering of the profiles folder: shadow access first.
+    ///
+    /// DUMP is what `kubectl get -A -o yaml` prints for namespaces, profiles, rolebindings,
+    /// authorizationpolicies and resourcequotas. First the access in profile namespaces that git does not grant
+    /// (dashboard contributors, hand-made bindings, policies admitting someone), then the objects
+    /// git declares that the cluster lacks or holds differently, then profile namespaces git does
+    /// not know. What Kubeflow itself owns is ignored by the rule in the README. Exit 1 when
+    /// anything drifts.
+    #[command(after_help = EXIT_CODES)]
+    Drift(DriftArgs),
     /// Write a new profiles folder (--profiles) from a cluster dump.
     ///
     /// The dump is the output of `kubectl get profiles,namespaces,rolebindings,authorizationpolicies
@@ -244,6 +254,22 @@ pub struct DiffArgs {
     pub exit_code: bool,
 }
 
+/// Options of `drift`.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// The cluster dump (a `kind: List` with `items`, or one object per document; `-`: standard
+    /// input, e.g. `kubectl get ... -o yaml | kfprofiles drift -`).
+    #[arg(value_name = "DUMP")]
+    pub dump: PathBuf,
+    #[command(flatten)]
+    pub profiles: ProfilesArg,
+    #[command(flatten)]
+    pub templates: TemplatesArg,
+    /// How the result is printed.
+    #[arg(long, value_enum, default_value_t = DriftFormat::Text)]
+    pub format: DriftFormat,
+}
+
 /// Options of `access`.
 #[derive(Debug, Args)]
 pub struct AccessArgs {
@@ -299,6 +325,17 @@ pub enum DiffFormat {
     /// 65,536 characters.
     Markdown,
     /// The same facts for bots (fields documented in the README).
+    Json,
+}
+
+/// The layouts of `drift`'s result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DriftFormat {
+    /// Shadow access, differences, unknown profile namespaces, for a terminal or a CI log.
+    Text,
+    /// An issue or pull-request comment: counts, then one table per part; under 65,536 characters.
+    Markdown,
+    /// The same facts for bots, never cut (fields documented in the README).
     Json,
 }
 

@@ -15,6 +15,7 @@ pub mod access;
 pub mod build;
 pub mod convert;
 pub mod diff;
+pub mod drift;
 pub mod import;
 pub mod manual;
 pub mod report;
@@ -126,6 +127,7 @@ fn execute(config: &Config) -> Outcome {
         Mode::Check(options) => build::check(config, options),
         Mode::Validate(options) => validate::validate(config, options),
         Mode::Diff(options) => diff::diff(config, options),
+        Mode::Drift(options) => drift::drift(config, options),
         Mode::Access(options) => access::access(config, options),
         Mode::Schema => manual::schema(config),
         Mode::Completions(shell) => manual::completions(config, *shell),

@@ -187,6 +187,8 @@ codes! {
     OutputExists = "output-exists", Error;
     /// an `import` dump without Profiles
     ImportDump = "import-dump", Error;
+    /// a `drift` dump that is not YAML or holds no Namespace
+    DriftDump = "drift-dump", Error;
     /// an object of the cluster dump that `build` will not reproduce
     ImportNotReproduced = "import-not-reproduced", Warning;
     /// an object `build` adds that the cluster dump lacks

@@ -878,6 +878,27 @@ fn import_of_a_hostile_or_mutated_dump_exits_0_1_or_2() {
     failures.assert_none();
 }
 
+#[test]
+fn drift_on_a_hostile_or_mutated_dump_exits_0_1_or_2_and_writes_nothing() {
+    let fixture = std::fs::read(repo().join("tests/cases-drift/cluster.yaml")).unwrap();
+    let mut inputs = hostile_dumps();
+    inputs.push(("the drift fixture", fixture.clone()));
+    let mut rng = Rng::new(3);
+    let mutated: Vec<Vec<u8>> = (0..cases(12)).map(|_| mutate(&mut rng, &fixture)).collect();
+    let mut failures = Failures::default();
+    for (i, (name, dump)) in
+        inputs.into_iter().chain(mutated.into_iter().map(|m| ("the drift fixture mutated", m))).enumerate()
+    {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(&repo().join("tests/cases-drift/profiles"), &dir.path().join("profiles"));
+        write(&dir.path().join("dump.yaml"), &dump);
+        failures.check(&format!("input {i}: {name}"), dir.path(), &os(&["drift", "dump.yaml"]), None);
+    }
+    // Drift is found (1) and bad dumps are refused (2).
+    assert!(failures.1[1] > 0 && failures.1[2] > 0, "exit codes 0, 1, 2 seen {:?} times", failures.1);
+    failures.assert_none();
+}
+
 const DEPLOYKF_VALUES: &str = "deploykf_core:
   deploykf_profiles_generator:
     profileDefaults:

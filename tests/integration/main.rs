@@ -7,6 +7,7 @@ mod conventions;
 mod deploykf;
 mod diff;
 mod docs;
+mod drift;
 mod errors;
 mod exit_codes;
 mod filesystem;

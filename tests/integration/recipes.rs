@@ -1,6 +1,7 @@
-//! The CI recipes (`examples/github-actions.yml`, `examples/gitlab-ci.yml`) and the pre-commit
-//! hooks (`.pre-commit-hooks.yaml`): each file is parsed as YAML, every `kfprofiles` command it
-//! runs is cut out of its shell lines and parsed with the real clap definition
+//! The CI recipes (`examples/github-actions.yml`, `examples/gitlab-ci.yml`,
+//! `examples/drift-audit.yml`) and the pre-commit hooks (`.pre-commit-hooks.yaml`): each file
+//! is parsed as YAML, every `kfprofiles` command it runs is cut out of its shell lines and
+//! parsed with the real clap definition
 //! (`Cli::try_parse_from`), so a renamed subcommand or flag breaks this test, not a user's CI.
 //!
 //! A subcommand that lands from another branch (`diff`) is checked against its row in
@@ -266,6 +267,28 @@ fn the_code_scanning_workflow_uploads_a_sarif_log() {
         .expect("an upload-sarif step");
     assert_eq!(upload["with"]["sarif_file"], "kfprofiles.sarif");
     assert_eq!(doc["permissions"]["security-events"], "write");
+}
+
+#[test]
+fn the_drift_audit_runs_on_a_schedule_and_keeps_one_issue() {
+    let file = "examples/drift-audit.yml";
+    let doc = load(file);
+    let scripts = github_scripts(&doc);
+    assert_no_build_from_source(file, &scripts);
+    assert_verified_download(file, &scripts[0]);
+    assert_eq!(checked_commands(file, &scripts), ["drift - --format markdown"]);
+    let all = scripts.join("\n");
+    let dump = "kubectl get namespaces,profiles,rolebindings,authorizationpolicies,resourcequotas -A -o yaml";
+    assert!(all.contains(dump), "{file}: the dump `drift` reads");
+    assert!(all.contains("PIPESTATUS"), "{file}: a failing kubectl is not mistaken for no drift");
+    assert!(doc["on"]["schedule"][0]["cron"].is_string(), "{file}: runs on a schedule");
+    assert_eq!(doc["permissions"]["issues"], "write");
+    let steps = doc["jobs"]["drift"]["steps"].as_sequence().unwrap();
+    let when =
+        |s: &str| steps.iter().find(|st| st["run"].as_str().is_some_and(|r| r.contains(s))).unwrap()["if"].clone();
+    assert_eq!(when("gh issue create"), "steps.drift.outputs.status == '1'", "an issue only on drift (exit 1)");
+    assert_eq!(when("gh issue close"), "steps.drift.outputs.status == '0'", "closed when nothing drifts");
+    assert!(all.contains("gh issue edit"), "{file}: the open issue is updated, not duplicated");
 }
 
 #[test]
