@@ -7,7 +7,7 @@
 //! - [`review`]: reading a rendered tree back, for `diff` and `access`.
 //! - [`migrate`]: from deployKF values and from a running cluster.
 //! - [`yaml`] and [`diagnostic`]: parsing with positions, writing, and what the user reads.
-//! - [`k8s`]: Kubernetes and Kubeflow naming rules.
+//! - [`k8s`]: Kubernetes naming rules; [`kubeflow`]: the names Kubeflow gives a profile's objects.
 //! - [`cli`] parses the command line; [`commands`] runs each command on top of the rest.
 
 pub mod cli;
@@ -15,6 +15,7 @@ pub mod commands;
 pub mod diagnostic;
 pub mod gitops;
 pub mod k8s;
+pub mod kubeflow;
 pub mod migrate;
 pub mod pipeline;
 pub mod review;

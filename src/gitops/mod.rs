@@ -29,9 +29,9 @@ use serde_json::{json, Value};
 
 use crate::diagnostic::Diagnostic;
 use crate::k8s;
+use crate::kubeflow::MANAGED_BY;
 use crate::pipeline::load::Input;
 use crate::pipeline::plan::Plan;
-use crate::pipeline::resolve::MANAGED_BY;
 use crate::pipeline::templates::to_yaml;
 use crate::pipeline::tree::Tree;
 use crate::yaml::span::Path;

@@ -16,6 +16,10 @@ use serde::Deserialize;
 use serde_json::{json, Value as Json};
 use serde_yaml::Value as Yaml;
 
+use crate::kubeflow::{
+    cluster_role, EDITOR_ACCOUNT, LIMIT_RANGE, OWNER_BINDING, OWNER_POLICY, RESOURCE_QUOTA, VIEWER_ACCOUNT,
+};
+use crate::pipeline::model::Role;
 use crate::pipeline::plan::{Plan, ProfilePlan};
 use crate::pipeline::templates::{TemplateError, Templates, PROFILE_FILES};
 use crate::pipeline::tree::{par_map, Tree};
@@ -222,7 +226,7 @@ fn expected_objects(p: &ProfilePlan, plan: &Plan, file: &str) -> Vec<Expected> {
     let ns = &p.namespace;
     let header = format!("request.headers[{}]", s.user_id_header);
     let user = |name: &str| json!([{ "apiGroup": RBAC, "kind": "User", "name": name }]);
-    let role = |r: crate::pipeline::model::Role| format!("kubeflow-{}", r.as_str());
+    let role = |r: Role| cluster_role(r.as_str());
     let mut ids = Vec::new();
     match file {
         "namespace.yaml" => {
@@ -242,14 +246,14 @@ fn expected_objects(p: &ProfilePlan, plan: &Plan, file: &str) -> Vec<Expected> {
         "owner.yaml" => {
             let account = |name: &str| json!([{ "kind": "ServiceAccount", "name": name, "namespace": ns }]);
             // Annotations give a service account a cloud identity (IRSA, Workload Identity).
-            let mut editor = Expected::new("v1", "ServiceAccount", "default-editor");
+            let mut editor = Expected::new("v1", "ServiceAccount", EDITOR_ACCOUNT);
             editor.exact.push(("/metadata/annotations", json!(p.editor_annotations)));
-            let mut viewer = Expected::new("v1", "ServiceAccount", "default-viewer");
+            let mut viewer = Expected::new("v1", "ServiceAccount", VIEWER_ACCOUNT);
             viewer.exact.push(("/metadata/annotations", json!({})));
             ids.extend([editor, viewer]);
-            ids.push(Expected::role_binding("default-editor", "kubeflow-edit", account("default-editor")));
-            ids.push(Expected::role_binding("default-viewer", "kubeflow-view", account("default-viewer")));
-            ids.push(Expected::role_binding("namespaceAdmin", "kubeflow-admin", user(&p.owner)));
+            ids.push(Expected::role_binding(EDITOR_ACCOUNT, &role(Role::Edit), account(EDITOR_ACCOUNT)));
+            ids.push(Expected::role_binding(VIEWER_ACCOUNT, &role(Role::View), account(VIEWER_ACCOUNT)));
+            ids.push(Expected::role_binding(OWNER_BINDING, &role(Role::Admin), user(&p.owner)));
             // Kubeflow's owner policy (KFAM's `ns-owner-access-istio`), as in `owner.yaml.j2`.
             let rules = json!([
                 {
@@ -263,12 +267,12 @@ fn expected_objects(p: &ProfilePlan, plan: &Plan, file: &str) -> Vec<Expected> {
                     "to": [{ "operation": { "methods": ["GET"], "paths": ["*/api/kernels"] } }],
                 },
             ]);
-            ids.push(Expected::policy(plan, "ns-owner-access-istio", rules));
+            ids.push(Expected::policy(plan, OWNER_POLICY, rules));
             if p.resource_quota {
-                ids.push(Expected::new("v1", "ResourceQuota", "kf-resource-quota"));
+                ids.push(Expected::new("v1", "ResourceQuota", RESOURCE_QUOTA));
             }
             if p.limit_range.is_some() {
-                ids.push(Expected::new("v1", "LimitRange", "kf-limit-range"));
+                ids.push(Expected::new("v1", "LimitRange", LIMIT_RANGE));
             }
         }
         "members.yaml" => {

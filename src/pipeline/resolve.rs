@@ -10,32 +10,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::Diagnostic;
-use crate::k8s::{binding_name, group_binding_name, group_claim_problem};
+use crate::k8s::group_claim_problem;
+use crate::kubeflow::{self, binding_name, group_binding_name};
 use crate::pipeline::load::{Input, Item};
 use crate::pipeline::model::{Group, IdpGroupsMode, Plugin, Profile, ProfileDefaults, Role, Settings};
 use crate::pipeline::plan::{ConditionPlan, GroupPlan, MemberPlan, Plan, ProfilePlan, SettingsPlan};
 use crate::pipeline::tree::par_map;
 use crate::yaml::span::Path;
-
-/// Label put on every generated object.
-pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kfprofiles");
-
-/// Namespace labels the profile controller sets (kubeflow/kubeflow
-/// `components/profile-controller/controllers/profile_controller.go` and its default
-/// `namespace-labels.yaml`), plus `istio-injection`.
-const KUBEFLOW_NAMESPACE_LABELS: &[(&str, &str)] = &[
-    ("app.kubernetes.io/part-of", "kubeflow-profile"),
-    ("istio-injection", "enabled"),
-    ("katib.kubeflow.org/metrics-collector-injection", "enabled"),
-    ("pipelines.kubeflow.org/enabled", "true"),
-    ("serving.kubeflow.org/inferenceservice", "enabled"),
-];
-
-/// Annotations that keep Argo CD and Flux from pruning or deleting a profile namespace.
-pub const PROTECTION_ANNOTATIONS: &[(&str, &str)] = &[
-    ("argocd.argoproj.io/sync-options", "Delete=false,Prune=false"),
-    ("kustomize.toolkit.fluxcd.io/prune", "disabled"),
-];
 
 /// Resolves the input into the plan the templates render, and reports colliding object names.
 pub fn resolve(input: &Input) -> (Plan, Vec<Diagnostic>) {
@@ -123,7 +104,7 @@ impl<'a> Resolver<'a> {
         for (i, g) in input.groups.iter().enumerate() {
             group_ids.entry(g.value.id.as_str()).or_insert(i);
         }
-        let emails: Vec<String> = input.users.iter().map(|u| normalise_email(settings, &u.value.email)).collect();
+        let emails: Vec<String> = input.users.iter().map(|u| settings.normalise_email(&u.value.email)).collect();
         let mut email_users = HashMap::new();
         for (i, e) in emails.iter().enumerate() {
             email_users.entry(e.clone()).or_insert(i);
@@ -140,7 +121,7 @@ impl<'a> Resolver<'a> {
         let namespace = format!("{}{}", defaults.profile_name_prefix, p.name);
         let owner = match (&p.owner, &p.owner_email, &defaults.owner_email) {
             (Some(id), ..) => self.user_ids.get(id.as_str()).map(|&u| self.emails[u].clone()).unwrap_or_default(),
-            (None, Some(email), _) | (None, None, Some(email)) => normalise_email(self.settings, email),
+            (None, Some(email), _) | (None, None, Some(email)) => self.settings.normalise_email(email),
             (None, None, None) => String::new(),
         };
         let owner_id = self.email_users.get(&owner).map(|&u| self.input.users[u].value.id.clone());
@@ -226,7 +207,7 @@ impl<'a> Resolver<'a> {
                         )
                         .at(self.input.value_span(item.file, &a.member))
                         .label(self.input.value_span(item.file, first), format!("`{}` comes from here", self.emails[*other]))
-                        .help("KFAM names a member's objects `user-<email>-clusterrole-<role>`, every run of characters other than letters and digits replaced by `-`; these two emails cannot both be members of one profile with the same role"),
+                        .help(format!("KFAM names a member's objects `{}`, every run of characters other than letters and digits replaced by `-`; these two emails cannot both be members of one profile with the same role", kubeflow::MEMBER_NAME_SCHEME)),
                     );
                 }
                 continue;
@@ -248,9 +229,10 @@ impl<'a> Resolver<'a> {
         members.sort_by(|a, b| a.name.cmp(&b.name));
         let groups = self.groups(item, group_access, diagnostics);
 
-        let common_labels: BTreeMap<String, String> = [(MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string())].into();
+        let common_labels: BTreeMap<String, String> =
+            [(kubeflow::MANAGED_BY.0.to_string(), kubeflow::MANAGED_BY.1.to_string())].into();
         let mut namespace_labels: BTreeMap<String, String> =
-            KUBEFLOW_NAMESPACE_LABELS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            kubeflow::NAMESPACE_LABELS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         for (k, v) in self.settings.namespace_labels.iter().chain(&p.labels) {
             if v.is_empty() {
                 namespace_labels.remove(k);
@@ -260,13 +242,13 @@ impl<'a> Resolver<'a> {
         }
         namespace_labels.extend(common_labels.clone());
         let protection: BTreeMap<String, String> = if self.settings.protect_namespaces {
-            PROTECTION_ANNOTATIONS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+            kubeflow::PROTECTION_ANNOTATIONS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
         } else {
             BTreeMap::new()
         };
         let mut namespace_annotations = p.annotations.clone();
         namespace_annotations.extend(protection.clone());
-        namespace_annotations.insert("owner".into(), owner.clone());
+        namespace_annotations.insert(kubeflow::OWNER_ANNOTATION.into(), owner.clone());
 
         let plugins = p.plugins.clone().unwrap_or_else(|| defaults.plugins.clone());
         let editor_annotations = plugins
@@ -338,7 +320,7 @@ impl<'a> Resolver<'a> {
                     )
                     .at(self.input.value_span(item.file, &a.member))
                     .label(self.input.value_span(item.file, first), format!("`{other}` comes from here"))
-                    .help("an IdP group's objects are named `group-<claim>-clusterrole-<role>`, every run of characters other than letters and digits replaced by `-`; these two claims cannot both have the same role in one profile"),
+                    .help(format!("an IdP group's objects are named `{}`, every run of characters other than letters and digits replaced by `-`; these two claims cannot both have the same role in one profile", kubeflow::GROUP_NAME_SCHEME)),
                 );
                 continue;
             }
@@ -376,15 +358,6 @@ impl<'a> Resolver<'a> {
     fn chain_text(&self, chain: &[usize]) -> String {
         let ids: Vec<&str> = chain.iter().map(|&g| self.input.groups[g].value.id.as_str()).collect();
         ids.join(" via ")
-    }
-}
-
-/// The email as used everywhere after loading: lowercased when `emailToLowercase` is on.
-pub fn normalise_email(settings: &Settings, email: &str) -> String {
-    if settings.email_to_lowercase {
-        email.to_lowercase()
-    } else {
-        email.to_string()
     }
 }
 

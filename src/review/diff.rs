@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::k8s::quantity_value;
+use crate::kubeflow::{GROUP_ANNOTATION, OWNER_BINDING, OWNER_POLICY, ROLE_ANNOTATION, USER_ANNOTATION};
 use crate::pipeline::plan::{MemberPlan, Plan};
 use crate::pipeline::tree::{changed_files, FileStatus, Tree};
 use crate::review::access::{md_code, via_text, GroupGraph};
@@ -22,10 +23,6 @@ pub const MARKDOWN_LIMIT: usize = 65_536;
 
 /// Room kept free for the notes saying what was cut.
 const MARKDOWN_RESERVE: usize = 4_096;
-
-/// Name of the owner's RoleBinding and AuthorizationPolicy (docs/output.md).
-const OWNER_BINDING: &str = "namespaceAdmin";
-const OWNER_POLICY: &str = "ns-owner-access-istio";
 
 /// How a group kept in the identity provider appears in the access summary. No email contains
 /// a space, so the prefix tells groups from users.
@@ -1073,7 +1070,7 @@ fn profile_state(objects: &[Object], fallback_gateway: &str, user_header: &str, 
         let name = &o.metadata.name;
         match o.kind.as_str() {
             "Namespace" => {
-                ns_owner = annotations.get("owner").cloned();
+                ns_owner = annotations.get(crate::kubeflow::OWNER_ANNOTATION).cloned();
                 state.protected =
                     annotations.get("argocd.argoproj.io/sync-options").is_some_and(|s| s.contains("Prune=false"))
                         && annotations.get("kustomize.toolkit.fluxcd.io/prune").is_some_and(|s| s == "disabled");
@@ -1095,9 +1092,16 @@ fn profile_state(objects: &[Object], fallback_gateway: &str, user_header: &str, 
                         _ => None,
                     })
                     .collect();
-                let role = o.role_ref.name.strip_prefix("kubeflow-").unwrap_or(&o.role_ref.name).to_string();
-                let said: Option<String> =
-                    annotations.get("user").cloned().or_else(|| annotations.get("group").map(|g| idp_grantee(g)));
+                let role = o
+                    .role_ref
+                    .name
+                    .strip_prefix(crate::kubeflow::CLUSTER_ROLE_PREFIX)
+                    .unwrap_or(&o.role_ref.name)
+                    .to_string();
+                let said: Option<String> = annotations
+                    .get(USER_ANNOTATION)
+                    .cloned()
+                    .or_else(|| annotations.get(GROUP_ANNOTATION).map(|g| idp_grantee(g)));
                 if let Some(said) = &said {
                     if grantees != [said.clone()] {
                         state.mismatches.push(format!(
@@ -1107,7 +1111,7 @@ fn profile_state(objects: &[Object], fallback_gateway: &str, user_header: &str, 
                         ));
                     }
                 }
-                if let Some(said) = annotations.get("role") {
+                if let Some(said) = annotations.get(ROLE_ANNOTATION) {
                     if *said != role {
                         state.mismatches.push(format!(
                             "RoleBinding `{name}`: its `role` annotation says `{said}`, its roleRef is ClusterRole `{}`",
@@ -1134,8 +1138,8 @@ fn profile_state(objects: &[Object], fallback_gateway: &str, user_header: &str, 
                     continue;
                 }
                 // Who the policy admits: the values of its identity conditions.
-                let group_policy = annotations.contains_key("group");
-                let said_user = annotations.get("user");
+                let group_policy = annotations.contains_key(GROUP_ANNOTATION);
+                let said_user = annotations.get(USER_ANNOTATION);
                 let mut admitted: Vec<String> = Vec::new();
                 for w in o.spec.rules.iter().flat_map(|r| &r.when) {
                     for v in &w.values {
@@ -1154,8 +1158,10 @@ fn profile_state(objects: &[Object], fallback_gateway: &str, user_header: &str, 
                     }
                 }
                 admitted.dedup();
-                if let Some(said) =
-                    annotations.get("user").cloned().or_else(|| annotations.get("group").map(|g| idp_grantee(g)))
+                if let Some(said) = annotations
+                    .get(USER_ANNOTATION)
+                    .cloned()
+                    .or_else(|| annotations.get(GROUP_ANNOTATION).map(|g| idp_grantee(g)))
                 {
                     if !admitted.is_empty() && admitted != [said.clone()] {
                         let values: Vec<String> = admitted.iter().map(|a| grantee_text(a)).collect();

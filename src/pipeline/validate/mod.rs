@@ -7,13 +7,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diagnostic::{did_you_mean, Diagnostic};
-use crate::k8s;
+use crate::k8s::{self, ClaimProblem};
+use crate::kubeflow::{self, ISTIO_INJECTION};
 use crate::pipeline::load::{Input, Item};
 use crate::pipeline::model::{IdpGroupsMode, LimitRangeSpec, Plugin, ResourceQuotaSpec, Role, Settings};
-use crate::pipeline::resolve::{normalise_email, MANAGED_BY, PROTECTION_ANNOTATIONS};
-
-/// The namespace label that turns on Istio's sidecar injection.
-const ISTIO_INJECTION: &str = "istio-injection";
 use crate::yaml::span::{FileId, Path};
 
 /// Kubernetes' limit on the total size of an object's annotations (apimachinery `TotalAnnotationSizeLimitB`).
@@ -333,18 +330,18 @@ impl Validator<'_> {
             } else {
                 ids.insert(&u.value.id, u);
             }
-            let email = normalise_email(self.settings, &u.value.email);
+            let email = self.settings.normalise_email(&u.value.email);
             if self.email(file, &path.key("email"), &u.value.email) {
                 // A member's RoleBinding and AuthorizationPolicy are named after the email
                 // (KFAM's rule); `admin` gives the longest name.
-                let name = k8s::binding_name(&email, Role::Admin.as_str());
+                let name = kubeflow::binding_name(&email, Role::Admin.as_str());
                 if name.len() > k8s::MAX_OBJECT_NAME {
                     let d = Diagnostic::error(
                         "name-too-long",
                         format!("the objects of user `{}` as a member would be named `{name}`, {} characters; Kubernetes allows {}", u.value.id, name.len(), k8s::MAX_OBJECT_NAME),
                     )
                     .at(self.value(file, &path.key("email")))
-                    .help(format!("a member's RoleBinding and AuthorizationPolicy are named `user-<email>-clusterrole-<role>`: the email can have at most {} characters", k8s::MAX_OBJECT_NAME - "user--clusterrole-admin".len()));
+                    .help(format!("a member's RoleBinding and AuthorizationPolicy are named `{}`: the email can have at most {} characters", kubeflow::MEMBER_NAME_SCHEME, k8s::MAX_OBJECT_NAME - kubeflow::MEMBER_NAME_SCHEME.replace("<email>", "").replace("<role>", "admin").len()));
                     self.out.push(d);
                 }
             }
@@ -390,11 +387,11 @@ impl Validator<'_> {
             .iter()
             .filter_map(|p| p.value.owner_email.as_deref())
             .chain(input.profile_defaults.first().and_then(|d| d.value.owner_email.as_deref()))
-            .map(|e| normalise_email(self.settings, e))
+            .map(|e| self.settings.normalise_email(e))
             .collect();
         for u in &input.users {
             if !used.contains(u.value.id.as_str())
-                && !owner_emails.contains(&normalise_email(self.settings, &u.value.email))
+                && !owner_emails.contains(&self.settings.normalise_email(&u.value.email))
             {
                 let d =
                     Diagnostic::warning("unused-user", format!("user `{}` is in no group and no profile", u.value.id))
@@ -434,23 +431,21 @@ impl Validator<'_> {
                     .help(format!("its members come from the identity provider's groups claim; remove `{key}`, or declare the listed {key} in a group of their own"));
                     self.out.push(d);
                 }
-                if k8s::is_system_name(claim) {
-                    let d = Diagnostic::error(
+                let at = self.value(g.file, &g.path.key("claim"));
+                let d = match k8s::group_claim_problem(claim, header_mode) {
+                    None => None,
+                    Some(ClaimProblem::System) => Some(Diagnostic::error(
                         "system-subject",
                         format!("claim `{claim}` of group `{}` names a Kubernetes system group", g.value.id),
                     )
-                    .at(self.value(g.file, &g.path.key("claim")))
-                    .help("the claim becomes an RBAC `Group` subject, and `system:` groups are Kubernetes' own (`system:authenticated` holds every identity, service accounts included): name a group of the identity provider");
-                    self.out.push(d);
-                } else if let Some(problem) = k8s::group_claim_problem(claim, header_mode) {
-                    let d = Diagnostic::error(
+                    .help("the claim becomes an RBAC `Group` subject, and `system:` groups are Kubernetes' own (`system:authenticated` holds every identity, service accounts included): name a group of the identity provider")),
+                    Some(ClaimProblem::Invalid(problem)) => Some(Diagnostic::error(
                         "invalid-group-claim",
                         format!("claim `{claim}` of group `{}` cannot be used: {problem}", g.value.id),
                     )
-                    .at(self.value(g.file, &g.path.key("claim")))
-                    .help("write the group exactly as the identity provider puts it in the groups claim; its objects are named `group-<claim>-clusterrole-<role>`, every run of characters other than letters and digits replaced by `-`");
-                    self.out.push(d);
-                }
+                    .help(format!("write the group exactly as the identity provider puts it in the groups claim; its objects are named `{}`, every run of characters other than letters and digits replaced by `-`", kubeflow::GROUP_NAME_SCHEME))),
+                };
+                self.out.extend(d.map(|d| d.at(at)));
             }
             for (i, u) in g.value.users.iter().enumerate() {
                 if !user_ids.contains(u.as_str()) {
@@ -700,7 +695,7 @@ impl Validator<'_> {
                     defaults.owner_email.clone()
                 }
             };
-            let owner_email = owner_email.map(|e| normalise_email(self.settings, &e));
+            let owner_email = owner_email.map(|e| self.settings.normalise_email(&e));
 
             for (mi, m) in p.members.iter().enumerate() {
                 let mpath = path.key("members").index(mi);
@@ -731,7 +726,7 @@ impl Validator<'_> {
                         Some(email)
                             if p.owner
                                 .as_deref()
-                                .map_or(Some(normalise_email(self.settings, email)) == owner_email, |o| o == u) =>
+                                .map_or(Some(self.settings.normalise_email(email)) == owner_email, |o| o == u) =>
                         {
                             let d = Diagnostic::error(
                                 "owner-as-member",
@@ -799,7 +794,9 @@ impl Validator<'_> {
                     .at(self.key(file, &kpath))
                     .help(format!("kustomize drops the quotes of such a key and fails; give it a prefix, e.g. `example.com/{k}`"));
                     self.out.push(d);
-                } else if self.settings.protect_namespaces && PROTECTION_ANNOTATIONS.iter().any(|(key, _)| key == k) {
+                } else if self.settings.protect_namespaces
+                    && kubeflow::PROTECTION_ANNOTATIONS.iter().any(|(key, _)| key == k)
+                {
                     let d = Diagnostic::error(
                         "reserved-annotation",
                         format!("annotation `{k}` is set by kfprofiles to keep Argo CD and Flux from deleting the namespace"),
@@ -807,7 +804,7 @@ impl Validator<'_> {
                     .at(self.key(file, &kpath))
                     .help("remove it; to manage these annotations yourself, set `settings.protectNamespaces: false`");
                     self.out.push(d);
-                } else if k == "owner" {
+                } else if k == kubeflow::OWNER_ANNOTATION {
                     let d = Diagnostic::error(
                         "reserved-annotation",
                         "annotation `owner` is set by kfprofiles to the profile owner",
@@ -929,7 +926,7 @@ impl Validator<'_> {
                     Diagnostic::error("invalid-label", format!("label key `{k}` in `{what}` is not valid: {problem}"))
                         .at(self.key(file, &kpath)),
                 );
-            } else if k == MANAGED_BY.0 {
+            } else if k == kubeflow::MANAGED_BY.0 {
                 let d =
                     Diagnostic::error("reserved-label", format!("label `{k}` is set by kfprofiles on every object"))
                         .at(self.key(file, &kpath));
