@@ -13,7 +13,7 @@ use crate::diagnostic::Diagnostic;
 use crate::k8s::group_claim_problem;
 use crate::kubeflow::{self, binding_name, group_binding_name};
 use crate::pipeline::load::{Input, Item};
-use crate::pipeline::model::{Group, IdpGroupsMode, Plugin, Profile, ProfileDefaults, Role, Settings};
+use crate::pipeline::model::{Group, IdpGroupsMode, Member, Plugin, Profile, ProfileDefaults, Role, Settings};
 use crate::pipeline::plan::{ConditionPlan, GroupPlan, MemberPlan, Plan, ProfilePlan, SettingsPlan};
 use crate::pipeline::tree::par_map;
 use crate::yaml::span::Path;
@@ -78,6 +78,16 @@ struct GroupAccess {
     member: Path,
 }
 
+/// The access of the users and identity-provider groups of one profile, while its member
+/// entries are merged.
+#[derive(Default)]
+struct Merged {
+    /// By user index.
+    users: BTreeMap<usize, Access>,
+    /// By claim.
+    groups: BTreeMap<String, GroupAccess>,
+}
+
 struct Resolver<'a> {
     input: &'a Input,
     settings: &'a Settings,
@@ -126,108 +136,12 @@ impl<'a> Resolver<'a> {
         };
         let owner_id = self.email_users.get(&owner).map(|&u| self.input.users[u].value.id.clone());
 
-        let mut access: BTreeMap<usize, Access> = BTreeMap::new();
-        let mut group_access: BTreeMap<String, GroupAccess> = BTreeMap::new();
+        let mut merged = Merged::default();
         for (mi, m) in p.members.iter().enumerate() {
-            let member_path = item.path.key("members").index(mi);
-            let reference = member_path.key(if m.user.is_some() { "user" } else { "group" });
-            let role = m.access.role.unwrap_or(defaults.member_access.role);
-            let notebooks = m.access.notebooks_access.unwrap_or(defaults.member_access.notebooks_access);
-            // Each user the member reaches, with the chain of groups (none for a user member).
-            let reached: Vec<(usize, &[usize])> = match (&m.user, &m.group) {
-                (Some(u), None) => self.user_ids.get(u.as_str()).map(|&u| vec![(u, &[][..])]).unwrap_or_default(),
-                (None, Some(g)) => match self.group_ids.get(g.as_str()) {
-                    Some(&g) => self.expanded[g].users.iter().map(|(&u, chain)| (u, &chain[..])).collect(),
-                    None => vec![],
-                },
-                _ => vec![],
-            };
-            let external = m.group.as_deref().and_then(|g| self.group_ids.get(g)).map(|&g| &self.expanded[g].external);
-            for (&eg, chain) in external.into_iter().flatten() {
-                let group = &self.input.groups[eg].value;
-                let Some(claim) = &group.claim else { continue };
-                let entry = group_access.entry(claim.clone()).or_insert_with(|| GroupAccess {
-                    role,
-                    notebooks_access: false,
-                    via: vec![],
-                    group_ids: vec![],
-                    member: reference.clone(),
-                });
-                entry.role = entry.role.max(role);
-                entry.notebooks_access |= notebooks;
-                let via = self.chain_text(chain);
-                if !entry.via.contains(&via) {
-                    entry.via.push(via);
-                }
-                if !entry.group_ids.contains(&group.id) {
-                    entry.group_ids.push(group.id.clone());
-                }
-            }
-            for (u, chain) in reached {
-                if self.emails[u] == owner {
-                    if m.group.is_some() {
-                        let groups: Vec<String> =
-                            chain.iter().map(|&g| format!("`{}`", self.input.groups[g].value.id)).collect();
-                        diagnostics.push(
-                            Diagnostic::note(
-                                "owner-in-group",
-                                format!("profile `{}` owner `{}` is also reached through group {}; the owner keeps the owner objects", p.name, owner, groups.join(" via ")),
-                            )
-                            .at(self.input.value_span(item.file, &member_path.key("group"))),
-                        );
-                    }
-                    continue;
-                }
-                let entry = access.entry(u).or_insert_with(|| Access {
-                    role,
-                    notebooks_access: false,
-                    via: vec![],
-                    member: reference.clone(),
-                });
-                entry.role = entry.role.max(role);
-                entry.notebooks_access |= notebooks;
-                let via = if chain.is_empty() { "direct".to_string() } else { self.chain_text(chain) };
-                if !entry.via.contains(&via) {
-                    entry.via.push(via);
-                }
-            }
+            self.merge_member(item, mi, m, &owner, &mut merged, diagnostics);
         }
-
-        let mut members: Vec<MemberPlan> = Vec::with_capacity(access.len());
-        let mut names: HashMap<String, (usize, Path)> = HashMap::new();
-        for (u, a) in access {
-            let email = self.emails[u].clone();
-            let name = binding_name(&email, a.role.as_str());
-            if let Some((other, first)) = names.get(&name) {
-                if self.emails[*other] != email {
-                    diagnostics.push(
-                        Diagnostic::error(
-                            "name-collision",
-                            format!("profile `{}`: members `{}` and `{email}` get the same object name `{name}`", p.name, self.emails[*other]),
-                        )
-                        .at(self.input.value_span(item.file, &a.member))
-                        .label(self.input.value_span(item.file, first), format!("`{}` comes from here", self.emails[*other]))
-                        .help(format!("KFAM names a member's objects `{}`, every run of characters other than letters and digits replaced by `-`; these two emails cannot both be members of one profile with the same role", kubeflow::MEMBER_NAME_SCHEME)),
-                    );
-                }
-                continue;
-            }
-            names.insert(name.clone(), (u, a.member.clone()));
-            let principals = self.principals(a.notebooks_access);
-            let mut via = a.via;
-            via.sort();
-            members.push(MemberPlan {
-                name,
-                email,
-                user_id: self.input.users[u].value.id.clone(),
-                role: a.role,
-                notebooks_access: a.notebooks_access,
-                principals,
-                via,
-            });
-        }
-        members.sort_by(|a, b| a.name.cmp(&b.name));
-        let groups = self.groups(item, group_access, diagnostics);
+        let members = self.members(item, merged.users, diagnostics);
+        let groups = self.groups(item, merged.groups, diagnostics);
 
         let common_labels: BTreeMap<String, String> =
             [(kubeflow::MANAGED_BY.0.to_string(), kubeflow::MANAGED_BY.1.to_string())].into();
@@ -251,20 +165,8 @@ impl<'a> Resolver<'a> {
         namespace_annotations.insert(kubeflow::OWNER_ANNOTATION.into(), owner.clone());
 
         let plugins = p.plugins.clone().unwrap_or_else(|| defaults.plugins.clone());
-        let editor_annotations = plugins
-            .iter()
-            .map(|plugin| match plugin {
-                Plugin::WorkloadIdentity(s) => {
-                    ("iam.gke.io/gcp-service-account".to_string(), s.gcp_service_account.clone())
-                }
-                Plugin::AwsIamForServiceAccount(s) => {
-                    ("eks.amazonaws.com/role-arn".to_string(), s.aws_iam_role.clone())
-                }
-            })
-            .collect();
         let quota = p.resource_quota_spec.clone().unwrap_or_else(|| defaults.resource_quota_spec.clone());
         let limit_range = p.limit_range.clone().unwrap_or_else(|| defaults.limit_range.clone());
-
         ProfilePlan {
             namespace,
             owner,
@@ -273,7 +175,7 @@ impl<'a> Resolver<'a> {
             namespace_labels,
             namespace_annotations,
             profile_annotations: protection,
-            editor_annotations,
+            editor_annotations: editor_annotations(&plugins),
             plugins,
             resource_quota: !quota.hard.is_empty(),
             resource_quota_spec: (!quota.is_empty()).then_some(quota),
@@ -281,6 +183,126 @@ impl<'a> Resolver<'a> {
             members,
             groups,
         }
+    }
+
+    /// Adds the access of member entry `mi` of a profile to `merged`: each user it reaches but
+    /// the `owner` (a note when a group reaches the owner), and each identity-provider group.
+    fn merge_member(
+        &self,
+        item: &Item<Profile>,
+        mi: usize,
+        m: &Member,
+        owner: &str,
+        merged: &mut Merged,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let member_path = item.path.key("members").index(mi);
+        let reference = member_path.key(if m.user.is_some() { "user" } else { "group" });
+        let role = m.access.role.unwrap_or(self.defaults.member_access.role);
+        let notebooks = m.access.notebooks_access.unwrap_or(self.defaults.member_access.notebooks_access);
+        // Each user the member reaches, with the chain of groups (none for a user member).
+        let reached: Vec<(usize, &[usize])> = match (&m.user, &m.group) {
+            (Some(u), None) => self.user_ids.get(u.as_str()).map(|&u| vec![(u, &[][..])]).unwrap_or_default(),
+            (None, Some(g)) => match self.group_ids.get(g.as_str()) {
+                Some(&g) => self.expanded[g].users.iter().map(|(&u, chain)| (u, &chain[..])).collect(),
+                None => vec![],
+            },
+            _ => vec![],
+        };
+        let external = m.group.as_deref().and_then(|g| self.group_ids.get(g)).map(|&g| &self.expanded[g].external);
+        for (&eg, chain) in external.into_iter().flatten() {
+            let group = &self.input.groups[eg].value;
+            let Some(claim) = &group.claim else { continue };
+            let entry = merged.groups.entry(claim.clone()).or_insert_with(|| GroupAccess {
+                role,
+                notebooks_access: false,
+                via: vec![],
+                group_ids: vec![],
+                member: reference.clone(),
+            });
+            entry.role = entry.role.max(role);
+            entry.notebooks_access |= notebooks;
+            let via = self.chain_text(chain);
+            if !entry.via.contains(&via) {
+                entry.via.push(via);
+            }
+            if !entry.group_ids.contains(&group.id) {
+                entry.group_ids.push(group.id.clone());
+            }
+        }
+        for (u, chain) in reached {
+            if self.emails[u] == owner {
+                if m.group.is_some() {
+                    let groups: Vec<String> =
+                        chain.iter().map(|&g| format!("`{}`", self.input.groups[g].value.id)).collect();
+                    diagnostics.push(
+                        Diagnostic::note(
+                            "owner-in-group",
+                            format!("profile `{}` owner `{}` is also reached through group {}; the owner keeps the owner objects", item.value.name, owner, groups.join(" via ")),
+                        )
+                        .at(self.input.value_span(item.file, &member_path.key("group"))),
+                    );
+                }
+                continue;
+            }
+            let entry = merged.users.entry(u).or_insert_with(|| Access {
+                role,
+                notebooks_access: false,
+                via: vec![],
+                member: reference.clone(),
+            });
+            entry.role = entry.role.max(role);
+            entry.notebooks_access |= notebooks;
+            let via = if chain.is_empty() { "direct".to_string() } else { self.chain_text(chain) };
+            if !entry.via.contains(&via) {
+                entry.via.push(via);
+            }
+        }
+    }
+
+    /// The members of a profile, sorted by object name; two emails whose object names collide
+    /// are reported.
+    fn members(
+        &self,
+        item: &Item<Profile>,
+        access: BTreeMap<usize, Access>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Vec<MemberPlan> {
+        let mut members: Vec<MemberPlan> = Vec::with_capacity(access.len());
+        let mut names: HashMap<String, (usize, Path)> = HashMap::new();
+        for (u, a) in access {
+            let email = self.emails[u].clone();
+            let name = binding_name(&email, a.role.as_str());
+            if let Some((other, first)) = names.get(&name) {
+                if self.emails[*other] != email {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "name-collision",
+                            format!("profile `{}`: members `{}` and `{email}` get the same object name `{name}`", item.value.name, self.emails[*other]),
+                        )
+                        .at(self.input.value_span(item.file, &a.member))
+                        .label(self.input.value_span(item.file, first), format!("`{}` comes from here", self.emails[*other]))
+                        .help(format!("KFAM names a member's objects `{}`, every run of characters other than letters and digits replaced by `-`; these two emails cannot both be members of one profile with the same role", kubeflow::MEMBER_NAME_SCHEME)),
+                    );
+                }
+                continue;
+            }
+            names.insert(name.clone(), (u, a.member.clone()));
+            let principals = self.principals(a.notebooks_access);
+            let mut via = a.via;
+            via.sort();
+            members.push(MemberPlan {
+                name,
+                email,
+                user_id: self.input.users[u].value.id.clone(),
+                role: a.role,
+                notebooks_access: a.notebooks_access,
+                principals,
+                via,
+            });
+        }
+        members.sort_by(|a, b| a.name.cmp(&b.name));
+        members
     }
 
     /// Principals of a member's AuthorizationPolicy `from`: the gateway when the member may
@@ -359,6 +381,19 @@ impl<'a> Resolver<'a> {
         let ids: Vec<&str> = chain.iter().map(|&g| self.input.groups[g].value.id.as_str()).collect();
         ids.join(" via ")
     }
+}
+
+/// The `default-editor` ServiceAccount's annotations: the cloud identity each plugin gives it.
+fn editor_annotations(plugins: &[Plugin]) -> BTreeMap<String, String> {
+    plugins
+        .iter()
+        .map(|plugin| match plugin {
+            Plugin::WorkloadIdentity(s) => {
+                ("iam.gke.io/gcp-service-account".to_string(), s.gcp_service_account.clone())
+            }
+            Plugin::AwsIamForServiceAccount(s) => ("eks.amazonaws.com/role-arn".to_string(), s.aws_iam_role.clone()),
+        })
+        .collect()
 }
 
 /// What one group contains after expansion, each entry with the chain of groups that leads
