@@ -20,8 +20,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::diagnostic::Diagnostic;
-use crate::pipeline::render::HEADER_MARK;
-use crate::pipeline::tree::{par_map, par_map_on, walk, Tree};
+use crate::pipeline::tree::{par_map, par_map_on, walk, Tree, HEADER_MARK};
 
 /// Threads that write and flush the staged files, and flush the folders. Flushing waits on the
 /// disk, not the CPU, and flushes running together share the filesystem's journal commits: on
