@@ -1,14 +1,29 @@
 //! The pipeline: `load → validate → resolve → render → emit`, pure between its ends.
 //!
-//! Only [`load`] (the profiles folder → [`load::Input`]) and [`emit`] (a rendered [`tree::Tree`] →
-//! the output folder) touch the filesystem. In between, [`validate`] checks the input,
-//! [`resolve`] expands groups into a [`plan::Plan`], and [`render`] lays the plan out through the
-//! [`templates`] into a tree, which the GitOps wiring ([`crate::gitops`]) completes.
+//! Takes the profiles folder (or in-memory texts), the templates and the output folder; gives
+//! the diagnostics of the input, the [`plan::Plan`], the rendered [`tree::Tree`], and the
+//! output folder written or compared. May use `yaml`, `diagnostic`, [`crate::k8s`] and
+//! [`crate::kubeflow`]; each stage uses earlier stages and the shared types only.
+//!
+//! The stages, in order:
+//! 1. [`load`]: the profiles folder → [`load::Input`] (the folder walk, each file parsed into
+//!    the [`model`], the problems located). Touches the filesystem.
+//! 2. [`validate`]: the input → diagnostics, by concern (settings, users and groups, profiles,
+//!    names, quotas, lints).
+//! 3. [`resolve`]: the input → a [`plan::Plan`], groups expanded, access merged; with the
+//!    problems only the expansion shows (colliding object names).
+//! 4. [`render`]: the plan through the [`templates`] → a [`tree::Tree`], every file checked
+//!    against the plan's allow-list; the GitOps wiring ([`crate::gitops`]) completes it.
+//! 5. [`emit`]: the tree → the output folder, or a comparison with it. Touches the filesystem.
+//!
+//! Shared by the stages: [`model`] (the input as users write it), [`plan`] (the template
+//! context), [`tree`] (rendered files and their header) and [`par`] (the parallel map).
 //! [`compile`] and [`render_compiled`] drive the stages in that order; the commands call them.
 
 pub mod emit;
 pub mod load;
 pub mod model;
+pub mod par;
 pub mod plan;
 pub mod render;
 pub mod resolve;

@@ -14,8 +14,8 @@ use crate::k8s::group_claim_problem;
 use crate::kubeflow::{self, binding_name, group_binding_name};
 use crate::pipeline::load::{Input, Item};
 use crate::pipeline::model::{Group, IdpGroupsMode, Member, Plugin, Profile, ProfileDefaults, Role, Settings};
+use crate::pipeline::par::par_map;
 use crate::pipeline::plan::{ConditionPlan, GroupPlan, MemberPlan, Plan, ProfilePlan, SettingsPlan};
-use crate::pipeline::tree::par_map;
 use crate::yaml::span::Path;
 
 /// Resolves the input into the plan the templates render, and reports colliding object names.

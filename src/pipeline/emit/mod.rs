@@ -28,7 +28,8 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::diagnostic::Diagnostic;
-use crate::pipeline::tree::{par_map_on, Tree};
+use crate::pipeline::par::par_map_on;
+use crate::pipeline::tree::Tree;
 pub use guard::check_out_folder;
 use guard::refuse_unsafe;
 use survey::{survey, Found};

@@ -12,7 +12,8 @@ use std::path::Path;
 
 use super::{is_tmp, read_error};
 use crate::diagnostic::Diagnostic;
-use crate::pipeline::tree::{par_map, walk, Tree, HEADER_MARK};
+use crate::pipeline::par::par_map;
+use crate::pipeline::tree::{walk, Tree, HEADER_MARK};
 
 /// What a file found under the output folder is, next to the rendering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -96,7 +96,7 @@ impl Sources for Input {
 pub fn load_texts(texts: Vec<(String, String)>) -> (Input, Vec<Diagnostic>) {
     // Files are parsed on every core (a large organisation has thousands), then merged in order.
     let indexed: Vec<(usize, (String, String))> = texts.into_iter().enumerate().collect();
-    let parsed = crate::pipeline::tree::par_map(&indexed, |(file, (_, text))| {
+    let parsed = crate::pipeline::par::par_map(&indexed, |(file, (_, text))| {
         // A byte order mark is legal at the start of a YAML stream.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         // One parse gives the values and their positions.

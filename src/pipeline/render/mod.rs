@@ -12,9 +12,10 @@ mod allow;
 
 use minijinja::value::{Serde, Value};
 
+use crate::pipeline::par::par_map;
 use crate::pipeline::plan::{Plan, ProfilePlan};
 use crate::pipeline::templates::{TemplateError, Templates, PROFILE_FILES};
-use crate::pipeline::tree::{par_map, Tree};
+use crate::pipeline::tree::Tree;
 use allow::{check_kustomization, check_profile_file, Refusal};
 
 // The header is the tree's: `emit` recognises generated files by it.
