@@ -24,11 +24,13 @@ pub const NAMESPACE_LABELS: &[(&str, &str)] = &[
     ("serving.kubeflow.org/inferenceservice", "enabled"),
 ];
 
+/// Argo CD's per-object sync options, and Flux's per-object prune switch.
+pub const ARGOCD_SYNC_OPTIONS: &str = "argocd.argoproj.io/sync-options";
+pub const FLUX_PRUNE: &str = "kustomize.toolkit.fluxcd.io/prune";
+
 /// Annotations that keep Argo CD and Flux from pruning or deleting a profile namespace.
-pub const PROTECTION_ANNOTATIONS: &[(&str, &str)] = &[
-    ("argocd.argoproj.io/sync-options", "Delete=false,Prune=false"),
-    ("kustomize.toolkit.fluxcd.io/prune", "disabled"),
-];
+pub const PROTECTION_ANNOTATIONS: &[(&str, &str)] =
+    &[(ARGOCD_SYNC_OPTIONS, "Delete=false,Prune=false"), (FLUX_PRUNE, "disabled")];
 
 /// The namespace annotation naming the profile owner (Kubeflow's dashboard reads it).
 pub const OWNER_ANNOTATION: &str = "owner";

@@ -1072,8 +1072,8 @@ fn profile_state(objects: &[Object], fallback_gateway: &str, user_header: &str, 
             "Namespace" => {
                 ns_owner = annotations.get(crate::kubeflow::OWNER_ANNOTATION).cloned();
                 state.protected =
-                    annotations.get("argocd.argoproj.io/sync-options").is_some_and(|s| s.contains("Prune=false"))
-                        && annotations.get("kustomize.toolkit.fluxcd.io/prune").is_some_and(|s| s == "disabled");
+                    annotations.get(crate::kubeflow::ARGOCD_SYNC_OPTIONS).is_some_and(|s| s.contains("Prune=false"))
+                        && annotations.get(crate::kubeflow::FLUX_PRUNE).is_some_and(|s| s == "disabled");
             }
             "Profile" => {
                 profile_owner = o.spec.owner.as_ref().map(|s| s.name.clone());
