@@ -190,10 +190,10 @@ impl Validator<'_> {
         let size: usize = p.annotations.iter().map(|(k, v)| k.len() + v.len()).sum();
         if size > MAX_ANNOTATIONS_SIZE {
             let d = Diagnostic::error(
-            "invalid-annotation",
-            format!("the annotations of profile `{}` take {size} bytes; Kubernetes allows {MAX_ANNOTATIONS_SIZE} in total", p.name),
-        )
-        .at(self.key(file, &path.key("annotations")));
+                "invalid-annotation",
+                format!("the annotations of profile `{}` take {size} bytes; Kubernetes allows {MAX_ANNOTATIONS_SIZE} in total", p.name),
+            )
+            .at(self.key(file, &path.key("annotations")));
             self.out.push(d);
         }
         for (k, v) in &p.annotations {
