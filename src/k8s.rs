@@ -1,75 +1,55 @@
-//! Kubernetes and Kubeflow naming rules, shared by `validate` and `resolve`.
+//! Kubernetes naming rules, shared by `validate`, `resolve`, the review and the migrations.
 //!
 //! Pure functions on strings: DNS-1123 names, label keys and values, resource quantities,
-//! emails, and KFAM's contributor object name.
+//! emails, HTTP headers and JWT claims, and whether a group claim can be bound. Uses only
+//! [`crate::kubeflow`] (the object names a claim would get).
 
-/// KFAM's name for a contributor's RoleBinding and AuthorizationPolicy.
-///
-/// Upstream (kubeflow/kubeflow `components/access-management/kfam/bindings.go`,
-/// `getBindingName`): `"User-" + email + "-ClusterRole-" + role`, every run of characters
-/// outside `[A-Za-z0-9]` replaced by one `-`, then lowercased.
-pub fn binding_name(email: &str, role: &str) -> String {
-    kfam_name("User", email, role)
-}
-
-/// The name of an identity-provider group's RoleBinding and AuthorizationPolicy: KFAM's rule
-/// with the subject kind `Group` (`group-<claim>-clusterrole-<role>`), as in the open upstream
-/// design for group bindings (kubeflow/dashboard#317).
-pub fn group_binding_name(claim: &str, role: &str) -> String {
-    kfam_name("Group", claim, role)
-}
-
-/// `lower(replace every run of [^A-Za-z0-9] by "-" in "<kind>-<name>-ClusterRole-<role>")`.
-fn kfam_name(kind: &str, name: &str, role: &str) -> String {
-    let raw = format!("{kind}-{name}-ClusterRole-{role}");
-    let mut out = String::with_capacity(raw.len());
-    let mut in_run = false;
-    for c in raw.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-            in_run = false;
-        } else if !in_run {
-            out.push('-');
-            in_run = true;
-        }
-    }
-    out
-}
+use crate::kubeflow::group_binding_name;
 
 /// Longest name of a namespaced custom object (Istio's AuthorizationPolicy): a DNS-1123 subdomain.
 pub const MAX_OBJECT_NAME: usize = 253;
 
+/// Why a claim cannot name a group kept in the identity provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimProblem {
+    /// It names one of Kubernetes' own `system:` groups ([`is_system_name`]).
+    System,
+    /// Another reason, in words.
+    Invalid(String),
+}
+
 /// Why `claim` cannot name a group kept in the identity provider, if it cannot. `header_mode`:
 /// the groups reach Istio as one comma-joined header, so a comma inside a group is ambiguous.
-pub fn group_claim_problem(claim: &str, header_mode: bool) -> Option<String> {
+pub fn group_claim_problem(claim: &str, header_mode: bool) -> Option<ClaimProblem> {
+    if is_system_name(claim) {
+        return Some(ClaimProblem::System);
+    }
+    let invalid = |why: String| Some(ClaimProblem::Invalid(why));
     if claim.trim().is_empty() {
-        return Some("it is empty".into());
+        return invalid("it is empty".into());
     }
     if claim.chars().any(char::is_control) || unwritable_char(claim).is_some() {
-        return Some("it contains a control character".into());
-    }
-    if is_system_name(claim) {
-        return Some("`system:` names Kubernetes' own groups".into());
+        return invalid("it contains a control character".into());
     }
     // Istio reads a leading or trailing `*` in a condition value as a suffix, prefix or presence
     // match (istio/istio `pilot/pkg/security/authz/matcher/string.go`): `*` alone would admit
     // every authenticated user. One inside the value is refused too: no group needs it, and a
     // later edit would turn it into a wildcard.
     if claim.contains('*') {
-        return Some("it contains `*`, which Istio reads as a wildcard".into());
+        return invalid("it contains `*`, which Istio reads as a wildcard".into());
     }
     if header_mode && claim.contains(',') {
-        return Some("it contains `,`, which separates the groups in the groups header".into());
+        return invalid("it contains `,`, which separates the groups in the groups header".into());
     }
     if !claim.chars().any(|c| c.is_ascii_alphanumeric()) {
-        return Some(format!(
+        return invalid(format!(
             "it has no ASCII letter or digit, so its object name would be `{}`",
             group_binding_name(claim, "view")
         ));
     }
     let longest = group_binding_name(claim, "admin");
     if longest.len() > MAX_OBJECT_NAME {
-        return Some(format!(
+        return invalid(format!(
             "its object names would be longer than {MAX_OBJECT_NAME} characters ({} with `admin`)",
             longest.len()
         ));
@@ -405,27 +385,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kfam_binding_names_match_upstream_test_vectors() {
-        assert_eq!(
-            binding_name("lalith.vaka@zq.msds.kp.org", "edit"),
-            "user-lalith-vaka-zq-msds-kp-org-clusterrole-edit"
-        );
-        assert_eq!(binding_name("397401@zq.msds.kp.org", "edit"), "user-397401-zq-msds-kp-org-clusterrole-edit");
-        assert_eq!(
-            binding_name("Alice.O'Neil+ml@Example.COM", "edit"),
-            "user-alice-o-neil-ml-example-com-clusterrole-edit"
-        );
-        assert_eq!(binding_name("_bob__x@y.com_", "edit"), "user-bob-x-y-com-clusterrole-edit");
-    }
-
-    #[test]
-    fn group_binding_names_follow_the_kfam_rule() {
-        assert_eq!(group_binding_name("foo", "edit"), "group-foo-clusterrole-edit");
-        assert_eq!(group_binding_name("/ML Engineers", "view"), "group-ml-engineers-clusterrole-view");
-        assert_eq!(group_binding_name("ml_eng", "admin"), group_binding_name("ML.Eng", "admin"));
-    }
-
-    #[test]
     fn group_claims() {
         for ok in ["ml-eng", "/platform/ml", "ML Engineers", "cn=ml,ou=groups"] {
             assert_eq!(group_claim_problem(ok, false), None, "{ok}");
@@ -434,6 +393,7 @@ mod tests {
             assert!(group_claim_problem(bad, false).is_some(), "{bad}");
         }
         assert!(group_claim_problem("cn=ml,ou=groups", true).is_some());
+        assert_eq!(group_claim_problem("System:Masters", false), Some(ClaimProblem::System));
         assert!(is_claim_name("groups") && is_claim_name("cognito:groups"));
         assert!(!is_claim_name("") && !is_claim_name("a b") && !is_claim_name("a]"));
     }

@@ -7,10 +7,11 @@
 //!
 //! - [`yaml`]: parsing with positions, the nesting guard, writing (uses nothing else);
 //! - [`diagnostic`]: what the user reads, in every `--format` (uses `yaml`);
-//! - [`k8s`]: Kubernetes and Kubeflow naming rules;
+//! - [`kubeflow`]: the names Kubeflow gives a profile's objects (uses nothing else);
+//! - [`k8s`]: Kubernetes naming rules (uses `kubeflow`);
 //! - [`pipeline`]: `load → validate → resolve → render → emit`, the compiler itself;
 //! - [`gitops`]: the Argo CD and Flux wiring rendered beside the profiles;
-//! - [`review`]: reading a rendered tree back, for `diff` and `access`;
+//! - [`review`]: reading a rendered tree back, for `diff`, `access` and `drift`;
 //! - [`migrate`]: from deployKF values and from a running cluster, into input files;
 //! - [`cli`]: the command line as clap parses it, the plain [`cli::config::Config`] made of it,
 //!   and the one way out to stdout and stderr (uses `diagnostic`);
@@ -22,6 +23,7 @@ pub mod commands;
 pub mod diagnostic;
 pub mod gitops;
 pub mod k8s;
+pub mod kubeflow;
 pub mod migrate;
 pub mod pipeline;
 pub mod review;

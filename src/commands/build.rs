@@ -85,6 +85,10 @@ pub fn compile_and_render(config: &Config, options: &Render) -> Result<(Compiled
     } else {
         render_compiled(&mut compiled, options.templates.as_deref(), &options.input.dir)
     };
+    let rendered = rendered.map(|mut r| {
+        gitops::complete(&mut r, &compiled, &options.input.dir);
+        r
+    });
     if let Some(d) = rendered.as_ref().and_then(|r| root_scale(&compiled, r, &options.out)) {
         compiled.diagnostics.push(d);
     }

@@ -9,6 +9,7 @@ use crate::cli::config::{Config, Import};
 use crate::commands::report::{self, plural, print_summary, Notes};
 use crate::commands::{source, Failure, Outcome};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::gitops;
 use crate::migrate::import::{self, Imported};
 use crate::migrate::reproduce::{self, Comparison};
 use crate::pipeline::render::Rendered;
@@ -62,6 +63,10 @@ fn check_and_render(config: &Config, options: &Import, imported: &Imported) -> R
     } else {
         render_compiled(&mut compiled, options.templates.as_deref(), dir)
     };
+    let rendered = rendered.map(|mut r| {
+        gitops::complete(&mut r, &compiled, dir);
+        r
+    });
     match rendered {
         Some(rendered) => Ok((compiled, rendered)),
         None => Err(Failure::invalid(compiled, false, Notes::shown_if(false, config))),

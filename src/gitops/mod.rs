@@ -1,12 +1,11 @@
 //! The GitOps wiring: Argo CD and Flux objects that apply the output folder, rendered after the
-//! profiles ([`crate::pipeline::render_compiled`] adds them to the tree).
+//! profiles ([`complete`] adds them to a rendering).
 //!
 //! Takes the `settings.argocd` and `settings.flux` blocks (their types live with the input
 //! model, [`crate::pipeline::model::ArgoCdSettings`] and [`crate::pipeline::model::FluxSettings`];
 //! their checks in [`crate::pipeline::validate::gitops`]) and the resolved [`Plan`]; gives extra
 //! files for the [`Tree`]. May use the pipeline's types (model, plan, tree), the YAML writer
-//! ([`crate::yaml::write`]) and the Kubernetes constants; nothing uses gitops but the pipeline's
-//! driver and the commands.
+//! ([`crate::yaml::write`]) and the Kubernetes constants; only the commands and the review use gitops.
 //!
 //! The files go to a folder of their own below the output folder (`_argocd/`, `_flux/`), whose
 //! name starts with `_` so that it can never be a profile folder (profile names are DNS-1123
@@ -23,16 +22,29 @@ pub mod flux;
 
 use serde_json::{json, Value};
 
+use crate::kubeflow::MANAGED_BY;
+use std::path::Path;
+
 use crate::pipeline::load::Input;
 /// The settings' mode, named here for the commands that ask which one is in force.
 pub use crate::pipeline::model::Mode;
 use crate::pipeline::plan::Plan;
-use crate::pipeline::resolve::MANAGED_BY;
+use crate::pipeline::render::{header, Rendered};
 use crate::pipeline::tree::Tree;
+use crate::pipeline::{input_name, Compiled};
 use crate::yaml::write::to_yaml;
 
 /// The GitOps files to add to the tree (paths below the output folder, header included), and
 /// the number of objects in them. Empty when neither `argocd` nor `flux` is set.
+/// Completes `rendered`, the profiles of `compiled` (from the folder `profiles`), with the wiring
+/// `settings.argocd` and `settings.flux` ask for.
+pub fn complete(rendered: &mut Rendered, compiled: &Compiled, profiles: &Path) {
+    let header = header(&input_name(profiles));
+    let (files, objects) = render(&compiled.input, &compiled.plan, &header);
+    rendered.tree.extend(files);
+    rendered.objects += objects;
+}
+
 pub fn render(input: &Input, plan: &Plan, header: &str) -> (Tree, usize) {
     let settings = input.settings();
     let mut tree = Tree::new();

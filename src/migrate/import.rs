@@ -24,18 +24,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_yaml::{Mapping, Value};
 
-use crate::k8s::binding_name;
+use crate::kubeflow::{self, binding_name, NAMESPACE_LABELS};
 use crate::pipeline::tree::Tree;
 use crate::yaml::write;
-
-/// Namespace labels the profile controller sets; not carried over as profile labels.
-const KUBEFLOW_LABELS: &[(&str, &str)] = &[
-    ("app.kubernetes.io/part-of", "kubeflow-profile"),
-    ("istio-injection", "enabled"),
-    ("katib.kubeflow.org/metrics-collector-injection", "enabled"),
-    ("pipelines.kubeflow.org/enabled", "true"),
-    ("serving.kubeflow.org/inferenceservice", "enabled"),
-];
 
 /// Labels and annotations that tools and Kubernetes put on namespaces; never carried over.
 fn is_noise(key: &str) -> bool {
@@ -43,13 +34,12 @@ fn is_noise(key: &str) -> bool {
         key,
         "kubernetes.io/metadata.name"
             | "kubectl.kubernetes.io/last-applied-configuration"
-            | "app.kubernetes.io/managed-by"
-            | "owner"
-            | "argocd.argoproj.io/sync-options"
+            | kubeflow::OWNER_ANNOTATION
             | "argocd.argoproj.io/instance"
             | "argocd.argoproj.io/tracking-id"
-            | "kustomize.toolkit.fluxcd.io/prune"
-    ) || key.starts_with("kustomize.toolkit.fluxcd.io/")
+    ) || key == kubeflow::MANAGED_BY.0
+        || kubeflow::PROTECTION_ANNOTATIONS.iter().any(|(k, _)| *k == key)
+        || key.starts_with("kustomize.toolkit.fluxcd.io/")
 }
 
 /// The principals kfprofiles' settings default to, by the service account they end with.
@@ -169,12 +159,12 @@ fn ns(i: &Value) -> String {
 fn settings(dump: &Dump) -> Mapping {
     let mut settings = Mapping::new();
     let mut istio = Mapping::new();
-    let owner_policy = dump.policies.iter().find(|((_, n), _)| n == "ns-owner-access-istio").map(|(_, p)| *p);
+    let owner_policy = dump.policies.iter().find(|((_, n), _)| n == kubeflow::OWNER_POLICY).map(|(_, p)| *p);
     if let Some(owner_policy) = owner_policy {
         owner_settings(owner_policy, dump, &mut settings, &mut istio);
     }
     let member_policies: Vec<&&Value> =
-        dump.policies.iter().filter(|((_, n), _)| n != "ns-owner-access-istio").map(|(_, p)| p).collect();
+        dump.policies.iter().filter(|((_, n), _)| n != kubeflow::OWNER_POLICY).map(|(_, p)| p).collect();
     let kfp_seen =
         member_policies.iter().any(|p| serde_yaml::to_string(&p["spec"]).unwrap_or_default().contains(KFP_SA));
     settings.insert("kubeflowPipelines".into(), (member_policies.is_empty() || kfp_seen).into());
@@ -239,7 +229,7 @@ fn members(dump: &Dump, skipped: &mut BTreeMap<ObjectId, String>) -> (BTreeSet<S
     };
     for b in &dump.bindings {
         let (bns, bname) = (ns(b), name(b));
-        if matches!(bname.as_str(), "namespaceAdmin" | "default-editor" | "default-viewer") {
+        if [kubeflow::OWNER_BINDING, kubeflow::EDITOR_ACCOUNT, kubeflow::VIEWER_ACCOUNT].contains(&bname.as_str()) {
             continue;
         }
         let (email, role) = match contributor(b) {
@@ -270,7 +260,7 @@ fn members(dump: &Dump, skipped: &mut BTreeMap<ObjectId, String>) -> (BTreeSet<S
 /// contributor's.
 fn skip_foreign_policies(dump: &Dump, skipped: &mut BTreeMap<ObjectId, String>) {
     for (pns, pname) in dump.policies.keys() {
-        let known = pname == "ns-owner-access-istio"
+        let known = pname == kubeflow::OWNER_POLICY
             || dump.bindings.iter().any(|b| ns(b) == *pns && name(b) == *pname && contributor(b).is_ok());
         if !known {
             let why = "not a policy kfprofiles makes (neither the owner's nor a contributor's)";
@@ -367,7 +357,8 @@ fn header(source: &str) -> String {
 /// A KFAM contributor binding's (email, role), or why it is not one.
 fn contributor(b: &Value) -> Result<(String, String), String> {
     let annotations = &b["metadata"]["annotations"];
-    let (Some(user), Some(annotation_role)) = (annotations["user"].as_str(), annotations["role"].as_str()) else {
+    let user = annotations[kubeflow::USER_ANNOTATION].as_str();
+    let (Some(user), Some(annotation_role)) = (user, annotations[kubeflow::ROLE_ANNOTATION].as_str()) else {
         return Err("not a KFAM contributor binding (no `user` and `role` annotations)".into());
     };
     let subjects = b["subjects"].as_sequence().cloned().unwrap_or_default();
@@ -375,12 +366,12 @@ fn contributor(b: &Value) -> Result<(String, String), String> {
         return Err(format!("its subjects are not exactly the user `{user}`"));
     }
     let cluster_role = b["roleRef"]["name"].as_str().unwrap_or_default();
-    if b["roleRef"]["kind"] != "ClusterRole"
-        || !matches!(cluster_role, "kubeflow-view" | "kubeflow-edit" | "kubeflow-admin")
-    {
-        return Err(format!("role `{cluster_role}` is not `kubeflow-view`, `kubeflow-edit` or `kubeflow-admin`"));
-    }
-    let role = cluster_role.trim_start_matches("kubeflow-").to_string();
+    let role =
+        cluster_role.strip_prefix(kubeflow::CLUSTER_ROLE_PREFIX).filter(|r| matches!(*r, "view" | "edit" | "admin"));
+    let Some(role) = role.filter(|_| b["roleRef"]["kind"] == "ClusterRole").map(str::to_string) else {
+        let [view, edit, admin] = ["view", "edit", "admin"].map(kubeflow::cluster_role);
+        return Err(format!("role `{cluster_role}` is not `{view}`, `{edit}` or `{admin}`"));
+    };
     if role != annotation_role {
         return Err(format!("its `role` annotation `{annotation_role}` disagrees with ClusterRole `{cluster_role}`"));
     }
@@ -402,12 +393,12 @@ fn namespace_metadata(namespace: &Value) -> (Mapping, Mapping) {
     let labels_in = map(&namespace["metadata"]["labels"]);
     let mut labels = Mapping::new();
     for (k, v) in &labels_in {
-        if is_noise(k) || KUBEFLOW_LABELS.contains(&(k.as_str(), v.as_str())) {
+        if is_noise(k) || NAMESPACE_LABELS.contains(&(k.as_str(), v.as_str())) {
             continue;
         }
         labels.insert(k.as_str().into(), v.as_str().into());
     }
-    for (k, _) in KUBEFLOW_LABELS {
+    for (k, _) in NAMESPACE_LABELS {
         if !labels_in.contains_key(*k) {
             labels.insert((*k).into(), "".into());
         }

@@ -1,14 +1,29 @@
 //! The pipeline: `load → validate → resolve → render → emit`, pure between its ends.
 //!
-//! Only [`load`] (the profiles folder → [`load::Input`]) and [`emit`] (a rendered [`tree::Tree`] →
-//! the output folder) touch the filesystem. In between, [`validate`] checks the input,
-//! [`resolve`] expands groups into a [`plan::Plan`], and [`render`] lays the plan out through the
-//! [`templates`] into a tree, which the GitOps wiring ([`crate::gitops`]) completes.
+//! Takes the profiles folder (or in-memory texts), the templates and the output folder; gives
+//! the diagnostics of the input, the [`plan::Plan`], the rendered [`tree::Tree`], and the
+//! output folder written or compared. May use `yaml`, `diagnostic`, [`crate::k8s`] and
+//! [`crate::kubeflow`]; each stage uses earlier stages and the shared types only.
+//!
+//! The stages, in order:
+//! 1. [`load`]: the profiles folder → [`load::Input`] (the folder walk, each file parsed into
+//!    the [`model`], the problems located). Touches the filesystem.
+//! 2. [`validate`]: the input → diagnostics, by concern (settings, users and groups, profiles,
+//!    names, quotas, lints).
+//! 3. [`resolve`]: the input → a [`plan::Plan`], groups expanded, access merged; with the
+//!    problems only the expansion shows (colliding object names).
+//! 4. [`render`]: the plan through the [`templates`] → a [`tree::Tree`], every file checked
+//!    against the plan's allow-list; the GitOps wiring ([`crate::gitops`]) completes it.
+//! 5. [`emit`]: the tree → the output folder, or a comparison with it. Touches the filesystem.
+//!
+//! Shared by the stages: [`model`] (the input as users write it), [`plan`] (the template
+//! context), [`tree`] (rendered files and their header) and [`par`] (the parallel map).
 //! [`compile`] and [`render_compiled`] drive the stages in that order; the commands call them.
 
 pub mod emit;
 pub mod load;
 pub mod model;
+pub mod par;
 pub mod plan;
 pub mod render;
 pub mod resolve;
@@ -19,7 +34,6 @@ pub mod validate;
 use std::path::Path;
 
 use crate::diagnostic::{self, Code, Diagnostic, Severity};
-use crate::gitops;
 use crate::yaml::span::{Span, SpanIndex};
 use load::{Input, SourceFile};
 use plan::Plan;
@@ -67,6 +81,11 @@ pub fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) -> Comp
 
 /// Renders a compiled input with the configured templates. Template and output problems become
 /// diagnostics (their template sources are added to `compiled.input` so snippets can show them).
+/// How the generated files' header names the profiles folder: its path, ending in `/`.
+pub fn input_name(profiles: &Path) -> String {
+    format!("{}/", load::display_path(profiles).trim_end_matches('/'))
+}
+
 pub fn render_compiled(compiled: &mut Compiled, templates: Option<&Path>, profiles: &Path) -> Option<Rendered> {
     let templates = match templates::Templates::load(templates) {
         Ok((t, unknown)) => {
@@ -83,14 +102,8 @@ pub fn render_compiled(compiled: &mut Compiled, templates: Option<&Path>, profil
             return None;
         }
     };
-    let input_name = format!("{}/", load::display_path(profiles).trim_end_matches('/'));
-    match render::render(&compiled.plan, &templates, &input_name) {
-        Ok(mut r) => {
-            let (files, objects) = gitops::render(&compiled.input, &compiled.plan, &render::header(&input_name));
-            r.tree.extend(files);
-            r.objects += objects;
-            Some(r)
-        }
+    match render::render(&compiled.plan, &templates, &input_name(profiles)) {
+        Ok(r) => Some(r),
         Err(errors) => {
             for e in errors {
                 let d = match e {

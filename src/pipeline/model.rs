@@ -87,6 +87,17 @@ impl Default for Settings {
     }
 }
 
+impl Settings {
+    /// The email as used everywhere after loading: lowercased when `emailToLowercase` is on.
+    pub fn normalise_email(&self, email: &str) -> String {
+        if self.email_to_lowercase {
+            email.to_lowercase()
+        } else {
+            email.to_string()
+        }
+    }
+}
+
 /// Extension: how the AuthorizationPolicy of a group kept in the identity provider matches its
 /// members.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -10,32 +10,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::k8s::{binding_name, group_binding_name, group_claim_problem};
+use crate::k8s::group_claim_problem;
+use crate::kubeflow::{self, binding_name, group_binding_name};
 use crate::pipeline::load::{Input, Item};
-use crate::pipeline::model::{Group, IdpGroupsMode, Plugin, Profile, ProfileDefaults, Role, Settings};
+use crate::pipeline::model::{Group, IdpGroupsMode, Member, Plugin, Profile, ProfileDefaults, Role, Settings};
+use crate::pipeline::par::par_map;
 use crate::pipeline::plan::{ConditionPlan, GroupPlan, MemberPlan, Plan, ProfilePlan, SettingsPlan};
-use crate::pipeline::tree::par_map;
 use crate::yaml::span::Path;
-
-/// Label put on every generated object.
-pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kfprofiles");
-
-/// Namespace labels the profile controller sets (kubeflow/kubeflow
-/// `components/profile-controller/controllers/profile_controller.go` and its default
-/// `namespace-labels.yaml`), plus `istio-injection`.
-const KUBEFLOW_NAMESPACE_LABELS: &[(&str, &str)] = &[
-    ("app.kubernetes.io/part-of", "kubeflow-profile"),
-    ("istio-injection", "enabled"),
-    ("katib.kubeflow.org/metrics-collector-injection", "enabled"),
-    ("pipelines.kubeflow.org/enabled", "true"),
-    ("serving.kubeflow.org/inferenceservice", "enabled"),
-];
-
-/// Annotations that keep Argo CD and Flux from pruning or deleting a profile namespace.
-pub const PROTECTION_ANNOTATIONS: &[(&str, &str)] = &[
-    ("argocd.argoproj.io/sync-options", "Delete=false,Prune=false"),
-    ("kustomize.toolkit.fluxcd.io/prune", "disabled"),
-];
 
 /// Resolves the input into the plan the templates render, and reports colliding object names.
 pub fn resolve(input: &Input) -> (Plan, Vec<Diagnostic>) {
@@ -97,6 +78,16 @@ struct GroupAccess {
     member: Path,
 }
 
+/// The access of the users and identity-provider groups of one profile, while its member
+/// entries are merged.
+#[derive(Default)]
+struct Merged {
+    /// By user index.
+    users: BTreeMap<usize, Access>,
+    /// By claim.
+    groups: BTreeMap<String, GroupAccess>,
+}
+
 struct Resolver<'a> {
     input: &'a Input,
     settings: &'a Settings,
@@ -123,7 +114,7 @@ impl<'a> Resolver<'a> {
         for (i, g) in input.groups.iter().enumerate() {
             group_ids.entry(g.value.id.as_str()).or_insert(i);
         }
-        let emails: Vec<String> = input.users.iter().map(|u| normalise_email(settings, &u.value.email)).collect();
+        let emails: Vec<String> = input.users.iter().map(|u| settings.normalise_email(&u.value.email)).collect();
         let mut email_users = HashMap::new();
         for (i, e) in emails.iter().enumerate() {
             email_users.entry(e.clone()).or_insert(i);
@@ -140,78 +131,143 @@ impl<'a> Resolver<'a> {
         let namespace = format!("{}{}", defaults.profile_name_prefix, p.name);
         let owner = match (&p.owner, &p.owner_email, &defaults.owner_email) {
             (Some(id), ..) => self.user_ids.get(id.as_str()).map(|&u| self.emails[u].clone()).unwrap_or_default(),
-            (None, Some(email), _) | (None, None, Some(email)) => normalise_email(self.settings, email),
+            (None, Some(email), _) | (None, None, Some(email)) => self.settings.normalise_email(email),
             (None, None, None) => String::new(),
         };
         let owner_id = self.email_users.get(&owner).map(|&u| self.input.users[u].value.id.clone());
 
-        let mut access: BTreeMap<usize, Access> = BTreeMap::new();
-        let mut group_access: BTreeMap<String, GroupAccess> = BTreeMap::new();
+        let mut merged = Merged::default();
         for (mi, m) in p.members.iter().enumerate() {
-            let member_path = item.path.key("members").index(mi);
-            let reference = member_path.key(if m.user.is_some() { "user" } else { "group" });
-            let role = m.access.role.unwrap_or(defaults.member_access.role);
-            let notebooks = m.access.notebooks_access.unwrap_or(defaults.member_access.notebooks_access);
-            // Each user the member reaches, with the chain of groups (none for a user member).
-            let reached: Vec<(usize, &[usize])> = match (&m.user, &m.group) {
-                (Some(u), None) => self.user_ids.get(u.as_str()).map(|&u| vec![(u, &[][..])]).unwrap_or_default(),
-                (None, Some(g)) => match self.group_ids.get(g.as_str()) {
-                    Some(&g) => self.expanded[g].users.iter().map(|(&u, chain)| (u, &chain[..])).collect(),
-                    None => vec![],
-                },
-                _ => vec![],
-            };
-            let external = m.group.as_deref().and_then(|g| self.group_ids.get(g)).map(|&g| &self.expanded[g].external);
-            for (&eg, chain) in external.into_iter().flatten() {
-                let group = &self.input.groups[eg].value;
-                let Some(claim) = &group.claim else { continue };
-                let entry = group_access.entry(claim.clone()).or_insert_with(|| GroupAccess {
-                    role,
-                    notebooks_access: false,
-                    via: vec![],
-                    group_ids: vec![],
-                    member: reference.clone(),
-                });
-                entry.role = entry.role.max(role);
-                entry.notebooks_access |= notebooks;
-                let via = self.chain_text(chain);
-                if !entry.via.contains(&via) {
-                    entry.via.push(via);
-                }
-                if !entry.group_ids.contains(&group.id) {
-                    entry.group_ids.push(group.id.clone());
-                }
-            }
-            for (u, chain) in reached {
-                if self.emails[u] == owner {
-                    if m.group.is_some() {
-                        let groups: Vec<String> =
-                            chain.iter().map(|&g| format!("`{}`", self.input.groups[g].value.id)).collect();
-                        diagnostics.push(
-                            Diagnostic::note(
-                                Code::OwnerInGroup,
-                                format!("profile `{}` owner `{}` is also reached through group {}; the owner keeps the owner objects", p.name, owner, groups.join(" via ")),
-                            )
-                            .at(self.input.value_span(item.file, &member_path.key("group"))),
-                        );
-                    }
-                    continue;
-                }
-                let entry = access.entry(u).or_insert_with(|| Access {
-                    role,
-                    notebooks_access: false,
-                    via: vec![],
-                    member: reference.clone(),
-                });
-                entry.role = entry.role.max(role);
-                entry.notebooks_access |= notebooks;
-                let via = if chain.is_empty() { "direct".to_string() } else { self.chain_text(chain) };
-                if !entry.via.contains(&via) {
-                    entry.via.push(via);
-                }
+            self.merge_member(item, mi, m, &owner, &mut merged, diagnostics);
+        }
+        let members = self.members(item, merged.users, diagnostics);
+        let groups = self.groups(item, merged.groups, diagnostics);
+
+        let common_labels: BTreeMap<String, String> =
+            [(kubeflow::MANAGED_BY.0.to_string(), kubeflow::MANAGED_BY.1.to_string())].into();
+        let mut namespace_labels: BTreeMap<String, String> =
+            kubeflow::NAMESPACE_LABELS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        for (k, v) in self.settings.namespace_labels.iter().chain(&p.labels) {
+            if v.is_empty() {
+                namespace_labels.remove(k);
+            } else {
+                namespace_labels.insert(k.clone(), v.clone());
             }
         }
+        namespace_labels.extend(common_labels.clone());
+        let protection: BTreeMap<String, String> = if self.settings.protect_namespaces {
+            kubeflow::PROTECTION_ANNOTATIONS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        } else {
+            BTreeMap::new()
+        };
+        let mut namespace_annotations = p.annotations.clone();
+        namespace_annotations.extend(protection.clone());
+        namespace_annotations.insert(kubeflow::OWNER_ANNOTATION.into(), owner.clone());
 
+        let plugins = p.plugins.clone().unwrap_or_else(|| defaults.plugins.clone());
+        let quota = p.resource_quota_spec.clone().unwrap_or_else(|| defaults.resource_quota_spec.clone());
+        let limit_range = p.limit_range.clone().unwrap_or_else(|| defaults.limit_range.clone());
+        ProfilePlan {
+            namespace,
+            owner,
+            owner_id,
+            common_labels,
+            namespace_labels,
+            namespace_annotations,
+            profile_annotations: protection,
+            editor_annotations: editor_annotations(&plugins),
+            plugins,
+            resource_quota: !quota.hard.is_empty(),
+            resource_quota_spec: (!quota.is_empty()).then_some(quota),
+            limit_range: (!limit_range.is_empty()).then_some(limit_range),
+            members,
+            groups,
+        }
+    }
+
+    /// Adds the access of member entry `mi` of a profile to `merged`: each user it reaches but
+    /// the `owner` (a note when a group reaches the owner), and each identity-provider group.
+    fn merge_member(
+        &self,
+        item: &Item<Profile>,
+        mi: usize,
+        m: &Member,
+        owner: &str,
+        merged: &mut Merged,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let member_path = item.path.key("members").index(mi);
+        let reference = member_path.key(if m.user.is_some() { "user" } else { "group" });
+        let role = m.access.role.unwrap_or(self.defaults.member_access.role);
+        let notebooks = m.access.notebooks_access.unwrap_or(self.defaults.member_access.notebooks_access);
+        // Each user the member reaches, with the chain of groups (none for a user member).
+        let reached: Vec<(usize, &[usize])> = match (&m.user, &m.group) {
+            (Some(u), None) => self.user_ids.get(u.as_str()).map(|&u| vec![(u, &[][..])]).unwrap_or_default(),
+            (None, Some(g)) => match self.group_ids.get(g.as_str()) {
+                Some(&g) => self.expanded[g].users.iter().map(|(&u, chain)| (u, &chain[..])).collect(),
+                None => vec![],
+            },
+            _ => vec![],
+        };
+        let external = m.group.as_deref().and_then(|g| self.group_ids.get(g)).map(|&g| &self.expanded[g].external);
+        for (&eg, chain) in external.into_iter().flatten() {
+            let group = &self.input.groups[eg].value;
+            let Some(claim) = &group.claim else { continue };
+            let entry = merged.groups.entry(claim.clone()).or_insert_with(|| GroupAccess {
+                role,
+                notebooks_access: false,
+                via: vec![],
+                group_ids: vec![],
+                member: reference.clone(),
+            });
+            entry.role = entry.role.max(role);
+            entry.notebooks_access |= notebooks;
+            let via = self.chain_text(chain);
+            if !entry.via.contains(&via) {
+                entry.via.push(via);
+            }
+            if !entry.group_ids.contains(&group.id) {
+                entry.group_ids.push(group.id.clone());
+            }
+        }
+        for (u, chain) in reached {
+            if self.emails[u] == owner {
+                if m.group.is_some() {
+                    let groups: Vec<String> =
+                        chain.iter().map(|&g| format!("`{}`", self.input.groups[g].value.id)).collect();
+                    diagnostics.push(
+                        Diagnostic::note(
+                            Code::OwnerInGroup,
+                            format!("profile `{}` owner `{}` is also reached through group {}; the owner keeps the owner objects", item.value.name, owner, groups.join(" via ")),
+                        )
+                        .at(self.input.value_span(item.file, &member_path.key("group"))),
+                    );
+                }
+                continue;
+            }
+            let entry = merged.users.entry(u).or_insert_with(|| Access {
+                role,
+                notebooks_access: false,
+                via: vec![],
+                member: reference.clone(),
+            });
+            entry.role = entry.role.max(role);
+            entry.notebooks_access |= notebooks;
+            let via = if chain.is_empty() { "direct".to_string() } else { self.chain_text(chain) };
+            if !entry.via.contains(&via) {
+                entry.via.push(via);
+            }
+        }
+    }
+
+    /// The members of a profile, sorted by object name; two emails whose object names collide
+    /// are reported.
+    fn members(
+        &self,
+        item: &Item<Profile>,
+        access: BTreeMap<usize, Access>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Vec<MemberPlan> {
         let mut members: Vec<MemberPlan> = Vec::with_capacity(access.len());
         let mut names: HashMap<String, (usize, Path)> = HashMap::new();
         for (u, a) in access {
@@ -222,11 +278,11 @@ impl<'a> Resolver<'a> {
                     diagnostics.push(
                         Diagnostic::error(
                             Code::NameCollision,
-                            format!("profile `{}`: members `{}` and `{email}` get the same object name `{name}`", p.name, self.emails[*other]),
+                            format!("profile `{}`: members `{}` and `{email}` get the same object name `{name}`", item.value.name, self.emails[*other]),
                         )
                         .at(self.input.value_span(item.file, &a.member))
                         .label(self.input.value_span(item.file, first), format!("`{}` comes from here", self.emails[*other]))
-                        .help("KFAM names a member's objects `user-<email>-clusterrole-<role>`, every run of characters other than letters and digits replaced by `-`; these two emails cannot both be members of one profile with the same role"),
+                        .help(format!("KFAM names a member's objects `{}`, every run of characters other than letters and digits replaced by `-`; these two emails cannot both be members of one profile with the same role", kubeflow::MEMBER_NAME_SCHEME)),
                     );
                 }
                 continue;
@@ -246,59 +302,7 @@ impl<'a> Resolver<'a> {
             });
         }
         members.sort_by(|a, b| a.name.cmp(&b.name));
-        let groups = self.groups(item, group_access, diagnostics);
-
-        let common_labels: BTreeMap<String, String> = [(MANAGED_BY.0.to_string(), MANAGED_BY.1.to_string())].into();
-        let mut namespace_labels: BTreeMap<String, String> =
-            KUBEFLOW_NAMESPACE_LABELS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        for (k, v) in self.settings.namespace_labels.iter().chain(&p.labels) {
-            if v.is_empty() {
-                namespace_labels.remove(k);
-            } else {
-                namespace_labels.insert(k.clone(), v.clone());
-            }
-        }
-        namespace_labels.extend(common_labels.clone());
-        let protection: BTreeMap<String, String> = if self.settings.protect_namespaces {
-            PROTECTION_ANNOTATIONS.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-        } else {
-            BTreeMap::new()
-        };
-        let mut namespace_annotations = p.annotations.clone();
-        namespace_annotations.extend(protection.clone());
-        namespace_annotations.insert("owner".into(), owner.clone());
-
-        let plugins = p.plugins.clone().unwrap_or_else(|| defaults.plugins.clone());
-        let editor_annotations = plugins
-            .iter()
-            .map(|plugin| match plugin {
-                Plugin::WorkloadIdentity(s) => {
-                    ("iam.gke.io/gcp-service-account".to_string(), s.gcp_service_account.clone())
-                }
-                Plugin::AwsIamForServiceAccount(s) => {
-                    ("eks.amazonaws.com/role-arn".to_string(), s.aws_iam_role.clone())
-                }
-            })
-            .collect();
-        let quota = p.resource_quota_spec.clone().unwrap_or_else(|| defaults.resource_quota_spec.clone());
-        let limit_range = p.limit_range.clone().unwrap_or_else(|| defaults.limit_range.clone());
-
-        ProfilePlan {
-            namespace,
-            owner,
-            owner_id,
-            common_labels,
-            namespace_labels,
-            namespace_annotations,
-            profile_annotations: protection,
-            editor_annotations,
-            plugins,
-            resource_quota: !quota.hard.is_empty(),
-            resource_quota_spec: (!quota.is_empty()).then_some(quota),
-            limit_range: (!limit_range.is_empty()).then_some(limit_range),
-            members,
-            groups,
-        }
+        members
     }
 
     /// Principals of a member's AuthorizationPolicy `from`: the gateway when the member may
@@ -338,7 +342,7 @@ impl<'a> Resolver<'a> {
                     )
                     .at(self.input.value_span(item.file, &a.member))
                     .label(self.input.value_span(item.file, first), format!("`{other}` comes from here"))
-                    .help("an IdP group's objects are named `group-<claim>-clusterrole-<role>`, every run of characters other than letters and digits replaced by `-`; these two claims cannot both have the same role in one profile"),
+                    .help(format!("an IdP group's objects are named `{}`, every run of characters other than letters and digits replaced by `-`; these two claims cannot both have the same role in one profile", kubeflow::GROUP_NAME_SCHEME)),
                 );
                 continue;
             }
@@ -379,13 +383,17 @@ impl<'a> Resolver<'a> {
     }
 }
 
-/// The email as used everywhere after loading: lowercased when `emailToLowercase` is on.
-pub fn normalise_email(settings: &Settings, email: &str) -> String {
-    if settings.email_to_lowercase {
-        email.to_lowercase()
-    } else {
-        email.to_string()
-    }
+/// The `default-editor` ServiceAccount's annotations: the cloud identity each plugin gives it.
+fn editor_annotations(plugins: &[Plugin]) -> BTreeMap<String, String> {
+    plugins
+        .iter()
+        .map(|plugin| match plugin {
+            Plugin::WorkloadIdentity(s) => {
+                ("iam.gke.io/gcp-service-account".to_string(), s.gcp_service_account.clone())
+            }
+            Plugin::AwsIamForServiceAccount(s) => ("eks.amazonaws.com/role-arn".to_string(), s.aws_iam_role.clone()),
+        })
+        .collect()
 }
 
 /// What one group contains after expansion, each entry with the chain of groups that leads

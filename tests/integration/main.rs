@@ -18,6 +18,7 @@ mod harness;
 mod hostile;
 mod import;
 mod input_rules;
+mod layering;
 mod manual;
 mod properties;
 mod recipes;

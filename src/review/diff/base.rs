@@ -30,7 +30,7 @@ pub fn relevant_trees(against: &std::path::Path, new: &Tree) -> Result<(Tree, Tr
     let files = crate::pipeline::tree::list_files(against)?;
     // For each base file: `None` when equal to the rendering, its text when it differs or is
     // stale; not generated files are skipped.
-    let read = crate::pipeline::tree::par_map(&files, |rel| -> Result<Option<Option<String>>, BaseError> {
+    let read = crate::pipeline::par::par_map(&files, |rel| -> Result<Option<Option<String>>, BaseError> {
         if crate::pipeline::emit::is_tmp(rel) {
             return Ok(None);
         }

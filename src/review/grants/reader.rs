@@ -7,9 +7,7 @@ use std::collections::BTreeMap;
 use super::object::{Object, Spec, Subject};
 use super::{Grant, Grantee, NamespaceGrants, Reading, Role};
 
-/// Name of the owner's RoleBinding and AuthorizationPolicy (docs/output.md).
-pub const OWNER_BINDING: &str = "namespaceAdmin";
-pub const OWNER_POLICY: &str = "ns-owner-access-istio";
+use crate::kubeflow::{self, OWNER_BINDING, OWNER_POLICY};
 
 /// What the objects of one namespace grant.
 pub fn namespace_grants(objects: &[Object], reading: Reading) -> NamespaceGrants {
@@ -53,15 +51,15 @@ struct Reader<'o> {
 /// The grantee an object's `user` (or else `group`) annotation names.
 fn said_grantee(annotations: &BTreeMap<String, String>) -> Option<Grantee> {
     annotations
-        .get("user")
+        .get(kubeflow::USER_ANNOTATION)
         .map(|u| Grantee::User(u.clone()))
-        .or_else(|| annotations.get("group").map(|g| Grantee::IdpGroup(g.clone())))
+        .or_else(|| annotations.get(kubeflow::GROUP_ANNOTATION).map(|g| Grantee::IdpGroup(g.clone())))
 }
 
 impl<'o> Reader<'o> {
     fn namespace(&mut self, o: &Object) {
         let annotations = &o.metadata.annotations;
-        self.ns_owner = annotations.get("owner").map(|owner| Grantee::User(owner.clone()));
+        self.ns_owner = annotations.get(kubeflow::OWNER_ANNOTATION).map(|owner| Grantee::User(owner.clone()));
         self.state.protected =
             annotations.get("argocd.argoproj.io/sync-options").is_some_and(|s| s.contains("Prune=false"))
                 && annotations.get("kustomize.toolkit.fluxcd.io/prune").is_some_and(|s| s == "disabled");
@@ -91,7 +89,7 @@ impl<'o> Reader<'o> {
                 ));
             }
         }
-        if let Some(said) = annotations.get("role") {
+        if let Some(said) = annotations.get(kubeflow::ROLE_ANNOTATION) {
             if said != role.as_str() {
                 self.state.mismatches.push(format!(
                     "RoleBinding `{name}`: its `role` annotation says `{said}`, its roleRef is ClusterRole `{}`",
@@ -201,8 +199,8 @@ impl<'o> Reader<'o> {
 /// header's as users, a groups claim's or header's as IdP groups.
 fn admitted(o: &Object, reading: Reading) -> Vec<Grantee> {
     let user_key = format!("request.headers[{}]", reading.user_id_header);
-    let group_policy = o.metadata.annotations.contains_key("group");
-    let said_user = o.metadata.annotations.get("user");
+    let group_policy = o.metadata.annotations.contains_key(kubeflow::GROUP_ANNOTATION);
+    let said_user = o.metadata.annotations.get(kubeflow::USER_ANNOTATION);
     let mut admitted: Vec<Grantee> = Vec::new();
     for w in o.spec.rules.iter().flat_map(|r| &r.when) {
         for v in &w.values {

@@ -1,0 +1,111 @@
+//! The layering of `src/`, kept by a test: a module uses only the folders below it (the README's
+//! Development map), and inside the pipeline a stage uses only earlier stages. A `crate::` path
+//! anywhere in the code (a `use` line or inline) counts; comments do not.
+
+use std::collections::BTreeSet;
+
+use crate::harness::{repo, rust_sources};
+
+/// Each top-level unit of `src/` (a folder or a file) and the units it may use.
+const LAYERS: &[(&str, &[&str])] = &[
+    ("yaml", &[]),
+    ("kubeflow", &[]),
+    ("k8s", &["kubeflow"]),
+    ("diagnostic", &["yaml"]),
+    ("pipeline", &["yaml", "diagnostic", "kubeflow", "k8s"]),
+    ("gitops", &["pipeline", "yaml", "diagnostic", "kubeflow", "k8s"]),
+    ("review", &["pipeline", "gitops", "yaml", "diagnostic", "kubeflow", "k8s"]),
+    ("migrate", &["pipeline", "review", "yaml", "diagnostic", "kubeflow", "k8s"]),
+    ("cli", &["diagnostic"]),
+    ("commands", &["cli", "pipeline", "gitops", "review", "migrate", "yaml", "diagnostic", "kubeflow", "k8s"]),
+];
+
+/// The pipeline's modules by stage: a module may use modules of an earlier stage only.
+const STAGES: &[(&str, usize)] = &[
+    ("model", 0),
+    ("tree", 0),
+    ("par", 0),
+    ("load", 1),
+    ("plan", 1),
+    ("validate", 2),
+    ("resolve", 2),
+    ("templates", 3),
+    ("render", 4),
+    ("emit", 5),
+];
+
+/// `crate::a::b` paths in the code of `text` (comments cut), as `(a, b)`.
+fn crate_paths(text: &str) -> BTreeSet<(String, String)> {
+    let mut found = BTreeSet::new();
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap_or_default();
+        for (at, _) in code.match_indices("crate::") {
+            let rest = &code[at + "crate::".len()..];
+            let mut parts = rest
+                .split("::")
+                .map(|p| p.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect::<String>());
+            let top = parts.next().unwrap_or_default();
+            let sub = parts.next().unwrap_or_default();
+            found.insert((top, sub));
+        }
+    }
+    found
+}
+
+/// The unit a source file belongs to (`pipeline/validate/mod.rs` → `pipeline`, `k8s.rs` → `k8s`)
+/// and, inside it, its module (`validate`).
+fn unit(path: &std::path::Path) -> (String, String) {
+    let parts: Vec<String> = path
+        .strip_prefix("src")
+        .unwrap()
+        .iter()
+        .map(|p| p.to_string_lossy().trim_end_matches(".rs").to_string())
+        .collect();
+    (parts[0].clone(), parts.get(1).cloned().unwrap_or_default())
+}
+
+#[test]
+fn each_folder_uses_only_the_folders_below_it() {
+    let mut offenders = Vec::new();
+    for path in rust_sources() {
+        let (top, module) = unit(&path);
+        if top == "lib" || top == "main" {
+            continue;
+        }
+        let allowed = LAYERS.iter().find(|(u, _)| *u == top).map(|(_, a)| *a);
+        let Some(allowed) = allowed else {
+            offenders.push(format!("{}: `{top}` has no row in LAYERS", path.display()));
+            continue;
+        };
+        let text = std::fs::read_to_string(repo().join(&path)).unwrap();
+        for (used, sub) in crate_paths(&text) {
+            if used == top {
+                if top == "pipeline" {
+                    let stage = |m: &str| STAGES.iter().find(|(s, _)| *s == m).map(|(_, n)| *n);
+                    if let (Some(mine), Some(theirs)) = (stage(&module), stage(&sub)) {
+                        if module != sub && theirs >= mine {
+                            offenders
+                                .push(format!("{}: pipeline `{module}` uses the later stage `{sub}`", path.display()));
+                        }
+                    }
+                }
+                continue;
+            }
+            if !allowed.contains(&used.as_str()) {
+                offenders.push(format!("{}: `{top}` uses `crate::{used}`", path.display()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "layering broken (see README, Development):\n{}", offenders.join("\n"));
+}
+
+#[test]
+fn the_layer_table_has_no_cycle() {
+    // Each unit may use only units listed before it.
+    for (i, (unit, uses)) in LAYERS.iter().enumerate() {
+        for used in *uses {
+            let at = LAYERS.iter().position(|(u, _)| u == used).unwrap_or_else(|| panic!("`{used}` has no row"));
+            assert!(at < i, "`{unit}` uses `{used}`, listed after it");
+        }
+    }
+}
