@@ -13,7 +13,8 @@
 //! 3. [`resolve`]: the input → a [`plan::Plan`], groups expanded, access merged; with the
 //!    problems only the expansion shows (colliding object names).
 //! 4. [`render`]: the plan through the [`templates`] → a [`tree::Tree`], every file checked
-//!    against the plan's allow-list; the GitOps wiring ([`crate::gitops`]) completes it.
+//!    against the plan's allow-list. The commands then add the GitOps wiring
+//!    ([`crate::gitops::complete`]), which is not a stage: it uses the pipeline, not the reverse.
 //! 5. [`emit`]: the tree → the output folder, or a comparison with it. Touches the filesystem.
 //!
 //! Shared by the stages: [`model`] (the input as users write it), [`plan`] (the template

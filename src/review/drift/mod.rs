@@ -1,7 +1,7 @@
 //! Drift and shadow access (`kfprofiles drift DUMP`), beside `diff`: a cluster dump (the objects
 //! of `kubectl get namespaces,profiles,rolebindings,authorizationpolicies,resourcequotas -A -o
 //! yaml`, read by [`read_dump`]) against the rendering of `profiles/` (a [`Tree`]) → a
-//! [`Report`] ([`compare`]) → text, Markdown or JSON ([`format`]).
+//! [`Report`] ([`compare`]) → text, Markdown or JSON ([`mod@format`]).
 //!
 //! The report has three parts, most dangerous first:
 //! 1. **shadow access**: in a profile namespace git declares, every person (a `User` or `Group`
