@@ -18,6 +18,7 @@ pub mod k8s;
 pub mod migrate;
 pub mod pipeline;
 pub mod review;
+pub mod selfserve;
 pub mod yaml;
 
 pub use commands::{run, EXIT_DIFFERS, EXIT_ERROR, EXIT_OK};

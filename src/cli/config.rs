@@ -4,8 +4,8 @@ use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
 use crate::cli::{
-    AccessFormat, Cli, Color, Command, DenyWarningsArg, DiagnosticFormat, DiffFormat, OutArg, ProfilesArg, Shell,
-    TemplatesArg,
+    AccessFormat, Cli, Color, Command, DenyWarningsArg, DiagnosticFormat, DiffFormat, NewCommand, OutArg, ProfilesArg,
+    Shell, TemplatesArg,
 };
 use crate::diagnostic::{Diagnostic, Format};
 
@@ -31,6 +31,8 @@ pub enum Mode {
         /// Exit 1 when anything differs (`--exit-code`, the default).
         exit_code: bool,
     },
+    /// `new profile` / `new user`: what to add to the profiles folder.
+    New(crate::selfserve::scaffold::Request),
     /// The access matrix, optionally only one user (id or email) or one profile.
     Access {
         user: Option<String>,
@@ -143,6 +145,12 @@ impl Config {
                 format: diagnostics.format,
                 ..Given::default()
             },
+            Command::New(NewCommand::Profile(a)) => {
+                Given::new(&a.profiles, &DenyWarningsArg::default(), a.diagnostics.format)
+            }
+            Command::New(NewCommand::User(a)) => {
+                Given::new(&a.profiles, &DenyWarningsArg::default(), a.diagnostics.format)
+            }
             Command::Schema | Command::Completions { .. } | Command::Man { .. } => Given::default(),
         };
         let format = match given.format {
@@ -180,6 +188,7 @@ impl Config {
             Command::Man { .. } => Mode::Man,
             Command::ConvertDeploykf { .. } => Mode::ConvertDeploykf,
             Command::Import { .. } => Mode::Import,
+            Command::New(new) => Mode::New(crate::selfserve::scaffold::Request::from_cli(new)),
             Command::Diff(d) => Mode::Diff {
                 against: d.against.unwrap_or_else(|| out.clone()),
                 exit_code: d.exit_code,

@@ -127,6 +127,66 @@ pub enum Command {
         #[command(flatten)]
         diagnostics: DiagnosticArgs,
     },
+    /// Add a profile file or a user to the profiles folder, checked with the folder first.
+    ///
+    /// `new profile NAME --owner ID|EMAIL` writes a new file where the folder keeps its
+    /// one-profile files (e.g. profiles/teams/NAME.yaml); `new user ID --email EMAIL` appends a
+    /// user to the users file, keeping its comments. Nothing is written when the result would not
+    /// validate, and no file is overwritten.
+    #[command(after_help = EXIT_CODES, subcommand)]
+    New(NewCommand),
+}
+
+/// What `new` adds.
+#[derive(Debug, Subcommand)]
+pub enum NewCommand {
+    /// Write a new profile file, in the layout the profiles folder already uses.
+    #[command(after_help = EXIT_CODES)]
+    Profile(NewProfileArgs),
+    /// Append a user to the users file, keeping its comments and order.
+    #[command(after_help = EXIT_CODES)]
+    User(NewUserArgs),
+}
+
+/// Options of `new profile`.
+#[derive(Debug, Args)]
+pub struct NewProfileArgs {
+    /// The profile name (the namespace, after `profileDefaults.profileNamePrefix`).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The owner: a user id, or an email (written as the user's id when a user has it).
+    #[arg(long, value_name = "ID|EMAIL")]
+    pub owner: String,
+    /// A member, `group:ID` or `user:ID`, optionally with its role: `group:ml-eng=edit`
+    /// (`view`, `edit` or `admin`; without it, `profileDefaults.memberAccess` applies). Repeat it.
+    #[arg(long, value_name = "KIND:ID[=ROLE]", value_parser = crate::selfserve::scaffold::parse_member)]
+    pub member: Vec<crate::selfserve::scaffold::MemberSpec>,
+    /// The file to write, inside the profiles folder [default: NAME.yaml where the folder keeps
+    /// its one-profile files].
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub profiles: ProfilesArg,
+    #[command(flatten)]
+    pub diagnostics: DiagnosticArgs,
+}
+
+/// Options of `new user`.
+#[derive(Debug, Args)]
+pub struct NewUserArgs {
+    /// The user id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// The email the identity provider puts in the user-id header.
+    #[arg(long, value_name = "EMAIL")]
+    pub email: String,
+    /// The users file to append to, when several files hold `users` [default: the one that does].
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub profiles: ProfilesArg,
+    #[command(flatten)]
+    pub diagnostics: DiagnosticArgs,
 }
 
 /// Shells `completions` writes a script for.
@@ -165,7 +225,7 @@ pub struct OutArg {
 }
 
 /// `--deny-warnings`, for the commands that check the input.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct DenyWarningsArg {
     /// Treat warnings as errors (exit 2).
     #[arg(long)]

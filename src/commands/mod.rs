@@ -52,6 +52,7 @@ where
         Mode::Build => build(&config),
         Mode::Check => check(&config),
         Mode::Diff { against, format, exit_code } => diff(&config, against, *format, *exit_code),
+        Mode::New(request) => crate::selfserve::scaffold::run(&config, request),
         Mode::Access { user, profile, format } => {
             access(&config, &access::Filter { user: user.clone(), profile: profile.clone() }, *format)
         }
@@ -98,7 +99,7 @@ enum Notes {
 }
 
 /// Prints diagnostics (notes only when `notes` or `--verbose`) and their summary to stderr.
-fn report(compiled: &Compiled, config: &Config, notes: bool) {
+pub(crate) fn report(compiled: &Compiled, config: &Config, notes: bool) {
     report_notes(compiled, config, if notes || config.verbose { Notes::Shown } else { Notes::Hidden });
 }
 

@@ -388,7 +388,19 @@ pub const CODES: &[Code] = &[
         code: "output-exists",
         severity: Severity::Error,
         allowable: false,
-        meaning: "a migration command refuses to overwrite a file",
+        meaning: "a migration command or `new profile` refuses to overwrite a file",
+    },
+    Code {
+        code: "scaffold-file",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "`new` was given a file outside the profiles folder, or a name that is no file name",
+    },
+    Code {
+        code: "users-file",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "`new user` finds no users file, several, or a list it cannot append to in place",
     },
     Code {
         code: "import-dump",

@@ -20,6 +20,7 @@ mod input_rules;
 mod manual;
 mod properties;
 mod recipes;
+mod selfserve;
 mod ship;
 mod templates;
 mod walk;

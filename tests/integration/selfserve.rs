@@ -1,0 +1,204 @@
+//! Self-service: `new profile` and `new user` (checked with the folder, written in its layout,
+//! never overwriting), and `settings.codeowners` (the CODEOWNERS file `build` writes and the
+//! approvals `diff --format markdown` names).
+
+use crate::harness::{read_tree, Test};
+
+const PEOPLE: &str = "# yaml-language-server: $schema=../profiles.schema.json
+#
+# Everyone, by team.
+
+users:
+  # --- platform ---
+  - id: alice                 # lead
+    email: alice@example.com
+  - id: bob
+    email: \"bob@example.com\"
+
+  # --- data (to come) ---
+";
+
+const ML: &str = "# yaml-language-server: $schema=../../profiles.schema.json
+
+groups:
+  - id: ml-team
+    users: [alice, bob]
+
+profiles:
+  - name: ml
+    owner: alice
+    members:
+      - group: ml-team
+";
+
+/// A folder in the example's layout: users in one file, one file per team under `teams/`.
+fn folder() -> Test {
+    Test::new().write("profiles/people.yaml", PEOPLE).write("profiles/teams/ml.yaml", ML)
+}
+
+fn read(t: &Test, path: &str) -> String {
+    std::fs::read_to_string(t.path(path)).unwrap()
+}
+
+#[test]
+fn new_profile_is_written_where_the_team_files_live_with_their_modeline() {
+    let t = folder().args(&[
+        "new",
+        "profile",
+        "data",
+        "--owner",
+        "bob@example.com",
+        "--member",
+        "group:ml-team=edit",
+        "--member",
+        "user:alice",
+    ]);
+    t.expect(0, Some("kfprofiles: new profile `data` (2 members) -> profiles/teams/data.yaml\n"), "");
+    // The owner's email names a user: written as the user's id; no role keeps the default.
+    assert_eq!(
+        read(&t, "profiles/teams/data.yaml"),
+        "# yaml-language-server: $schema=../../profiles.schema.json
+
+profiles:
+  - name: data
+    owner: bob
+    members:
+      - group: ml-team
+        access: {role: edit}
+      - user: alice
+"
+    );
+    t.clone_with_args(&["validate", "-q"]).expect(0, Some(""), "");
+}
+
+#[test]
+fn new_profile_elsewhere_gets_the_modeline_path_of_its_own_folder_and_an_unknown_email_as_owner_email() {
+    let t = folder().args(&[
+        "new",
+        "profile",
+        "sandbox-x",
+        "--owner",
+        "x@example.com",
+        "--file",
+        "profiles/sandboxes/x.yaml",
+    ]);
+    t.expect(0, Some("kfprofiles: new profile `sandbox-x` (0 members) -> profiles/sandboxes/x.yaml\n"), "");
+    assert_eq!(
+        read(&t, "profiles/sandboxes/x.yaml"),
+        "# yaml-language-server: $schema=../../profiles.schema.json
+
+profiles:
+  - name: sandbox-x
+    ownerEmail: x@example.com
+"
+    );
+}
+
+#[test]
+fn new_profile_that_would_not_validate_is_reported_in_the_would_be_file_and_not_written() {
+    let t = folder().args(&[
+        "new",
+        "profile",
+        "data",
+        "--owner",
+        "bob",
+        "--member",
+        "group:ml-taem",
+        "--member",
+        "user:bob",
+    ]);
+    t.expect(
+        2,
+        Some(""),
+        "profiles/teams/data.yaml:7:16: error[unknown-group]: profile `data` member refers to unknown group `ml-taem`
+profiles/teams/data.yaml:8:15: error[owner-as-member]: user `bob` owns profile `data` and cannot also be listed as a member
+kfprofiles: 2 errors
+",
+    );
+    assert!(!t.path("profiles/teams/data.yaml").exists());
+}
+
+#[test]
+fn new_profile_never_overwrites_and_stays_inside_the_profiles_folder() {
+    let t = folder().args(&["new", "profile", "ml", "--owner", "bob"]);
+    let before = read_tree(&t.path("profiles"));
+    t.expect(
+        2,
+        Some(""),
+        "error[output-exists]: `profiles/teams/ml.yaml` exists; refusing to overwrite it
+",
+    );
+    let outside = t.clone_with_args(&["new", "profile", "data", "--owner", "bob", "--file", "data.yaml"]);
+    outside.expect(
+        2,
+        Some(""),
+        "error[scaffold-file]: `data.yaml` is not a `.yaml` or `.yml` file inside the profiles folder `profiles`
+",
+    );
+    assert_eq!(read_tree(&t.path("profiles")), before);
+    assert!(!t.path("data.yaml").exists());
+}
+
+#[test]
+fn new_user_is_appended_after_the_last_user_keeping_comments_and_quotes() {
+    let t = folder().args(&["new", "user", "carol", "--email", "carol@example.com"]);
+    t.expect(
+        0,
+        Some("kfprofiles: new user `carol` -> profiles/people.yaml\n"),
+        "profiles/people.yaml:11:9: warning[unused-user]: user `carol` is in no group and no profile\nkfprofiles: 1 warning\n",
+    );
+    assert_eq!(
+        read(&t, "profiles/people.yaml"),
+        PEOPLE.replace(
+            "    email: \"bob@example.com\"\n",
+            "    email: \"bob@example.com\"\n  - id: carol\n    email: \"carol@example.com\"\n"
+        )
+    );
+}
+
+#[test]
+fn new_user_follows_a_flow_style_list() {
+    let items =
+        "users:\n  - {id: alice, email: alice@example.com}  # lead\n# end\nprofiles:\n  - {name: a, owner: alice}\n";
+    let t =
+        Test::new().write("profiles/all.yaml", items).args(&["new", "user", "o", "--email", "o'n@example.com", "-q"]);
+    t.expect(0, Some(""), "");
+    assert_eq!(
+        read(&t, "profiles/all.yaml"),
+        "users:\n  - {id: alice, email: alice@example.com}  # lead\n  - {id: o, email: \"o'n@example.com\"}\n# end\nprofiles:\n  - {name: a, owner: alice}\n"
+    );
+    let flow = "users: [{id: alice, email: alice@example.com}]   # all\nprofiles: [{name: a, owner: alice}]\n";
+    let t = Test::new().write("profiles/all.yaml", flow).args(&["new", "user", "b", "--email", "b@example.com", "-q"]);
+    t.expect(0, Some(""), "");
+    assert_eq!(
+        read(&t, "profiles/all.yaml"),
+        "users: [{id: alice, email: alice@example.com}, {id: b, email: b@example.com}]   # all\nprofiles: [{name: a, owner: alice}]\n"
+    );
+}
+
+#[test]
+fn new_user_refuses_a_duplicate_and_an_ambiguous_users_file() {
+    let t = folder().args(&["new", "user", "bobby", "--email", "bob@example.com"]);
+    t.expect(
+        2,
+        Some(""),
+        "profiles/people.yaml:11:9: warning[unused-user]: user `bobby` is in no group and no profile
+profiles/people.yaml:12:12: error[duplicate-email]: email `bob@example.com` belongs to users `bob` and `bobby`
+kfprofiles: 1 error, 1 warning
+",
+    );
+    assert_eq!(read(&t, "profiles/people.yaml"), PEOPLE);
+    let t = folder().write("profiles/more.yaml", "users:\n  - {id: dan, email: dan@example.com}\n");
+    t.clone_with_args(&["new", "user", "erin", "--email", "erin@example.com"]).expect(
+        2,
+        Some(""),
+        "error[users-file]: several files of `profiles` hold a `users` list: `profiles/more.yaml`, `profiles/people.yaml`
+",
+    );
+    t.clone_with_args(&["new", "user", "erin", "--email", "erin@example.com", "--file", "profiles/more.yaml", "-q"])
+        .expect(0, Some(""), "");
+    assert_eq!(
+        read(&t, "profiles/more.yaml"),
+        "users:\n  - {id: dan, email: dan@example.com}\n  - {id: erin, email: erin@example.com}\n"
+    );
+}
