@@ -15,6 +15,7 @@ use crate::pipeline::load::{self, Input};
 use crate::pipeline::render::Rendered;
 use crate::pipeline::{compile, emit, model, render_compiled, Compiled};
 use crate::review::{access, diff};
+use crate::selfserve::codeowners;
 use crate::{diagnostic, gitops};
 
 /// Exit code: success, nothing differs.
@@ -214,7 +215,21 @@ fn build(config: &Config) -> i32 {
     let Some((compiled, rendered)) = compile_and_render(config) else {
         return EXIT_ERROR;
     };
-    match emit::write(&rendered.tree, &config.out) {
+    // `settings.codeowners`: refused before anything is written, written after the tree.
+    let owners = codeowners::plan(&compiled.input, &compiled.plan, &config.profiles, &config.out)
+        .and_then(|p| codeowners::refuse_foreign(&p).map(|()| p));
+    let owners = match owners {
+        Ok(p) => p,
+        Err(d) => {
+            output::diagnostics(config, &[*d], &compiled.input);
+            return EXIT_ERROR;
+        }
+    };
+    match emit::write(&rendered.tree, &config.out).and_then(|mut w| {
+        let (written, unchanged, removed) = codeowners::write(&owners).map_err(|d| vec![*d])?;
+        (w.written, w.unchanged, w.removed) = (w.written + written, w.unchanged + unchanged, w.removed + removed);
+        Ok(w)
+    }) {
         Ok(w) => {
             let summary = format!(
                 "kfprofiles: {}, {} -> {}: {} written, {} unchanged, {} removed\n",
@@ -243,14 +258,25 @@ fn check(config: &Config) -> i32 {
     if let Err(code) = check_out(config) {
         return code;
     }
-    let Some((_, rendered)) = compile_and_render(config) else {
+    let Some((compiled, rendered)) = compile_and_render(config) else {
         return EXIT_ERROR;
     };
     let changes = match emit::compare(&rendered.tree, &config.out) {
         Ok(c) => c,
         Err(d) => return fail(config, *d),
     };
-    if changes.is_empty() {
+    let owners = match codeowners::plan(&compiled.input, &compiled.plan, &config.profiles, &config.out) {
+        Ok(p) => p,
+        Err(d) => {
+            output::diagnostics(config, &[*d], &compiled.input);
+            return EXIT_ERROR;
+        }
+    };
+    let owners = match codeowners::compare(&owners) {
+        Ok(c) => c,
+        Err(e) => return fail(config, Diagnostic::error("io", format!("cannot read the CODEOWNERS file: {e}"))),
+    };
+    if changes.is_empty() && owners.is_empty() {
         let current = format!("kfprofiles: {} is current ({} files)\n", config.out.display(), rendered.tree.len());
         return print_summary(config, &current);
     }
@@ -269,6 +295,10 @@ fn check(config: &Config) -> i32 {
             text.push_str(&format!("{label:<9} {}/{p}\n", out.trim_end_matches('/')));
         }
         n += paths.len();
+    }
+    for (label, path) in &owners {
+        text.push_str(&format!("{label:<9} {}\n", load::display_path(path)));
+        n += 1;
     }
     let differ = if n == 1 { "differs" } else { "differ" };
     // `build` refuses to write while a link is in the folder.
@@ -363,7 +393,12 @@ fn diff(config: &Config, against: &std::path::Path, format: DiffOutput, exit_cod
     };
     let text = match format {
         DiffOutput::Text => diff::text(&report, config.color_stdout),
-        DiffOutput::Markdown => diff::markdown(&report),
+        DiffOutput::Markdown => {
+            // `settings.codeowners`: who approves what the change touches.
+            let owners = codeowners::plan(&compiled.input, &compiled.plan, &config.profiles, &config.out).ok();
+            let section = owners.and_then(|p| codeowners::approval_section(&p, &old, &new));
+            diff::markdown(&report) + section.as_deref().unwrap_or("")
+        }
         DiffOutput::Json => diff::json(&report),
     };
     output::print(config, &text, if report.changed && exit_code { EXIT_DIFFERS } else { EXIT_OK })

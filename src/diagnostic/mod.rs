@@ -342,6 +342,12 @@ pub const CODES: &[Code] = &[
         meaning: "an Argo CD or Flux setting of the wrong form",
     },
     Code {
+        code: "invalid-codeowners",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a `settings.codeowners` path or admin of the wrong form, or a path it cannot use",
+    },
+    Code {
         code: "view-with-notebooks",
         severity: Severity::Warning,
         allowable: true,
@@ -486,6 +492,12 @@ pub const CODES: &[Code] = &[
         severity: Severity::Warning,
         allowable: true,
         meaning: "a profile without quota while the defaults give one",
+    },
+    Code {
+        code: "shared-profile-file",
+        severity: Severity::Warning,
+        allowable: true,
+        meaning: "a profile file `settings.codeowners` cannot delegate to its owners",
     },
     Code {
         code: "weakened-isolation",

@@ -60,6 +60,7 @@ pub fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) -> Comp
         diagnostics.extend(validate::validate(&input));
         diagnostics.extend(more);
         diagnostics.extend(gitops::validate(&input, &plan));
+        diagnostics.extend(crate::selfserve::codeowners::validate(&input, &plan));
     }
     diagnostic::drop_accepted(&mut diagnostics, &input.settings().allow_warnings);
     Compiled { input, plan, diagnostics }

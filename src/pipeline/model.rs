@@ -64,6 +64,8 @@ pub struct Settings {
     pub argocd: Option<crate::gitops::ArgoCdSettings>,
     /// Extension: also write Flux Kustomizations that apply the output folder.
     pub flux: Option<crate::gitops::FluxSettings>,
+    /// Extension: write a CODEOWNERS file that lets each profile's owner approve changes to it.
+    pub codeowners: Option<crate::selfserve::codeowners::CodeownersSettings>,
 }
 
 impl Default for Settings {
@@ -83,6 +85,7 @@ impl Default for Settings {
             idp_groups: IdpGroupsSettings::default(),
             argocd: None,
             flux: None,
+            codeowners: None,
         }
     }
 }

@@ -6,4 +6,5 @@
 //! - [`codeowners`]: `settings.codeowners`, a CODEOWNERS file that lets each profile's owner
 //!   approve changes to their own profile, and the "approval needed from" of `diff`.
 
+pub mod codeowners;
 pub mod scaffold;
