@@ -49,8 +49,11 @@ const KNOWN_PATHS: &[&str] = &[".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWN
 /// Who approves changes to one input file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Approval {
-    /// The admins only (settings, shared users and groups, or a file that cannot be delegated).
+    /// The admins only (settings, shared users and groups, or a file that cannot be delegated:
+    /// then its namespaces and why).
     Admins,
+    /// A profile file that cannot be delegated: its namespaces, and why.
+    Undelegated { namespaces: Vec<String>, why: String },
     /// These owners (emails) and the admins; the namespaces rendered from the file.
     Owners { owners: Vec<String>, namespaces: Vec<String> },
 }
@@ -137,6 +140,8 @@ fn approvals(input: &Input, plan: &Plan) -> (Vec<Approval>, Vec<Diagnostic>) {
         }
         match reason {
             Some((span, why, fix)) => {
+                let namespaces = profiles.iter().map(|p| format!("{prefix}{}", p.value.name)).collect();
+                out.push(Approval::Undelegated { namespaces, why: format!("`{shown}` cannot be delegated: {why}") });
                 diagnostics.push(
                     Diagnostic::warning(
                         "shared-profile-file",
@@ -147,7 +152,6 @@ fn approvals(input: &Input, plan: &Plan) -> (Vec<Approval>, Vec<Diagnostic>) {
                         "any one owner named on a file approves all of it; {fix}, or accept this with `settings.allowWarnings: [shared-profile-file]`"
                     )),
                 );
-                out.push(Approval::Admins);
             }
             None => {
                 let mut namespaces: Vec<String> =
@@ -271,8 +275,12 @@ pub struct Planned {
     pub others: Vec<PathBuf>,
     /// The first line of the header this profiles folder's files carry.
     mark: String,
+    /// The repository root: the folder that holds the profiles folder.
+    root: PathBuf,
     /// Approvers of each rendered namespace folder (`None`: the admins alone), and the admins.
     namespaces: BTreeMap<String, Vec<String>>,
+    /// Rendered namespaces whose input file cannot be delegated, and why.
+    undelegated: BTreeMap<String, String>,
     admins: Vec<String>,
 }
 
@@ -286,7 +294,8 @@ pub fn plan(input: &Input, plan: &Plan, profiles: &Path, out: &Path) -> Result<P
     let known: Vec<PathBuf> = KNOWN_PATHS.iter().map(|p| root.join(p)).collect();
     let settings = input.settings();
     let Some(c) = settings.codeowners.as_ref() else {
-        return Ok(Planned { file: None, others: known, mark, namespaces: BTreeMap::new(), admins: vec![] });
+        let (namespaces, undelegated) = (BTreeMap::new(), BTreeMap::new());
+        return Ok(Planned { file: None, others: known, mark, root, namespaces, undelegated, admins: vec![] });
     };
     let span = input.settings.first().map(|s| input.value_span(s.file, &s.path.key("codeowners").key("path")));
     let target = normalize(&root.join(&c.path));
@@ -327,7 +336,11 @@ pub fn plan(input: &Input, plan: &Plan, profiles: &Path, out: &Path) -> Result<P
     text.push_str(&format!("{} {admins}\n", pattern(&out_rel, true)));
     let (approvals, _) = approvals(input, plan);
     let mut namespaces = BTreeMap::new();
+    let mut undelegated = BTreeMap::new();
     for (file, approval) in approvals.iter().enumerate() {
+        if let Approval::Undelegated { namespaces, why } = approval {
+            undelegated.extend(namespaces.iter().map(|ns| (ns.clone(), why.clone())));
+        }
         let Approval::Owners { owners, namespaces: names } = approval else { continue };
         let mut who: Vec<String> = owners.clone();
         who.extend(c.admins.iter().filter(|a| !owners.contains(a)).cloned());
@@ -341,7 +354,7 @@ pub fn plan(input: &Input, plan: &Plan, profiles: &Path, out: &Path) -> Result<P
         }
     }
     let others = known.into_iter().filter(|k| *k != target).collect();
-    Ok(Planned { file: Some((target, text)), others, mark, namespaces, admins: c.admins.clone() })
+    Ok(Planned { file: Some((target, text)), others, mark, root, namespaces, undelegated, admins: c.admins.clone() })
 }
 
 /// What is on disk at a CODEOWNERS path.
@@ -387,9 +400,23 @@ pub fn compare(planned: &Planned) -> std::io::Result<Vec<(&'static str, PathBuf)
     Ok(changes)
 }
 
-/// Refuses, before `build` writes anything, a hand-written file at the CODEOWNERS path.
+/// Refuses, before `build` writes anything, a hand-written file at the CODEOWNERS path, or a
+/// path that leads through a symbolic link (which could lead the write out of the repository).
 pub fn refuse_foreign(planned: &Planned) -> Result<(), Box<Diagnostic>> {
     let Some((path, _)) = &planned.file else { return Ok(()) };
+    let mut dir = planned.root.clone();
+    for c in path.strip_prefix(&planned.root).unwrap_or(Path::new("")).components() {
+        dir.push(c);
+        if dir.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(Box::new(Diagnostic::error(
+                "symlink-out",
+                format!(
+                    "`{}` is a symbolic link; refusing to write the CODEOWNERS file through it",
+                    load::display_path(&dir)
+                ),
+            )));
+        }
+    }
     match on_disk(path, &planned.mark) {
         Ok(OnDisk::Foreign) => Err(Box::new(
             Diagnostic::error(
@@ -455,23 +482,26 @@ pub fn approval_section(planned: &Planned, old: &Tree, new: &Tree) -> Option<Str
     if changed.is_empty() {
         return None;
     }
-    // Namespace → approvers; paths of no delegated profile go to the admins.
+    // Namespace → approvers; profiles whose file cannot be delegated, and every other path, go
+    // to the admins.
     let mut delegated: BTreeMap<&str, &Vec<String>> = BTreeMap::new();
+    let mut undelegated: BTreeMap<&str, &str> = BTreeMap::new();
     let mut admins_only: BTreeSet<String> = BTreeSet::new();
     for path in changed {
         let folder = path.split_once('/').map(|(f, _)| f);
-        match folder.and_then(|f| planned.namespaces.get_key_value(f)) {
-            Some((ns, who)) => {
-                delegated.insert(ns.as_str(), who);
-            }
-            None => {
-                admins_only.insert(match folder {
-                    Some(f) => format!("{f}/"),
-                    None => path.clone(),
-                });
-            }
+        if let Some((ns, who)) = folder.and_then(|f| planned.namespaces.get_key_value(f)) {
+            delegated.insert(ns.as_str(), who);
+        } else if let Some((ns, why)) = folder.and_then(|f| planned.undelegated.get_key_value(f)) {
+            undelegated.insert(ns.as_str(), why.as_str());
+        } else {
+            admins_only.insert(match folder {
+                Some(f) => format!("{f}/"),
+                None => path.clone(),
+            });
         }
     }
+    let admins: Vec<String> = planned.admins.iter().map(|w| format!("`{w}`")).collect();
+    let admins = admins.join(", ");
     let mut text = String::from(
         "\n### Approval needed from\n\nOne approval for each line (an owner of every changed file must approve):\n\n",
     );
@@ -479,10 +509,12 @@ pub fn approval_section(planned: &Planned, old: &Tree, new: &Tree) -> Option<Str
         let who: Vec<String> = who.iter().map(|w| format!("`{w}`")).collect();
         text.push_str(&format!("- profile `{ns}`: any one of {}\n", who.join(", ")));
     }
+    for (ns, why) in &undelegated {
+        text.push_str(&format!("- profile `{ns}`: the admins only, any one of {admins} ({why})\n"));
+    }
     if !admins_only.is_empty() {
         let what: Vec<String> = admins_only.iter().map(|p| format!("`{p}`")).collect();
-        let who: Vec<String> = planned.admins.iter().map(|w| format!("`{w}`")).collect();
-        text.push_str(&format!("- {}: the admins, any one of {}\n", what.join(", "), who.join(", ")));
+        text.push_str(&format!("- {}: the admins, any one of {admins}\n", what.join(", ")));
     }
     Some(text)
 }

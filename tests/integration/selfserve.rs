@@ -335,6 +335,7 @@ fn diff_markdown_ends_with_the_approvals_the_change_needs() {
         "profiles:\n  - {name: c1, owner: dan}\n  - {name: c2, owner: bob}\n",
     )
     .unwrap();
+    std::fs::write(t.path("repo/profiles/teams/d.yaml"), "profiles:\n  - {name: d, owner: dan}\n").unwrap();
     let out =
         t.clone_with_args(&["diff", "--profiles", "repo/profiles", "--out", "repo/out", "--format", "markdown"]).run();
     assert_eq!(out.status, 1, "{}", out.stderr);
@@ -346,7 +347,9 @@ fn diff_markdown_ends_with_the_approvals_the_change_needs() {
 One approval for each line (an owner of every changed file must approve):
 
 - profile `a`: any one of `alice@example.com`, `bob@example.com`, `@acme/platform`, `ops@example.com`
-- `c2/`: the admins, any one of `@acme/platform`, `ops@example.com`
+- profile `d`: any one of `dan@example.com`, `@acme/platform`, `ops@example.com`
+- profile `c2`: the admins only, any one of `@acme/platform`, `ops@example.com` (`repo/profiles/teams/c.yaml` cannot be delegated: it holds profiles `c1` and `c2` with different owners)
+- `kustomization.yaml`: the admins, any one of `@acme/platform`, `ops@example.com`
 "
         ),
         "{}",
@@ -357,4 +360,18 @@ One approval for each line (an owner of every changed file must approve):
     let out =
         t.clone_with_args(&["diff", "--profiles", "repo/profiles", "--out", "repo/out", "--format", "markdown"]).run();
     assert!(!out.stdout.contains("Approval needed from"), "{}", out.stdout);
+}
+
+#[cfg(unix)]
+#[test]
+fn build_never_writes_codeowners_through_a_symbolic_link() {
+    let t = teams();
+    std::fs::create_dir(t.path("elsewhere")).unwrap();
+    std::os::unix::fs::symlink(t.path("elsewhere"), t.path("repo/.github")).unwrap();
+    t.clone_with_args(&["build", "--profiles", "repo/profiles", "--out", "repo/out", "-q"]).expect(
+        2,
+        Some(""),
+        "error[symlink-out]: `repo/.github` is a symbolic link; refusing to write the CODEOWNERS file through it\n",
+    );
+    assert!(!t.path("repo/out").exists() && !t.path("elsewhere/CODEOWNERS").exists());
 }
