@@ -5,7 +5,9 @@
 //! The rules (GitHub and GitLab: the last matching pattern wins, so the general lines come
 //! first): the profiles folder and the output folder belong to the admins; each profile file
 //! that can be delegated, and each of its profiles' rendered folders `out/<namespace>/`, to the
-//! profiles' owner and `admin`-role members (by email) and the admins. A file cannot be
+//! profiles' owner and `admin`-role members (by email) and the admins (of the rendered folder,
+//! the files member changes touch; labels, plugins, quota and the owner stay with the admins).
+//! A file cannot be
 //! delegated when it sets `settings` or `profileDefaults`, holds no profile, holds profiles of
 //! different owners, or declares a user or group that another file uses: any one owner named
 //! on a file approves all of it, so such a file stays with the admins (`shared-profile-file`).
@@ -41,6 +43,11 @@ pub struct CodeownersSettings {
 fn default_path() -> String {
     ".github/CODEOWNERS".into()
 }
+
+/// The rendered files of a profile folder that member changes alone touch: delegated with the
+/// profile file. `namespace.yaml` and `owner.yaml` (labels, plugins, quota, the owner) stay
+/// with the admins, so a change of those needs them even when the team approves the input.
+const MEMBER_FILES: &[&str] = &["kustomization.yaml", "members.yaml", "groups.yaml"];
 
 /// Where GitHub and GitLab look for the file: a file generated from this profiles folder at one
 /// of them is removed when the setting goes away or names another path.
@@ -330,7 +337,8 @@ pub fn plan(input: &Input, plan: &Plan, profiles: &Path, out: &Path) -> Result<P
     let mut text = head;
     text.push_str(
         "#\n# Who approves a change (the last matching pattern wins): the admins approve everything;\n\
-         # each profile's owner and admin members approve their own profile file and its rendered folder.\n",
+         # each profile's owner and admin members approve their own profile file and its rendered\n\
+         # member access (labels, plugins, quota and the owner stay with the admins).\n",
     );
     text.push_str(&format!("{} {admins}\n", pattern(&profiles_rel, true)));
     text.push_str(&format!("{} {admins}\n", pattern(&out_rel, true)));
@@ -349,7 +357,9 @@ pub fn plan(input: &Input, plan: &Plan, profiles: &Path, out: &Path) -> Result<P
         text.push_str(&format!("{} {}\n", pattern(&rel, false), who.join(" ")));
         for ns in names {
             let folder = if out_rel.is_empty() { ns.clone() } else { format!("{out_rel}/{ns}") };
-            text.push_str(&format!("{} {}\n", pattern(&folder, true), who.join(" ")));
+            for file in MEMBER_FILES {
+                text.push_str(&format!("{} {}\n", pattern(&format!("{folder}/{file}"), false), who.join(" ")));
+            }
             namespaces.insert(ns.clone(), who.clone());
         }
     }
@@ -488,9 +498,15 @@ pub fn approval_section(planned: &Planned, old: &Tree, new: &Tree) -> Option<Str
     let mut undelegated: BTreeMap<&str, &str> = BTreeMap::new();
     let mut admins_only: BTreeSet<String> = BTreeSet::new();
     for path in changed {
-        let folder = path.split_once('/').map(|(f, _)| f);
-        if let Some((ns, who)) = folder.and_then(|f| planned.namespaces.get_key_value(f)) {
+        let (folder, file) = match path.split_once('/') {
+            Some((f, rest)) => (Some(f), rest),
+            None => (None, path.as_str()),
+        };
+        let member_file = MEMBER_FILES.contains(&file);
+        if let Some((ns, who)) = folder.filter(|_| member_file).and_then(|f| planned.namespaces.get_key_value(f)) {
             delegated.insert(ns.as_str(), who);
+        } else if folder.is_some_and(|f| planned.namespaces.contains_key(f)) {
+            admins_only.insert(path.clone());
         } else if let Some((ns, why)) = folder.and_then(|f| planned.undelegated.get_key_value(f)) {
             undelegated.insert(ns.as_str(), why.as_str());
         } else {
