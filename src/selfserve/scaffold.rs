@@ -426,7 +426,9 @@ pub fn append_user(text: &str, spans: &crate::yaml::span::SpanIndex, id: &str, e
             .collect();
         format!("{{{}}}", parts.join(", "))
     };
-    let value_at = lines.get(value.line.checked_sub(1)?)?.get(char_col(value.line, value.col)..).unwrap_or("");
+    // A `users:` with nothing after it has its (null) value past the end of the text.
+    let value_line = lines.get(value.line.saturating_sub(1)).copied().unwrap_or("");
+    let value_at = value_line.get(char_col(value.line, value.col).min(value_line.len())..).unwrap_or("");
     if value_at.starts_with('[') {
         // A flow list: the item goes before its closing bracket.
         let open = line_start(value.line) + char_col(value.line, value.col);

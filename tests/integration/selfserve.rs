@@ -177,6 +177,23 @@ fn new_user_follows_a_flow_style_list() {
 }
 
 #[test]
+fn new_user_starts_an_empty_list_and_keeps_crlf_line_ends() {
+    let t = Test::new()
+        .write("profiles/users.yaml", "# people\nusers:\n")
+        .write("profiles/p.yaml", "profiles:\n  - {name: p, ownerEmail: x@example.com}\n")
+        .args(&["new", "user", "a", "--email", "a@example.com", "-q"]);
+    t.expect(0, Some(""), "");
+    assert_eq!(read(&t, "profiles/users.yaml"), "# people\nusers:\n  - id: a\n    email: a@example.com\n");
+    let crlf = "users:\r\n- id: a   # x\r\n  email: a@example.com\r\n\r\n# c\r\nprofiles:\r\n- {name: p, owner: a}";
+    let t = Test::new().write("profiles/u.yaml", crlf).args(&["new", "user", "b", "--email", "b@example.com", "-q"]);
+    t.expect(0, Some(""), "");
+    assert_eq!(
+        read(&t, "profiles/u.yaml"),
+        "users:\r\n- id: a   # x\r\n  email: a@example.com\r\n- id: b\r\n  email: b@example.com\r\n\r\n# c\r\nprofiles:\r\n- {name: p, owner: a}"
+    );
+}
+
+#[test]
 fn new_user_refuses_a_duplicate_and_an_ambiguous_users_file() {
     let t = folder().args(&["new", "user", "bobby", "--email", "bob@example.com"]);
     t.expect(
