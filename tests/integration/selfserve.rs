@@ -395,3 +395,26 @@ fn build_never_writes_codeowners_through_a_symbolic_link() {
     );
     assert!(!t.path("repo/out").exists() && !t.path("elsewhere/CODEOWNERS").exists());
 }
+
+#[test]
+fn new_profile_in_the_example_goes_to_teams_and_validates_with_it() {
+    let mut t = Test::new();
+    for (rel, text) in read_tree(&crate::harness::repo().join("profiles")) {
+        t = t.write(&format!("profiles/{rel}"), std::str::from_utf8(&text).unwrap());
+    }
+    let t = t.args(&["new", "profile", "vision", "--owner", "kenji", "--member", "group:ml-researchers=edit", "-q"]);
+    t.expect(0, Some(""), "");
+    assert_eq!(
+        read(&t, "profiles/teams/vision.yaml"),
+        "# yaml-language-server: $schema=../../profiles.schema.json
+
+profiles:
+  - name: vision
+    owner: kenji
+    members:
+      - group: ml-researchers
+        access: {role: edit}
+"
+    );
+    t.clone_with_args(&["validate", "-q"]).expect(0, Some(""), "");
+}
