@@ -217,3 +217,46 @@ fn closing_bracket(text: &str, open: usize) -> Option<usize> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::load::load_texts;
+
+    fn append(text: &str, id: &str, email: &str) -> Option<String> {
+        let (input, _) = load_texts(vec![("p/u.yaml".into(), text.into())]);
+        append_user(text, &input.files[0].spans, id, email)
+    }
+
+    #[test]
+    fn a_block_item_keeps_the_neighbours_key_order_indentation_and_quotes() {
+        let text = "users:\n    - email: \"a@example.com\"\n      id: a\n# end\n";
+        assert_eq!(
+            append(text, "b", "b@example.com").unwrap(),
+            "users:\n    - email: \"a@example.com\"\n      id: a\n    - email: \"b@example.com\"\n      id: b\n# end\n"
+        );
+    }
+
+    #[test]
+    fn a_quoted_value_is_escaped_as_yaml_reads_it_back() {
+        // NEL is a line break to a YAML 1.1 parser: escaped, as the one YAML writer does.
+        let text = "users:\n  - id: a\n    email: \"a@example.com\"\n";
+        let out = append(text, "b", "b\u{85}@example.com").unwrap();
+        assert!(out.ends_with("  - id: b\n    email: \"b\\u0085@example.com\"\n"), "{out}");
+        let flow = "users:\n  - {id: a, email: \"a@example.com\"}\n";
+        let out = append(flow, "b", "b\u{85}@example.com").unwrap();
+        assert!(out.ends_with("  - {id: b, email: \"b\\u0085@example.com\"}\n"), "{out}");
+    }
+
+    #[test]
+    fn a_list_it_cannot_extend_in_place_is_left_alone() {
+        // An explicit null after the key: no item to follow, no place for the first one.
+        assert_eq!(append("users: ~\nprofiles: []\n", "b", "b@example.com"), None);
+        assert_eq!(append("users: null   # later\n", "b", "b@example.com"), None);
+        // The same with nothing after the key starts the list under it.
+        assert_eq!(
+            append("users:   # later\n", "b", "b@x.com").unwrap(),
+            "users:   # later\n  - id: b\n    email: b@x.com\n"
+        );
+    }
+}
