@@ -14,19 +14,20 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read as _, Write as _};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::pipeline::load::{self, Input};
 use crate::pipeline::plan::Plan;
 use crate::pipeline::tree::{header, Tree, HEADER_MARK};
 use crate::pipeline::validate::codeowners::{approvals, Approval};
+use crate::selfserve::layout;
 use crate::yaml::span::Span;
 
 /// The rendered files of a profile folder that member changes alone touch: delegated with the
 /// profile file. `namespace.yaml` and `owner.yaml` (labels, plugins, quota, the owner) stay
 /// with the admins, so a change of those needs them even when the team approves the input.
-pub(crate) const MEMBER_FILES: &[&str] = &["kustomization.yaml", "members.yaml", "groups.yaml"];
+const MEMBER_FILES: &[&str] = &["kustomization.yaml", "members.yaml", "groups.yaml"];
 
 /// Where GitHub and GitLab look for the file: a file generated from this profiles folder at one
 /// of them is removed when the setting goes away or names another path.
@@ -48,20 +49,9 @@ fn pattern(rel: &str, folder: bool) -> String {
     p
 }
 
-/// `path` absolute, with `.` and `..` applied lexically.
+/// `path` absolute, with `.` and `..` applied lexically (as it is when it has no absolute form).
 fn normalize(path: &Path) -> PathBuf {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut out = PathBuf::new();
-    for c in absolute.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            c => out.push(c),
-        }
-    }
-    out
+    layout::normalize(path).unwrap_or_else(|| path.to_path_buf())
 }
 
 fn slash(p: &Path) -> String {
@@ -79,10 +69,11 @@ pub struct Planned {
     mark: String,
     /// The repository root: the folder that holds the profiles folder.
     root: PathBuf,
-    /// Approvers of each rendered namespace folder (`None`: the admins alone), and the admins.
+    /// Approvers of each delegated namespace's member files: its owners, then the admins.
     namespaces: BTreeMap<String, Vec<String>>,
     /// Rendered namespaces whose input file cannot be delegated, and why.
     undelegated: BTreeMap<String, String>,
+    /// `codeowners.admins`.
     admins: Vec<String>,
 }
 
