@@ -75,6 +75,7 @@ pub fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) -> Comp
         diagnostics.extend(validate::validate(&input));
         diagnostics.extend(more);
         diagnostics.extend(validate::gitops::validate(&input, plan.profiles.iter().map(|p| p.namespace.as_str())));
+        diagnostics.extend(validate::codeowners::validate(&input, &plan));
     }
     diagnostic::drop_accepted(&mut diagnostics, &input.settings().allow_warnings);
     Compiled { input, plan, diagnostics }

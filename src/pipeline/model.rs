@@ -64,6 +64,8 @@ pub struct Settings {
     pub argocd: Option<ArgoCdSettings>,
     /// Extension: also write Flux Kustomizations that apply the output folder.
     pub flux: Option<FluxSettings>,
+    /// Extension: write a CODEOWNERS file that lets each profile's owner approve changes to it.
+    pub codeowners: Option<CodeownersSettings>,
 }
 
 impl Default for Settings {
@@ -83,6 +85,7 @@ impl Default for Settings {
             idp_groups: IdpGroupsSettings::default(),
             argocd: None,
             flux: None,
+            codeowners: None,
         }
     }
 }
@@ -561,6 +564,23 @@ pub enum Mode {
     PerProfile,
     /// One Application or Kustomization over the root `kustomization.yaml`: for small ones.
     Single,
+}
+
+/// Extension: write a CODEOWNERS file so that each team approves changes to its own profile.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeownersSettings {
+    /// The file to write, relative to the repository root (the folder that holds the profiles
+    /// folder): `.github/CODEOWNERS` (GitHub), `.gitlab/CODEOWNERS` or `CODEOWNERS` (GitLab).
+    #[serde(default = "default_codeowners_path")]
+    pub path: String,
+    /// Who approves what cannot be delegated (settings, shared users and groups, the output
+    /// folder): `@user`, `@org/team` (GitLab: `@group/subgroup`) or an email.
+    pub admins: Vec<String>,
+}
+
+fn default_codeowners_path() -> String {
+    ".github/CODEOWNERS".into()
 }
 
 /// `settings.argocd`: write Argo CD objects that apply the output folder.

@@ -16,8 +16,12 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("gitops", &["pipeline", "yaml", "diagnostic", "kubeflow", "k8s"]),
     ("review", &["pipeline", "gitops", "yaml", "diagnostic", "kubeflow", "k8s"]),
     ("migrate", &["pipeline", "review", "yaml", "diagnostic", "kubeflow", "k8s"]),
+    ("selfserve", &["pipeline", "yaml", "diagnostic"]),
     ("cli", &["diagnostic"]),
-    ("commands", &["cli", "pipeline", "gitops", "review", "migrate", "yaml", "diagnostic", "kubeflow", "k8s"]),
+    (
+        "commands",
+        &["cli", "pipeline", "gitops", "review", "migrate", "selfserve", "yaml", "diagnostic", "kubeflow", "k8s"],
+    ),
 ];
 
 /// The pipeline's modules by stage: a module may use modules of an earlier stage only.

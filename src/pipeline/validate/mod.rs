@@ -14,7 +14,12 @@
 //!   take them;
 //! - [`quota`]: resource quotas and limit ranges;
 //! - [`lints`]: the warnings an organisation may accept (`settings.allowWarnings`).
+//!
+//! Checked apart, with what they need: [`gitops`] (`settings.argocd`, `settings.flux`, with the
+//! profile namespaces) and [`codeowners`] (`settings.codeowners` and which files it can delegate,
+//! with the plan's owners).
 
+pub mod codeowners;
 pub mod gitops;
 mod lints;
 mod names;
