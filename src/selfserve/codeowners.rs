@@ -1,7 +1,7 @@
 //! The CODEOWNERS file of `settings.codeowners`: takes the compiled input and plan, the
 //! profiles and output folders; gives the file `build` writes (GitHub and GitLab read it), what
 //! `check` reports of it, and the owners the "approval needed from" of `diff` names
-//! ([`crate::selfserve::approval`]). The setting and which files can be delegated are checked
+//! ([`approval_section`]). The setting and which files can be delegated are checked
 //! in the pipeline ([`crate::pipeline::validate::codeowners`]).
 //!
 //! The rules (GitHub and GitLab: the last matching pattern wins, so the general lines come
