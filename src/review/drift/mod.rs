@@ -27,7 +27,7 @@
 //! - `ownership`: the rule for what Kubeflow owns, and how KFAM's objects are recognised;
 //! - `differences`: the objects that differ from git, field by field;
 //! - `unknown`: the profile namespaces git does not know;
-//! - `report`: the [`Report`] and its parts; [`format`]: its layouts.
+//! - `report`: the [`Report`] and its parts; [`mod@format`]: its layouts.
 
 mod differences;
 mod dump;
