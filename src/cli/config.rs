@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use crate::cli::{
     AccessFormat, Cli, Color, Command, DenyWarningsArg, DiagnosticFormat, DiffFormat, OutArg, ProfilesArg, Shell,
-    TemplatesArg,
+    TemplatesArg, TodayArg,
 };
 use crate::diagnostic::{Diagnostic, Format};
+use crate::pipeline::expiry::Date;
 
 /// The command to run, with its own options.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,6 +84,8 @@ pub struct Config {
     pub source: Option<PathBuf>,
     /// Where a migration command writes (`--output`); `None` = stdout.
     pub output: Option<PathBuf>,
+    /// The day members' `expires` are evaluated on: `--today`, or the current UTC date.
+    pub today: Date,
     /// What is wrong with the options themselves (a folder given that does not exist); the
     /// command does not run when there is any.
     pub problems: Vec<Diagnostic>,
@@ -96,6 +99,8 @@ struct Given {
     out: Option<PathBuf>,
     deny_warnings: bool,
     format: Option<DiagnosticFormat>,
+    /// `--today`, as written.
+    today: Option<String>,
 }
 
 impl Given {
@@ -106,6 +111,11 @@ impl Given {
             format,
             ..Given::default()
         }
+    }
+
+    fn today(mut self, today: &TodayArg) -> Given {
+        self.today = today.today.clone();
+        self
     }
 
     fn rendering(mut self, templates: &TemplatesArg, out: &OutArg) -> Given {
@@ -128,12 +138,14 @@ impl Config {
         };
         let (color, color_stdout) = (color_on(terminal), color_on(std::io::stdout().is_terminal()));
         let given = match &cli.command {
-            Command::Build(a) | Command::Check(a) => {
-                Given::new(&a.profiles, &a.deny_warnings, a.diagnostics.format).rendering(&a.templates, &a.out)
+            Command::Build(a) | Command::Check(a) => Given::new(&a.profiles, &a.deny_warnings, a.diagnostics.format)
+                .rendering(&a.templates, &a.out)
+                .today(&a.today),
+            Command::Validate(a) => Given::new(&a.profiles, &a.deny_warnings, a.diagnostics.format).today(&a.today),
+            Command::Diff(a) => {
+                Given::new(&a.profiles, &a.deny_warnings, None).rendering(&a.templates, &a.out).today(&a.today)
             }
-            Command::Validate(a) => Given::new(&a.profiles, &a.deny_warnings, a.diagnostics.format),
-            Command::Diff(a) => Given::new(&a.profiles, &a.deny_warnings, None).rendering(&a.templates, &a.out),
-            Command::Access(a) => Given::new(&a.profiles, &a.deny_warnings, None),
+            Command::Access(a) => Given::new(&a.profiles, &a.deny_warnings, None).today(&a.today),
             Command::ConvertDeploykf { profiles, deny_warnings, diagnostics, .. } => {
                 Given::new(profiles, deny_warnings, diagnostics.format)
             }
@@ -214,6 +226,20 @@ impl Config {
             }
             None => Some(PathBuf::from("templates")).filter(|d| d.is_dir()),
         };
+        let today = match given.today.as_deref().map(Date::parse) {
+            None => Date::today_utc(),
+            Some(Ok(date)) => date,
+            Some(Err(why)) => {
+                problems.push(
+                    Diagnostic::error(
+                        "invalid-date",
+                        format!("`--today {}` is not a date: {why}", given.today.as_deref().unwrap_or_default()),
+                    )
+                    .help("write `--today YYYY-MM-DD`, or leave it out to use today's UTC date"),
+                );
+                Date::today_utc()
+            }
+        };
         // Under a report for programs, stdout holds the report: the converted file needs a file.
         if matches!(mode, Mode::ConvertDeploykf) && output.is_none() && format.is_machine() {
             problems.push(
@@ -240,6 +266,7 @@ impl Config {
             color,
             color_stdout,
             deny_warnings: given.deny_warnings,
+            today,
             problems,
             verbose: cli.verbose,
             quiet: cli.quiet,

@@ -67,7 +67,7 @@ pub fn convert_deploykf(config: &Config) -> i32 {
         // A folder without input files yet is no problem here: the converted file is its first.
         problems.retain(|d| d.code != "no-input");
         if problems.iter().any(Diagnostic::is_error) {
-            report(&check_and_resolve(existing, problems), config, false);
+            report(&check_and_resolve(existing, problems, config.today), config, false);
             return EXIT_ERROR;
         }
         texts.extend(existing.files.into_iter().map(|f| (f.display, f.text)));
@@ -75,7 +75,7 @@ pub fn convert_deploykf(config: &Config) -> i32 {
     let mine = texts.len();
     texts.push((target, converted.text.clone()));
     let (input, diagnostics) = load::load_texts(texts);
-    let mut compiled = check_and_resolve(input, diagnostics);
+    let mut compiled = check_and_resolve(input, diagnostics, config.today);
     // The folder's own notes are not news here; its errors and warnings are what `build` reports.
     compiled.diagnostics.retain(|d| d.severity != Severity::Note || d.span.is_none_or(|s| s.file == mine));
     if compiled.has_errors(config.deny_warnings) {
@@ -213,7 +213,7 @@ pub fn import_dump(config: &Config) -> i32 {
     let texts = imported.files.iter().map(|(p, t)| (load::display_path(&dir.join(p)), t.clone())).collect();
     let (input, mut diagnostics) = load::load_texts(texts);
     diagnostics.extend(validate::validate(&input));
-    let (plan, more) = resolve::resolve(&input);
+    let (plan, more) = resolve::resolve(&input, config.today);
     diagnostics.extend(more);
     let mut compiled = Compiled { input, plan, diagnostics };
     let rendered = if compiled.has_errors(false) {

@@ -145,7 +145,7 @@ fn report_notes(compiled: &Compiled, config: &Config, notes: Notes) {
 /// `validate`: every diagnostic, then (when the input is valid) a one-line summary on stdout,
 /// where `build` prints its own.
 fn validate(config: &Config) -> i32 {
-    let compiled = compile(&config.profiles);
+    let compiled = compile(&config.profiles, config.today);
     report_notes(&compiled, config, if config.verbose { Notes::Shown } else { Notes::Counted });
     if compiled.has_errors(config.deny_warnings) {
         return EXIT_ERROR;
@@ -174,7 +174,7 @@ pub(crate) fn print_summary(config: &Config, summary: &str) -> i32 {
 
 /// Compiles and renders; reports the diagnostics; `None` when there were errors.
 fn compile_and_render(config: &Config) -> Option<(Compiled, Rendered)> {
-    let mut compiled = compile(&config.profiles);
+    let mut compiled = compile(&config.profiles, config.today);
     let rendered = if compiled.has_errors(config.deny_warnings) {
         None
     } else {
@@ -369,7 +369,7 @@ fn diff(config: &Config, against: &std::path::Path, format: DiffOutput, exit_cod
 }
 
 fn access(config: &Config, filter: &access::Filter, format: AccessOutput) -> i32 {
-    let mut compiled = compile(&config.profiles);
+    let mut compiled = compile(&config.profiles, config.today);
     // `--profiles team` naming no folder, without `--profile`: most likely a typo of the filter.
     if config.profiles_given && filter.profile.is_none() && !config.profiles.is_dir() {
         let name = config.profiles.display();

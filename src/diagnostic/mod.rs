@@ -361,6 +361,24 @@ pub const CODES: &[Code] = &[
         meaning: "two emails differ only in case",
     },
     Code {
+        code: "invalid-date",
+        severity: Severity::Error,
+        allowable: false,
+        meaning: "a member's `expires`, or `--today`, is not a date `YYYY-MM-DD`",
+    },
+    Code {
+        code: "expires-soon",
+        severity: Severity::Warning,
+        allowable: true,
+        meaning: "a member's access ends within 14 days (`expires`)",
+    },
+    Code {
+        code: "expired",
+        severity: Severity::Note,
+        allowable: true,
+        meaning: "a member's `expires` has passed: it is not rendered (shown with `--verbose`)",
+    },
+    Code {
         code: "owner-in-group",
         severity: Severity::Note,
         allowable: true,

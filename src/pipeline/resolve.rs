@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::Diagnostic;
 use crate::k8s::{binding_name, group_binding_name, group_claim_problem};
+use crate::pipeline::expiry::{Date, Expires};
 use crate::pipeline::load::{Input, Item};
 use crate::pipeline::model::{Group, IdpGroupsMode, Plugin, Profile, ProfileDefaults, Role, Settings};
 use crate::pipeline::plan::{ConditionPlan, GroupPlan, MemberPlan, Plan, ProfilePlan, SettingsPlan};
@@ -38,10 +39,11 @@ pub const PROTECTION_ANNOTATIONS: &[(&str, &str)] = &[
 ];
 
 /// Resolves the input into the plan the templates render, and reports colliding object names.
-pub fn resolve(input: &Input) -> (Plan, Vec<Diagnostic>) {
+/// Member entries whose `expires` is before `today` are left out ([`crate::pipeline::expiry`]).
+pub fn resolve(input: &Input, today: Date) -> (Plan, Vec<Diagnostic>) {
     let settings = input.settings();
     let mut diagnostics = Vec::new();
-    let resolver = Resolver::new(input, &settings);
+    let resolver = Resolver::new(input, &settings, today);
     // Profiles resolve independently: on every core, then merged in input order.
     let resolved = par_map(&input.profiles, |item| {
         let mut found = Vec::new();
@@ -85,6 +87,8 @@ struct Access {
     via: Vec<String>,
     /// Path of the member entry that first brought the user in.
     member: Path,
+    /// The last day of the access when every entry so far has one ([`later_end`]).
+    expires: Option<Date>,
 }
 
 /// Effective access of one identity-provider group (by claim) to one profile while merging.
@@ -95,6 +99,8 @@ struct GroupAccess {
     group_ids: Vec<String>,
     /// Path of the member entry that first brought the group in.
     member: Path,
+    /// As [`Access::expires`].
+    expires: Option<Date>,
 }
 
 struct Resolver<'a> {
@@ -111,10 +117,12 @@ struct Resolver<'a> {
     email_users: HashMap<String, usize>,
     /// The profile defaults in force, taken from the input once.
     defaults: ProfileDefaults,
+    /// The day `expires` is evaluated on.
+    today: Date,
 }
 
 impl<'a> Resolver<'a> {
-    fn new(input: &'a Input, settings: &'a Settings) -> Resolver<'a> {
+    fn new(input: &'a Input, settings: &'a Settings, today: Date) -> Resolver<'a> {
         let mut user_ids = HashMap::new();
         for (i, u) in input.users.iter().enumerate() {
             user_ids.entry(u.value.id.as_str()).or_insert(i);
@@ -131,7 +139,7 @@ impl<'a> Resolver<'a> {
         let groups: Vec<&Group> = input.groups.iter().map(|g| &g.value).collect();
         let expanded = expand_groups(&groups, &user_ids, &group_ids);
         let defaults = input.profile_defaults();
-        Resolver { input, settings, user_ids, group_ids, expanded, emails, email_users, defaults }
+        Resolver { input, settings, user_ids, group_ids, expanded, emails, email_users, defaults, today }
     }
 
     fn profile(&self, item: &Item<Profile>, diagnostics: &mut Vec<Diagnostic>) -> ProfilePlan {
@@ -147,6 +155,7 @@ impl<'a> Resolver<'a> {
 
         let mut access: BTreeMap<usize, Access> = BTreeMap::new();
         let mut group_access: BTreeMap<String, GroupAccess> = BTreeMap::new();
+        let (mut expired_users, mut expired_groups) = (BTreeMap::new(), BTreeMap::new());
         for (mi, m) in p.members.iter().enumerate() {
             let member_path = item.path.key("members").index(mi);
             let reference = member_path.key(if m.user.is_some() { "user" } else { "group" });
@@ -162,6 +171,23 @@ impl<'a> Resolver<'a> {
                 _ => vec![],
             };
             let external = m.group.as_deref().and_then(|g| self.group_ids.get(g)).map(|&g| &self.expanded[g].external);
+            // An expired entry grants nothing; who it reached is kept for `diff`'s reason.
+            let expires = m.expires.as_ref().and_then(Expires::date);
+            if let Some(date) = expires.filter(|d| *d < self.today) {
+                let last = |map: &mut BTreeMap<String, Date>, key: &String| {
+                    let last = map.entry(key.clone()).or_insert(date);
+                    *last = (*last).max(date);
+                };
+                for email in reached.iter().map(|(u, _)| &self.emails[*u]).filter(|e| **e != owner) {
+                    last(&mut expired_users, email);
+                }
+                for (&g, _) in external.into_iter().flatten() {
+                    if let Some(claim) = &self.input.groups[g].value.claim {
+                        last(&mut expired_groups, claim);
+                    }
+                }
+                continue;
+            }
             for (&eg, chain) in external.into_iter().flatten() {
                 let group = &self.input.groups[eg].value;
                 let Some(claim) = &group.claim else { continue };
@@ -171,7 +197,9 @@ impl<'a> Resolver<'a> {
                     via: vec![],
                     group_ids: vec![],
                     member: reference.clone(),
+                    expires,
                 });
+                entry.expires = later_end(entry.expires, expires);
                 entry.role = entry.role.max(role);
                 entry.notebooks_access |= notebooks;
                 let via = self.chain_text(chain);
@@ -202,7 +230,9 @@ impl<'a> Resolver<'a> {
                     notebooks_access: false,
                     via: vec![],
                     member: reference.clone(),
+                    expires,
                 });
+                entry.expires = later_end(entry.expires, expires);
                 entry.role = entry.role.max(role);
                 entry.notebooks_access |= notebooks;
                 let via = if chain.is_empty() { "direct".to_string() } else { self.chain_text(chain) };
@@ -243,6 +273,7 @@ impl<'a> Resolver<'a> {
                 notebooks_access: a.notebooks_access,
                 principals,
                 via,
+                expires: a.expires,
             });
         }
         members.sort_by(|a, b| a.name.cmp(&b.name));
@@ -298,6 +329,8 @@ impl<'a> Resolver<'a> {
             limit_range: (!limit_range.is_empty()).then_some(limit_range),
             members,
             groups,
+            expired_users,
+            expired_groups,
         }
     }
 
@@ -366,6 +399,7 @@ impl<'a> Resolver<'a> {
                 principals: self.principals(a.notebooks_access),
                 when,
                 via,
+                expires: a.expires,
             });
         }
         groups.sort_by(|a, b| a.name.cmp(&b.name));
@@ -377,6 +411,12 @@ impl<'a> Resolver<'a> {
         let ids: Vec<&str> = chain.iter().map(|&g| self.input.groups[g].value.id.as_str()).collect();
         ids.join(" via ")
     }
+}
+
+/// When access merged from several entries ends: the latest of their last days, or never
+/// (`None`) once one entry has no end.
+fn later_end(so_far: Option<Date>, entry: Option<Date>) -> Option<Date> {
+    so_far.zip(entry).map(|(a, b)| a.max(b))
 }
 
 /// The email as used everywhere after loading: lowercased when `emailToLowercase` is on.
@@ -470,7 +510,7 @@ mod tests {
     fn plan(yaml: &str) -> (Plan, Vec<Diagnostic>) {
         let (input, diagnostics) = crate::pipeline::load::load_texts(vec![("p.yaml".into(), yaml.into())]);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
-        resolve(&input)
+        resolve(&input, Date::parse("2027-01-01").unwrap())
     }
 
     #[test]

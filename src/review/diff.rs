@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::k8s::quantity_value;
+use crate::pipeline::expiry::Date;
 use crate::pipeline::plan::{MemberPlan, Plan};
 use crate::pipeline::tree::{changed_files, FileStatus, Tree};
 use crate::review::access::{md_code, via_text, GroupGraph};
@@ -177,6 +178,10 @@ pub struct AccessChange {
     /// applied; the user loses it only when that Application is deleted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub until_deleted: Option<String>,
+    /// The access is lost or reduced because member entries expired (the last of their
+    /// `expires` dates), from the plan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expired: Option<Date>,
 }
 
 impl AccessChange {
@@ -201,9 +206,10 @@ impl AccessChange {
         };
         match (&self.old, &self.new) {
             (None, Some(n)) => format!("gains access: {}{via}", n.text()),
-            (Some(o), None) => match &self.until_deleted {
-                Some(app) => format!("keeps access until Application `{app}` is deleted (was {})", o.text()),
-                None => format!("loses access (was {})", o.text()),
+            (Some(o), None) => match (&self.until_deleted, self.expired) {
+                (Some(app), _) => format!("keeps access until Application `{app}` is deleted (was {})", o.text()),
+                (None, Some(date)) => format!("access revoked (expired {date}), was {}", o.text()),
+                (None, None) => format!("loses access (was {})", o.text()),
             },
             (Some(o), Some(n)) => {
                 let mut parts = Vec::new();
@@ -214,6 +220,9 @@ impl AccessChange {
                 if !n.owner && !o.owner && o.notebooks_access != n.notebooks_access {
                     let verb = if n.notebooks_access { "gains" } else { "loses" };
                     parts.push(format!("{verb} notebook access"));
+                }
+                if let Some(date) = self.expired {
+                    parts.push(format!("member entry expired {date}"));
                 }
                 if parts.is_empty() {
                     parts.push("access changes".into());
@@ -395,6 +404,9 @@ pub struct Counts {
     pub owner_changes: usize,
     pub access_changes: usize,
     pub privilege_increases: usize,
+    /// Access changes caused by an expired member entry.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub access_expired: usize,
     pub quota_changes: usize,
     pub gitops_changes: usize,
     pub annotation_mismatches: usize,
@@ -534,7 +546,13 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, graph: &GroupGraph, against: 
         .iter()
         .flat_map(|p| p.members.iter().map(move |m| ((p.namespace.as_str(), m.email.as_str()), m)))
         .collect();
-    let via = Via { members, graph };
+    let mut expired: BTreeMap<(&str, String), Date> = BTreeMap::new();
+    for p in &plan.profiles {
+        let users = p.expired_users.iter().map(|(email, d)| (email.clone(), *d));
+        let groups = p.expired_groups.iter().map(|(claim, d)| (idp_grantee(claim), *d));
+        expired.extend(users.chain(groups).map(|(grantee, d)| ((p.namespace.as_str(), grantee), d)));
+    }
+    let via = Via { members, graph, expired };
 
     let mut r = Report {
         against: against.to_string(),
@@ -589,6 +607,7 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, graph: &GroupGraph, against: 
         owner_changes: r.owner_changes.len(),
         access_changes: r.access_changes.len(),
         privilege_increases: r.access_changes.iter().filter(|c| c.privilege_increase).count(),
+        access_expired: r.access_changes.iter().filter(|c| c.expired.is_some()).count(),
         quota_changes: r.quota_changes.len(),
         gitops_changes: r.gitops_changes.len(),
         annotation_mismatches: r.annotation_mismatches.len(),
@@ -604,6 +623,9 @@ pub fn report(old: &Tree, new: &Tree, plan: &Plan, graph: &GroupGraph, against: 
 struct Via<'a> {
     members: BTreeMap<(&'a str, &'a str), &'a MemberPlan>,
     graph: &'a GroupGraph<'a>,
+    /// By profile and grantee (an email, or `IdP group CLAIM`): the last day of the member
+    /// entries that expired.
+    expired: BTreeMap<(&'a str, String), Date>,
 }
 
 impl Via<'_> {
@@ -632,6 +654,13 @@ fn access_changes(name: &str, o: &ProfileState, n: &ProfileState, via: &Via) -> 
             (Some(o), Some(n)) => n.level() > o.level() || (n.notebooks_access && !o.notebooks_access),
             _ => false,
         };
+        // A loss or a reduction where an entry of the grantee expired is that entry's doing.
+        let reduced = match (old, new) {
+            (Some(o), Some(n)) => n.level() < o.level() || (o.notebooks_access && !n.notebooks_access),
+            (Some(_), None) => true,
+            _ => false,
+        };
+        let expired = via.expired.get(&(name, user.clone())).copied().filter(|_| reduced);
         let (via, via_more) = match new {
             Some(g) if !g.owner => via.of(name, user),
             _ => (vec![], 0),
@@ -647,6 +676,7 @@ fn access_changes(name: &str, o: &ProfileState, n: &ProfileState, via: &Via) -> 
             via,
             via_more,
             until_deleted: None,
+            expired,
         });
     }
     changes
@@ -1259,8 +1289,15 @@ fn headline(r: &Report) -> String {
     }
     if c.access_changes > 0 {
         let mut s = plural(c.access_changes, "access change", "access changes");
+        let mut notes = Vec::new();
         if c.privilege_increases > 0 {
-            let _ = write!(s, " ({})", plural(c.privilege_increases, "privilege increase", "privilege increases"));
+            notes.push(plural(c.privilege_increases, "privilege increase", "privilege increases"));
+        }
+        if c.access_expired > 0 {
+            notes.push(format!("{} expired", c.access_expired));
+        }
+        if !notes.is_empty() {
+            let _ = write!(s, " ({})", notes.join(", "));
         }
         parts.push(s);
     }
@@ -1490,6 +1527,7 @@ pub fn markdown(r: &Report) -> String {
         ("owner changes", c.owner_changes),
         ("access changes", c.access_changes),
         ("privilege increases", c.privilege_increases),
+        ("access expired", c.access_expired),
         ("quota changes", c.quota_changes),
         ("GitOps folders changed", c.gitops_changes),
         ("annotation mismatches", c.annotation_mismatches),

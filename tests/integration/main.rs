@@ -9,6 +9,7 @@ mod diff;
 mod docs;
 mod errors;
 mod exit_codes;
+mod expiry;
 mod filesystem;
 mod formats;
 mod gitops;

@@ -642,3 +642,30 @@ fn the_gitlab_job_posts_the_diff_against_a_base_without_out_as_missing() {
         assert_eq!(std::fs::read_to_string(step.path("work/kfprofiles-diff.md")).unwrap(), "### kfprofiles diff\n");
     }
 }
+
+#[test]
+fn the_expiry_workflow_rebuilds_daily_and_opens_a_pull_request() {
+    let file = "examples/expiry-rebuild.yml";
+    let doc = load(file);
+    let scripts = github_scripts(&doc);
+    assert_no_build_from_source(file, &scripts);
+    assert_verified_download(file, &scripts[0]);
+    assert_eq!(
+        checked_commands(file, &scripts),
+        [
+            "diff --today $today --format markdown",
+            "validate --today $today --format json",
+            "build --today ${{ steps.diff.outputs.today }}"
+        ]
+    );
+    assert!(doc["on"]["schedule"][0]["cron"].as_str().is_some_and(|c| c.ends_with("* * *")), "{file}: daily");
+    let steps = doc["jobs"]["expiry"]["steps"].as_sequence().unwrap();
+    let pr = steps
+        .iter()
+        .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("peter-evans/create-pull-request@")))
+        .expect("a step that opens the pull request");
+    assert_eq!(pr["with"]["body-path"], "${{ runner.temp }}/body.md");
+    assert!(scripts.iter().any(|s| s.contains("--format markdown > \"$body\"")), "{file}: the diff is the body");
+    assert_eq!(doc["permissions"]["contents"], "write");
+    assert_eq!(doc["permissions"]["pull-requests"], "write");
+}
