@@ -543,6 +543,52 @@ profiles:
     }
 
     #[test]
+    fn expired_entries_grant_nothing_and_are_remembered_with_their_last_day() {
+        // `plan` evaluates on 2027-01-01: 2026-12-31 has passed, 2027-01-01 is the last day.
+        let (plan, _) = plan(
+            "users: [{id: o, email: o@x.io}, {id: a, email: a@x.io}, {id: b, email: b@x.io}, {id: c, email: c@x.io}]
+groups:
+  - {id: team, users: [o, a, b]}
+  - {id: idp, claim: ml}
+profiles:
+  - name: p
+    owner: o
+    members:
+      - {user: a, access: {role: admin}, expires: 2026-12-30}
+      - {group: team, access: {role: edit}, expires: 2026-12-31}
+      - {user: b, expires: 2027-01-01}
+      - {user: c, expires: 2027-06-30}
+      - {user: c, access: {role: edit}, expires: 2027-03-31}
+      - {group: idp, expires: 2026-06-30}
+",
+        );
+        let p = &plan.profiles[0];
+        let members: Vec<(&str, Role, Option<String>)> =
+            p.members.iter().map(|m| (m.email.as_str(), m.role, m.expires.map(|d| d.to_string()))).collect();
+        // b keeps the entry that lasts; c's access lasts until the later of its two entries.
+        assert_eq!(
+            members,
+            [("b@x.io", Role::View, Some("2027-01-01".into())), ("c@x.io", Role::Edit, Some("2027-06-30".into()))]
+        );
+        assert!(p.groups.is_empty());
+        // a's two expired entries: the later day; the owner, reached through `team`, is not listed.
+        let expired: Vec<(&str, String)> = p.expired_users.iter().map(|(e, d)| (e.as_str(), d.to_string())).collect();
+        assert_eq!(expired, [("a@x.io", "2026-12-31".into()), ("b@x.io", "2026-12-31".into())]);
+        assert_eq!(p.expired_groups.get("ml").map(|d| d.to_string()).as_deref(), Some("2026-06-30"));
+    }
+
+    #[test]
+    fn an_entry_without_an_end_makes_the_access_last() {
+        let (plan, _) = plan(
+            "users: [{id: o, email: o@x.io}, {id: a, email: a@x.io}]
+groups: [{id: g, users: [a]}]
+profiles: [{name: p, owner: o, members: [{user: a, expires: 2027-02-01}, {group: g}]}]
+",
+        );
+        assert_eq!(plan.profiles[0].members[0].expires, None);
+    }
+
+    #[test]
     fn a_nested_claim_is_matched_by_its_path() {
         let (plan, _) = plan(
             "settings: {idpGroups: {claim: [realm_access, roles]}}

@@ -381,3 +381,30 @@ fn the_same_day_renders_the_same_bytes() {
     assert_eq!(run(&a, &["build", "--today", "2027-02-20", "-q"]).status, 0);
     assert_eq!(read_tree(&a.path("out")), ta);
 }
+
+#[test]
+fn expired_in_full_and_expires_soon_on_the_pull_request() {
+    let yaml = "users: [{id: alice, email: alice@example.com}, {id: bob, email: bob@example.com}]
+profiles:
+  - {name: team, owner: alice, members: [{user: bob, expires: \"2027-01-31\"}]}
+";
+    let t = Test::new().write("profiles/p.yaml", yaml);
+    t.clone_with_args(&["validate", "--format", "full", "--verbose", "--today", "2027-02-01"]).expect(
+        0,
+        None,
+        "note[expired]: profile `team`: user `bob` expired on 2027-01-31; its access is no longer rendered
+ --> profiles/p.yaml:3:63
+  |
+3 |   - {name: team, owner: alice, members: [{user: bob, expires: \"2027-01-31\"}]}
+  |                                                               ^^^^^^^^^^^^
+  |
+  = help: remove the member, or renew the access with a later `expires`
+
+",
+    );
+    t.clone_with_args(&["validate", "--format", "github", "--today", "2027-01-30"]).expect(
+        0,
+        None,
+        "::warning file=profiles/p.yaml,line=3,col=63,endLine=3,endColumn=75,title=kfprofiles expires-soon::profile `team`: user `bob` expires on 2027-01-31, tomorrow%0Ahelp: from 2027-02-01 the member is not rendered; renew the access with a later `expires`, or let it lapse\n",
+    );
+}
