@@ -86,6 +86,8 @@ pub struct Config {
     pub output: Option<PathBuf>,
     /// The day members' `expires` are evaluated on: `--today`, or the current UTC date.
     pub today: Date,
+    /// `--today` was given on the command line.
+    pub today_given: bool,
     /// What is wrong with the options themselves (a folder given that does not exist); the
     /// command does not run when there is any.
     pub problems: Vec<Diagnostic>,
@@ -267,6 +269,7 @@ impl Config {
             color_stdout,
             deny_warnings: given.deny_warnings,
             today,
+            today_given: given.today.is_some(),
             problems,
             verbose: cli.verbose,
             quiet: cli.quiet,

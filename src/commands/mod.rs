@@ -281,7 +281,7 @@ fn check(config: &Config) -> i32 {
 }
 
 /// The `build` command that writes what `check` compared: the folders given on the command line
-/// that are not the defaults, quoted for a POSIX shell when needed.
+/// that are not the defaults, quoted for a POSIX shell when needed, and `--today` when given.
 fn build_command(config: &Config) -> String {
     let mut command = String::from("kfprofiles build");
     let mut option = |name: &str, path: &std::path::Path, default: &str| {
@@ -294,6 +294,10 @@ fn build_command(config: &Config) -> String {
         option("templates", templates, "templates");
     }
     option("out", &config.out, "out");
+    // `check --today DAY` compared the rendering of that day.
+    if config.today_given {
+        command.push_str(&format!(" --today {}", config.today));
+    }
     command
 }
 

@@ -86,7 +86,7 @@ fn check_fails_the_day_after_the_last_day() {
             "modified  out/team/kustomization.yaml
 modified  out/team/members.yaml
 removed   out/team/groups.yaml
-kfprofiles: out is out of date (3 files differ); run `kfprofiles build` and commit the result
+kfprofiles: out is out of date (3 files differ); run `kfprofiles build --today 2027-02-01` and commit the result
 ",
         ),
         "",
