@@ -149,6 +149,12 @@ impl Expires {
     pub fn date(&self) -> Option<Date> {
         Date::parse(&self.0).ok()
     }
+
+    /// Deserialises a member's `expires` that is present: `expires:` without a value (null) is
+    /// kept as an empty text and reported, never read as access without an end.
+    pub fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Expires>, D::Error> {
+        Expires::deserialize(d).map(Some)
+    }
 }
 
 impl<'de> Deserialize<'de> for Expires {
@@ -173,6 +179,12 @@ impl<'de> Deserialize<'de> for Expires {
             }
             fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Expires, E> {
                 Ok(Expires(b.to_string()))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Expires, E> {
+                Ok(Expires(String::new()))
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Expires, E> {
+                Ok(Expires(String::new()))
             }
         }
         d.deserialize_any(Visitor)
@@ -205,7 +217,12 @@ pub fn check(input: &Input, today: Date) -> Vec<Diagnostic> {
         let p = &item.value;
         for (i, m) in p.members.iter().enumerate() {
             let Some(expires) = &m.expires else { continue };
-            let span = input.value_span(item.file, &item.path.key("members").index(i).key("expires"));
+            let path = item.path.key("members").index(i).key("expires");
+            // An empty value has no token of its own: the key stands for it.
+            let span = match expires.0.is_empty() {
+                true => input.key_span(item.file, &path),
+                false => input.value_span(item.file, &path),
+            };
             let who = match (&m.user, &m.group) {
                 (Some(u), _) => format!("user `{u}`"),
                 (None, Some(g)) => format!("group `{g}`"),
@@ -213,6 +230,13 @@ pub fn check(input: &Input, today: Date) -> Vec<Diagnostic> {
             };
             let date = match Date::parse(&expires.0) {
                 Ok(date) => date,
+                Err(_) if expires.0.is_empty() => {
+                    let message = format!("profile `{}`: {who} has `expires` without a date", p.name);
+                    diagnostics.push(Diagnostic::error("invalid-date", message).at(span).help(
+                        "write the member's last day of access as `YYYY-MM-DD`, or remove `expires` for access without an end",
+                    ));
+                    continue;
+                }
                 Err(why) => {
                     let message =
                         format!("profile `{}`: {who} expires on `{}`, which is not a date: {why}", p.name, expires.0);

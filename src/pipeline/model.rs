@@ -327,6 +327,8 @@ pub struct Member {
     pub access: Access,
     /// Extension: the member's last day of access, `YYYY-MM-DD` (UTC): rendered through that
     /// day, not from the next one. Absent: no end.
+    #[serde(default, deserialize_with = "crate::pipeline::expiry::Expires::present")]
+    #[schemars(with = "crate::pipeline::expiry::Expires")]
     pub expires: Option<crate::pipeline::expiry::Expires>,
 }
 

@@ -408,3 +408,40 @@ profiles:
         "::warning file=profiles/p.yaml,line=3,col=63,endLine=3,endColumn=75,title=kfprofiles expires-soon::profile `team`: user `bob` expires on 2027-01-31, tomorrow%0Ahelp: from 2027-02-01 the member is not rendered; renew the access with a later `expires`, or let it lapse\n",
     );
 }
+
+#[test]
+fn expires_without_a_date_is_an_error_not_access_without_an_end() {
+    let yaml = "users: [{id: alice, email: alice@example.com}, {id: bob, email: bob@example.com}]
+profiles:
+  - name: team
+    owner: alice
+    members:
+      - user: bob
+        expires:
+      - {user: bob, expires: ~}
+";
+    let t = Test::new().write("profiles/p.yaml", yaml).args(&["build", "--format", "full", "--today", "2027-01-01"]);
+    t.expect(
+        2,
+        Some(""),
+        "error[invalid-date]: profile `team`: user `bob` has `expires` without a date
+ --> profiles/p.yaml:7:9
+  |
+7 |         expires:
+  |         ^^^^^^^
+  |
+  = help: write the member's last day of access as `YYYY-MM-DD`, or remove `expires` for access without an end
+
+error[invalid-date]: profile `team`: user `bob` has `expires` without a date
+ --> profiles/p.yaml:8:21
+  |
+8 |       - {user: bob, expires: ~}
+  |                     ^^^^^^^
+  |
+  = help: write the member's last day of access as `YYYY-MM-DD`, or remove `expires` for access without an end
+
+kfprofiles: 2 errors
+",
+    );
+    assert!(!t.path("out").exists(), "nothing written");
+}
