@@ -445,3 +445,95 @@ kfprofiles: 2 errors
     );
     assert!(!t.path("out").exists(), "nothing written");
 }
+
+/// Random organisations (fixed seed): the plan grants exactly what the entries that have not
+/// expired grant, merged most-permissively, ends when the last of them ends, and names every user
+/// an expired entry reached with the latest of those days. The reference model below is written
+/// from the rule, independently of `resolve`.
+#[test]
+fn only_entries_that_have_not_expired_grant_anything() {
+    use kfprofiles::pipeline::expiry::Date;
+    use std::collections::BTreeMap;
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let today = Date::parse("2027-01-15").unwrap();
+    let day = |offset: u64| format!("2027-01-{:02}", 12 + offset);
+    let roles = ["view", "edit", "admin"];
+    for case in 0..300 {
+        let users = 2 + next(5) as usize;
+        let groups = 1 + next(3) as usize;
+        let mut yaml = String::from("users:\n");
+        for u in 0..users {
+            yaml += &format!("  - {{id: u{u}, email: u{u}@x.io}}\n");
+        }
+        yaml += "groups:\n";
+        let mut members_of: Vec<Vec<usize>> = vec![];
+        for g in 0..groups {
+            let members: Vec<usize> = (0..users).filter(|_| next(2) == 0).collect();
+            let ids: Vec<String> = members.iter().map(|u| format!("u{u}")).collect();
+            yaml += &format!("  - {{id: g{g}, users: [{}]}}\n", ids.join(", "));
+            members_of.push(members);
+        }
+        yaml += "profiles:\n  - name: p\n    owner: u0\n    members:\n";
+        // (user reached, role rank, expires) per entry and user.
+        let mut reached: Vec<(usize, usize, Option<String>)> = vec![];
+        for _ in 0..1 + next(6) {
+            let role = next(3) as usize;
+            let expires = (next(3) != 0).then(|| day(next(7)));
+            let until = expires.as_ref().map_or(String::new(), |d| format!(", expires: {d}"));
+            let who: Vec<usize> = if next(2) == 0 {
+                let u = 1 + next(users as u64 - 1) as usize;
+                yaml += &format!("      - {{user: u{u}, access: {{role: {}}}{until}}}\n", roles[role]);
+                vec![u]
+            } else {
+                let g = next(groups as u64) as usize;
+                yaml += &format!("      - {{group: g{g}, access: {{role: {}}}{until}}}\n", roles[role]);
+                members_of[g].clone()
+            };
+            reached.extend(who.into_iter().filter(|u| *u != 0).map(|u| (u, role, expires.clone())));
+        }
+        // The reference: per user, the entries still in force and the expired ones.
+        let mut granted: BTreeMap<String, (usize, Option<Option<String>>)> = BTreeMap::new();
+        let mut expired: BTreeMap<String, String> = BTreeMap::new();
+        for (u, role, expires) in &reached {
+            let email = format!("u{u}@x.io");
+            match expires {
+                Some(d) if Date::parse(d).unwrap() < today => {
+                    let e = expired.entry(email).or_insert_with(|| d.clone());
+                    *e = e.clone().max(d.clone());
+                }
+                _ => {
+                    let g = granted.entry(email).or_insert((0, Some(expires.clone())));
+                    g.0 = g.0.max(*role);
+                    // `None` once an entry without an end grants the access; else the latest day.
+                    g.1 = match (g.1.take().flatten(), expires) {
+                        (Some(a), Some(b)) => Some(Some(a.max(b.clone()))),
+                        _ => Some(None),
+                    };
+                }
+            }
+        }
+        let (input, diagnostics) = kfprofiles::pipeline::load::load_texts(vec![("p.yaml".into(), yaml.clone())]);
+        assert!(diagnostics.is_empty(), "{yaml}{diagnostics:?}");
+        let compiled = kfprofiles::pipeline::check_and_resolve(input, vec![], today);
+        assert!(!compiled.has_errors(false), "case {case}:\n{yaml}");
+        let p = &compiled.plan.profiles[0];
+        let actual: BTreeMap<String, (usize, Option<Option<String>>)> = p
+            .members
+            .iter()
+            .map(|m| {
+                let rank = roles.iter().position(|r| *r == m.role.as_str()).unwrap();
+                (m.email.clone(), (rank, Some(m.expires.map(|d| d.to_string()))))
+            })
+            .collect();
+        assert_eq!(actual, granted, "case {case}:\n{yaml}");
+        let actual_expired: BTreeMap<String, String> =
+            p.expired_users.iter().map(|(e, d)| (e.clone(), d.to_string())).collect();
+        assert_eq!(actual_expired, expired, "case {case}:\n{yaml}");
+    }
+}
