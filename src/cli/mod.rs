@@ -193,6 +193,15 @@ pub struct DenyWarningsArg {
     pub deny_warnings: bool,
 }
 
+/// `--today`, for the commands that evaluate members' `expires`.
+#[derive(Debug, Args)]
+pub struct TodayArg {
+    /// Evaluate members' `expires` on this day instead of today's UTC date (tests,
+    /// reproducible builds).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
+}
+
 /// Options of the commands whose only output format is that of the diagnostics.
 #[derive(Debug, Args)]
 pub struct DiagnosticArgs {
@@ -215,6 +224,8 @@ pub struct RenderArgs {
     #[command(flatten)]
     pub deny_warnings: DenyWarningsArg,
     #[command(flatten)]
+    pub today: TodayArg,
+    #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
 }
 
@@ -225,6 +236,8 @@ pub struct ValidateArgs {
     pub profiles: ProfilesArg,
     #[command(flatten)]
     pub deny_warnings: DenyWarningsArg,
+    #[command(flatten)]
+    pub today: TodayArg,
     #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
 }
@@ -240,6 +253,8 @@ pub struct DiffArgs {
     pub out: OutArg,
     #[command(flatten)]
     pub deny_warnings: DenyWarningsArg,
+    #[command(flatten)]
+    pub today: TodayArg,
     /// The rendering to compare with, e.g. the base branch's `out/` checked out elsewhere; a
     /// folder that does not exist counts as empty [default: the `--out` folder].
     #[arg(long, value_name = "DIR")]
@@ -277,6 +292,8 @@ pub struct AccessArgs {
     pub profiles: ProfilesArg,
     #[command(flatten)]
     pub deny_warnings: DenyWarningsArg,
+    #[command(flatten)]
+    pub today: TodayArg,
     /// Only this user (a user id or an email).
     #[arg(long, value_name = "ID|EMAIL")]
     pub user: Option<String>,

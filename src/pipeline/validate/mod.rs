@@ -13,8 +13,10 @@
 //! - [`names`]: emails, principals, labels and annotations, as Kubernetes, Istio and kustomize
 //!   take them;
 //! - [`quota`]: resource quotas and limit ranges;
-//! - [`lints`]: the warnings an organisation may accept (`settings.allowWarnings`).
+//! - [`lints`]: the warnings an organisation may accept (`settings.allowWarnings`);
+//! - [`expiry`]: members' `expires` on the day evaluated (run on its own, with that day).
 
+pub mod expiry;
 pub mod gitops;
 mod lints;
 mod names;
