@@ -537,3 +537,34 @@ fn only_entries_that_have_not_expired_grant_anything() {
         assert_eq!(actual_expired, expired, "case {case}:\n{yaml}");
     }
 }
+
+#[test]
+fn drift_compares_with_todays_rendering_so_expired_access_still_applied_is_shadow_access() {
+    // `drift` has no `--today`: 2000-01-01 has passed on any day this runs.
+    let yaml = "users:
+  - {id: alice, email: alice@example.com}
+  - {id: bob, email: bob@example.com}
+profiles:
+  - name: team
+    owner: alice
+    members:
+      - {user: bob, access: {role: edit}, expires: 2000-01-01}
+";
+    let t = Test::new().write("profiles/org.yaml", yaml);
+    // The cluster as the rendering of bob's last day left it.
+    assert_eq!(run(&t, &["build", "--today", "2000-01-01", "-q"]).status, 0);
+    let mut dump = String::new();
+    for (path, bytes) in read_tree(&t.path("out")) {
+        if !path.ends_with("kustomization.yaml") {
+            dump += "---\n";
+            dump += std::str::from_utf8(&bytes).unwrap();
+        }
+    }
+    let t = t.write("cluster.yaml", &dump);
+    let out = run(&t, &["drift", "cluster.yaml", "--format", "json"]);
+    assert_eq!(out.status, 1, "{out:?}");
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let grantees: Vec<&str> =
+        report["shadow_access"].as_array().unwrap().iter().map(|g| g["grantee"].as_str().unwrap()).collect();
+    assert_eq!(grantees, ["bob@example.com", "bob@example.com"], "the RoleBinding and the policy");
+}
