@@ -14,10 +14,13 @@ pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "kfprofile
 /// The namespace label that turns on Istio's sidecar injection.
 pub const ISTIO_INJECTION: &str = "istio-injection";
 
+/// The label the profile controller puts on every profile namespace.
+pub const PROFILE_NAMESPACE_LABEL: (&str, &str) = ("app.kubernetes.io/part-of", "kubeflow-profile");
+
 /// Namespace labels the profile controller sets (`profile_controller.go` and its default
 /// `namespace-labels.yaml`), plus [`ISTIO_INJECTION`].
 pub const NAMESPACE_LABELS: &[(&str, &str)] = &[
-    ("app.kubernetes.io/part-of", "kubeflow-profile"),
+    PROFILE_NAMESPACE_LABEL,
     (ISTIO_INJECTION, "enabled"),
     ("katib.kubeflow.org/metrics-collector-injection", "enabled"),
     ("pipelines.kubeflow.org/enabled", "true"),

@@ -13,10 +13,15 @@
 //! - [`gitops`]: the Argo CD and Flux wiring rendered beside the profiles;
 //! - [`review`]: reading a rendered tree back, for `diff`, `access` and `drift`;
 //! - [`migrate`]: from deployKF values and from a running cluster, into input files;
+//! - [`selfserve`]: `new profile`, `new user` and the CODEOWNERS of `settings.codeowners`;
 //! - [`cli`]: the command line as clap parses it, the plain [`cli::config::Config`] made of it,
 //!   and the one way out to stdout and stderr (uses `diagnostic`);
 //! - [`commands`]: one function per command on top of all the rest, and [`run`], where a
 //!   failure becomes its diagnostics and exit code 2.
+
+// The module docs are a maintainer's map and link private items too: read them with
+// `cargo doc --document-private-items`.
+#![allow(rustdoc::private_intra_doc_links)]
 
 pub mod cli;
 pub mod commands;
@@ -27,6 +32,7 @@ pub mod kubeflow;
 pub mod migrate;
 pub mod pipeline;
 pub mod review;
+pub mod selfserve;
 pub mod yaml;
 
 pub use commands::{run, Exit, EXIT_DIFFERS, EXIT_ERROR, EXIT_OK};

@@ -6,8 +6,8 @@ use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{
-    AccessFormat, Cli, Color, Command, DenyWarningsArg, DiffFormat, DriftFormat, OutArg, ProfilesArg, Shell,
-    TemplatesArg, TodayArg,
+    AccessFormat, Cli, Color, Command, DenyWarningsArg, DiffFormat, DriftFormat, MemberArg, NewCommand, NewProfileArgs,
+    NewUserArgs, OutArg, ProfilesArg, Shell, TemplatesArg, TodayArg,
 };
 use crate::diagnostic::{Code, Diagnostic, Format};
 
@@ -29,6 +29,7 @@ pub enum Mode {
     },
     ConvertDeploykf(Convert),
     Import(Import),
+    New(New),
 }
 
 /// The profiles folder a command reads, and how strictly.
@@ -102,6 +103,22 @@ pub struct Import {
     pub templates: Option<PathBuf>,
 }
 
+/// `new profile` / `new user`: what to add to the profiles folder (never `--deny-warnings`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct New {
+    pub input: Profiles,
+    pub what: Addition,
+}
+
+/// What `new` adds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Addition {
+    /// A new profile file (`file`: where, instead of where the folder keeps its one-profile files).
+    Profile { name: String, owner: String, members: Vec<MemberArg>, file: Option<PathBuf> },
+    /// A user appended to the users file (`file`: which one, when several hold `users`).
+    User { id: String, email: String, file: Option<PathBuf> },
+}
+
 /// Everything a run needs to know.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -170,7 +187,8 @@ impl Config {
             Mode::Validate(p)
             | Mode::Access(Access { input: p, .. })
             | Mode::ConvertDeploykf(Convert { input: p, .. })
-            | Mode::Import(Import { input: p, .. }) => &p.dir,
+            | Mode::Import(Import { input: p, .. })
+            | Mode::New(New { input: p, .. }) => &p.dir,
             Mode::Schema | Mode::Completions(_) | Mode::Man { .. } => Path::new("profiles"),
         }
     }
@@ -216,6 +234,26 @@ impl Mode {
                 let input = Profiles::new(ProfilesArg { profiles }, DenyWarningsArg { deny_warnings: false });
                 let templates = templates_folder(templates, problems);
                 (Mode::Import(Import { input, dump, templates }), diagnostics.format)
+            }
+            Command::New(new) => {
+                let (new, format) = New::from_command(new);
+                (Mode::New(new), format)
+            }
+        }
+    }
+}
+
+impl New {
+    fn from_command(command: NewCommand) -> (New, Option<Format>) {
+        let no_deny = DenyWarningsArg { deny_warnings: false };
+        match command {
+            NewCommand::Profile(NewProfileArgs { name, owner, member, file, profiles, diagnostics }) => {
+                let what = Addition::Profile { name, owner, members: member, file };
+                (New { input: Profiles::new(profiles, no_deny), what }, diagnostics.format)
+            }
+            NewCommand::User(NewUserArgs { id, email, file, profiles, diagnostics }) => {
+                let what = Addition::User { id, email, file };
+                (New { input: Profiles::new(profiles, no_deny), what }, diagnostics.format)
             }
         }
     }
@@ -306,6 +344,28 @@ mod tests {
         assert_eq!(validate.today, None, "not given: the current UTC date");
         let Mode::Drift(drift) = mode(&["drift", "dump.yaml"]) else { panic!("not drift") };
         assert_eq!(drift.render.input.today, None, "drift takes no --today");
+    }
+
+    #[test]
+    fn new_takes_its_own_options_and_never_denies_warnings() {
+        let args = ["new", "profile", "vision", "--owner", "kenji", "--member", "group:ml=edit", "--profiles", "p"];
+        let Mode::New(new) = mode(&args) else { panic!("not new") };
+        assert_eq!(new.input, Profiles { dir: PathBuf::from("p"), given: true, deny_warnings: false, today: None });
+        let member = MemberArg {
+            kind: crate::cli::MemberKind::Group,
+            id: "ml".into(),
+            role: Some(crate::cli::MemberRole::Edit),
+        };
+        let profile =
+            Addition::Profile { name: "vision".into(), owner: "kenji".into(), members: vec![member], file: None };
+        assert_eq!(new.what, profile);
+        let Mode::New(new) = mode(&["new", "user", "lena", "--email", "lena@example.com", "--file", "p/users.yaml"])
+        else {
+            panic!("not new");
+        };
+        let user =
+            Addition::User { id: "lena".into(), email: "lena@example.com".into(), file: Some("p/users.yaml".into()) };
+        assert_eq!((new.input.dir, new.what), (PathBuf::from("profiles"), user));
     }
 
     #[test]

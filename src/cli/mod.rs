@@ -15,8 +15,8 @@
 //! `convert-deploykf -o FILE` a file).
 //!
 //! `--format` belongs to the command, after its name: diagnostics (`full|concise|github`, and
-//! `json|sarif|gitlab` for programs) for `build`, `check`, `validate`, `convert-deploykf` and
-//! `import`; the result's layout for `diff` (`text|markdown|json`) and
+//! `json|sarif|gitlab` for programs) for `build`, `check`, `validate`, `convert-deploykf`,
+//! `import` and `new`; the result's layout for `diff` (`text|markdown|json`) and
 //! `access` (`table|csv|json|markdown`), whose diagnostics take the default layout.
 
 pub mod config;
@@ -148,6 +148,117 @@ pub enum Command {
         #[command(flatten)]
         diagnostics: DiagnosticArgs,
     },
+    /// Add a profile file or a user to the profiles folder, checked with the folder first.
+    ///
+    /// `new profile NAME --owner ID|EMAIL` writes a new file where the folder keeps its
+    /// one-profile files (e.g. profiles/teams/NAME.yaml); `new user ID --email EMAIL` appends a
+    /// user to the users file, keeping its comments. Nothing is written when the result would not
+    /// validate, and no file is overwritten.
+    #[command(after_help = EXIT_CODES, subcommand)]
+    New(NewCommand),
+}
+
+/// What `new` adds.
+#[derive(Debug, Subcommand)]
+pub enum NewCommand {
+    /// Write a new profile file, in the layout the profiles folder already uses.
+    #[command(after_help = EXIT_CODES)]
+    Profile(NewProfileArgs),
+    /// Append a user to the users file, keeping its comments and order.
+    #[command(after_help = EXIT_CODES)]
+    User(NewUserArgs),
+}
+
+/// Options of `new profile`.
+#[derive(Debug, Args)]
+pub struct NewProfileArgs {
+    /// The profile name (the namespace, after `profileDefaults.profileNamePrefix`).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The owner: a user id, or an email (written as the user's id when a user has it).
+    #[arg(long, value_name = "ID|EMAIL")]
+    pub owner: String,
+    /// A member, `group:ID` or `user:ID`, optionally with its role: `group:ml-eng=edit`
+    /// (`view`, `edit` or `admin`; without it, `profileDefaults.memberAccess` applies). Repeat it.
+    #[arg(long, value_name = "KIND:ID[=ROLE]", value_parser = parse_member)]
+    pub member: Vec<MemberArg>,
+    /// The file to write, inside the profiles folder [default: NAME.yaml where the folder keeps
+    /// its one-profile files].
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub profiles: ProfilesArg,
+    #[command(flatten)]
+    pub diagnostics: DiagnosticArgs,
+}
+
+/// Options of `new user`.
+#[derive(Debug, Args)]
+pub struct NewUserArgs {
+    /// The user id.
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// The email the identity provider puts in the user-id header.
+    #[arg(long, value_name = "EMAIL")]
+    pub email: String,
+    /// The users file to append to, when several files hold `users` [default: the one that does].
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub profiles: ProfilesArg,
+    #[command(flatten)]
+    pub diagnostics: DiagnosticArgs,
+}
+
+/// A `new profile --member`: `group:ID` or `user:ID`, optionally `=ROLE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberArg {
+    pub kind: MemberKind,
+    pub id: String,
+    /// `None`: `profileDefaults.memberAccess` applies.
+    pub role: Option<MemberRole>,
+}
+
+/// Whether a `--member` names a group or a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberKind {
+    Group,
+    User,
+}
+
+/// The role a `--member` gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberRole {
+    View,
+    Edit,
+    Admin,
+}
+
+/// Parses `--member KIND:ID[=ROLE]` (clap's value parser: a bad value is a usage error).
+pub fn parse_member(text: &str) -> Result<MemberArg, String> {
+    let usage = "expected `group:ID` or `user:ID`, optionally with `=view`, `=edit` or `=admin`";
+    let (kind, rest) = text.split_once(':').ok_or_else(|| usage.to_string())?;
+    let kind = match kind {
+        "group" => MemberKind::Group,
+        "user" => MemberKind::User,
+        _ => return Err(format!("unknown member kind `{kind}`: {usage}")),
+    };
+    let (id, role) = match rest.rsplit_once('=') {
+        Some((id, role)) => {
+            let role = match role {
+                "view" => MemberRole::View,
+                "edit" => MemberRole::Edit,
+                "admin" => MemberRole::Admin,
+                _ => return Err(format!("unknown role `{role}`: {usage}")),
+            };
+            (id, Some(role))
+        }
+        None => (rest, None),
+    };
+    if id.is_empty() {
+        return Err(format!("no id: {usage}"));
+    }
+    Ok(MemberArg { kind, id: id.to_string(), role })
 }
 
 /// Shells `completions` writes a script for.
@@ -367,4 +478,20 @@ pub enum AccessFormat {
     Json,
     /// A Markdown table.
     Markdown,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_member_is_a_kind_an_id_and_an_optional_role() {
+        let member = |kind, id: &str, role| MemberArg { kind, id: id.into(), role };
+        assert_eq!(parse_member("group:ml-eng=edit"), Ok(member(MemberKind::Group, "ml-eng", Some(MemberRole::Edit))));
+        assert_eq!(parse_member("user:grace"), Ok(member(MemberKind::User, "grace", None)));
+        assert_eq!(parse_member("user:a=b=admin"), Ok(member(MemberKind::User, "a=b", Some(MemberRole::Admin))));
+        for bad in ["grace", "team:x", "user:", "group:x=owner"] {
+            assert!(parse_member(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -1,8 +1,8 @@
 //! `build` and `check`: takes the [`Render`] options, gives the output folder written (`build`)
-//! or compared with the rendering in memory (`check`, exit 1 when it differs). Also the
-//! compile-and-render step that `diff` shares.
+//! or compared with the rendering in memory (`check`, exit 1 when it differs), with the
+//! CODEOWNERS file of `settings.codeowners`. Also the compile-and-render step that `diff` shares.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cli::config::{Config, Render};
 use crate::cli::output;
@@ -11,14 +11,28 @@ use crate::commands::{today, Exit, Failure, Outcome};
 use crate::diagnostic::{self, Code, Diagnostic};
 use crate::gitops;
 use crate::pipeline::emit::{self, Changes};
+use crate::pipeline::load;
 use crate::pipeline::render::Rendered;
 use crate::pipeline::{compile, render_compiled, Compiled};
+use crate::selfserve::codeowners;
 
 /// `build`: renders and writes the output folder.
 pub fn build(config: &Config, options: &Render) -> Outcome {
     check_out(options)?;
     let (compiled, rendered) = compile_and_render(config, options)?;
-    let written = match emit::write(&rendered.tree, &options.out) {
+    // `settings.codeowners`: refused before anything is written, written after the tree.
+    let owners = codeowners::plan(&compiled.input, &compiled.plan, &options.input.dir, &options.out)
+        .and_then(|p| codeowners::refuse_foreign(&p).map(|()| p));
+    let owners = match owners {
+        Ok(p) => p,
+        Err(d) => return Err(Failure::Problems { diagnostics: vec![*d], sources: Box::new(compiled.input) }),
+    };
+    let written = emit::write(&rendered.tree, &options.out).and_then(|mut w| {
+        let (written, unchanged, removed) = codeowners::write(&owners).map_err(|d| vec![*d])?;
+        (w.written, w.unchanged, w.removed) = (w.written + written, w.unchanged + unchanged, w.removed + removed);
+        Ok(w)
+    });
+    let written = match written {
         Ok(written) => written,
         Err(diagnostics) => return Err(Failure::Problems { diagnostics, sources: Box::new(compiled.input) }),
     };
@@ -37,18 +51,25 @@ pub fn build(config: &Config, options: &Render) -> Outcome {
 /// `check`: renders in memory and compares with the output folder; exit 1 when it differs.
 pub fn check(config: &Config, options: &Render) -> Outcome {
     check_out(options)?;
-    let (_, rendered) = compile_and_render(config, options)?;
+    let (compiled, rendered) = compile_and_render(config, options)?;
     let changes = emit::compare(&rendered.tree, &options.out)?;
-    if changes.is_empty() {
+    let owners = match codeowners::plan(&compiled.input, &compiled.plan, &options.input.dir, &options.out) {
+        Ok(p) => p,
+        Err(d) => return Err(Failure::Problems { diagnostics: vec![*d], sources: Box::new(compiled.input) }),
+    };
+    let owners = codeowners::compare(&owners)
+        .map_err(|e| Diagnostic::error(Code::Io, format!("cannot read the CODEOWNERS file: {e}")))?;
+    if changes.is_empty() && owners.is_empty() {
         let current = format!("kfprofiles: {} is current ({} files)\n", options.out.display(), rendered.tree.len());
         return print_summary(config, &current);
     }
-    output::print(config, &out_of_date(options, &changes))?;
+    output::print(config, &out_of_date(options, &changes, &owners))?;
     Ok(Exit::Differs)
 }
 
-/// What `check` prints when the output folder differs: one line per file, then what to run.
-fn out_of_date(options: &Render, changes: &Changes) -> String {
+/// What `check` prints when the output folder (or the CODEOWNERS file, `owners`) differs: one
+/// line per file, then what to run.
+fn out_of_date(options: &Render, changes: &Changes, owners: &[(&str, PathBuf)]) -> String {
     let out = options.out.display().to_string();
     let mut text = String::new();
     let mut n = 0;
@@ -64,6 +85,10 @@ fn out_of_date(options: &Render, changes: &Changes) -> String {
             text.push_str(&format!("{label:<9} {}/{p}\n", out.trim_end_matches('/')));
         }
         n += paths.len();
+    }
+    for (label, path) in owners {
+        text.push_str(&format!("{label:<9} {}\n", load::display_path(path)));
+        n += 1;
     }
     let differ = if n == 1 { "differs" } else { "differ" };
     // `build` refuses to write while a link is in the folder.

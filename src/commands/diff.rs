@@ -10,6 +10,7 @@ use crate::commands::{Exit, Failure, Outcome};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::pipeline::load;
 use crate::review::{access, diff};
+use crate::selfserve::codeowners;
 
 /// `diff`: renders in memory and compares with `--against`.
 pub fn diff(config: &Config, options: &Diff) -> Outcome {
@@ -34,7 +35,13 @@ pub fn diff(config: &Config, options: &Diff) -> Outcome {
     };
     let text = match options.format {
         DiffFormat::Text => diff::text(&report, config.color_stdout),
-        DiffFormat::Markdown => diff::markdown(&report),
+        DiffFormat::Markdown => {
+            // `settings.codeowners`: who approves what the change touches.
+            let (profiles, out) = (&options.render.input.dir, &options.render.out);
+            let owners = codeowners::plan(&compiled.input, &compiled.plan, profiles, out).ok();
+            let section = owners.and_then(|p| codeowners::approval_section(&p, &old, &new));
+            diff::markdown(&report) + section.as_deref().unwrap_or("")
+        }
         DiffFormat::Json => diff::json(&report),
     };
     output::print(config, &text)?;

@@ -7,9 +7,9 @@
 //! code 2; results go through [`output::print`], the one path to stdout.
 //!
 //! One file per command or group: [`build`] (`build`, `check`), [`validate`], [`diff`],
-//! [`access`], [`manual`] (`schema`, `completions`, `man`), [`convert`] (`convert-deploykf`) and
-//! [`import`], over [`report`] (the input's diagnostics and summaries) and [`source`] (the FILE
-//! a migration reads).
+//! [`access`], [`manual`] (`schema`, `completions`, `man`), [`convert`] (`convert-deploykf`),
+//! [`import`] and [`new`] (`new profile`, `new user`), over [`report`] (the input's diagnostics
+//! and summaries) and [`source`] (the FILE a migration reads).
 
 pub mod access;
 pub mod build;
@@ -18,6 +18,7 @@ pub mod diff;
 pub mod drift;
 pub mod import;
 pub mod manual;
+pub mod new;
 pub mod report;
 pub mod source;
 pub mod validate;
@@ -147,6 +148,7 @@ fn execute(config: &Config) -> Outcome {
         Mode::Man { dir: Some(dir) } => manual::write_man_pages(config, dir),
         Mode::ConvertDeploykf(options) => convert::convert_deploykf(config, options),
         Mode::Import(options) => import::import(config, options),
+        Mode::New(options) => new::new(config, options),
     }
 }
 

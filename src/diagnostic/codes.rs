@@ -167,6 +167,8 @@ codes! {
     InvalidReservedNamespace = "invalid-reserved-namespace", Error;
     /// an Argo CD or Flux setting of the wrong form
     InvalidGitopsSetting = "invalid-gitops-setting", Error;
+    /// a `settings.codeowners` path or admin of the wrong form, or a path it cannot use
+    InvalidCodeowners = "invalid-codeowners", Error;
     /// a `view` member with notebook access gets edit rights in practice
     ViewWithNotebooks = "view-with-notebooks", Warning, allowable;
     /// a group no profile uses
@@ -189,8 +191,12 @@ codes! {
     DeploykfDropped = "deploykf-dropped", Warning;
     /// a deployKF default written out by `convert-deploykf`
     DeploykfDefault = "deploykf-default", Note;
-    /// a migration command refuses to overwrite a file
+    /// a migration command or `new profile` refuses to overwrite a file
     OutputExists = "output-exists", Error;
+    /// `new` was given a file outside the profiles folder, or a name that is no file name
+    ScaffoldFile = "scaffold-file", Error;
+    /// `new user` finds no users file, several, or a list it cannot append to in place
+    UsersFile = "users-file", Error;
     /// an `import` dump without Profiles
     ImportDump = "import-dump", Error;
     /// a `drift` dump that is not YAML or holds no Namespace
@@ -223,6 +229,8 @@ codes! {
     SharedOwner = "shared-owner", Warning, allowable;
     /// a profile without quota while the defaults give one
     NoQuota = "no-quota", Warning, allowable;
+    /// a profile file `settings.codeowners` cannot delegate to its owners
+    SharedProfileFile = "shared-profile-file", Warning, allowable;
     /// the Istio sidecar is removed or disabled, or Pod Security relaxed
     WeakenedIsolation = "weakened-isolation", Warning, allowable;
     /// a non-default user id header or prefix

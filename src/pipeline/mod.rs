@@ -14,7 +14,8 @@
 //!    expired members left out; with the problems only the expansion shows (colliding object
 //!    names).
 //! 4. [`render`]: the plan through the [`templates`] → a [`tree::Tree`], every file checked
-//!    against the plan's allow-list; the GitOps wiring ([`crate::gitops`]) completes it.
+//!    against the plan's allow-list. The commands then add the GitOps wiring
+//!    ([`crate::gitops::complete`]), which is not a stage: it uses the pipeline, not the reverse.
 //! 5. [`emit`]: the tree → the output folder, or a comparison with it. Touches the filesystem.
 //!
 //! Shared by the stages: [`model`] (the input as users write it), [`plan`] (the template
@@ -82,6 +83,7 @@ pub fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>, today: 
         diagnostics.extend(validate::validate(&input));
         diagnostics.extend(more);
         diagnostics.extend(validate::gitops::validate(&input, plan.profiles.iter().map(|p| p.namespace.as_str())));
+        diagnostics.extend(validate::codeowners::validate(&input, &plan));
     }
     diagnostic::drop_accepted(&mut diagnostics, &input.settings().allow_warnings);
     Compiled { input, plan, diagnostics }

@@ -201,7 +201,7 @@ fn is_plain_safe(s: &str) -> bool {
 
 /// A YAML double-quoted scalar: `"` and `\` escaped, and every character that is not printable
 /// or that some YAML 1.1 parser reads as a line break (NEL, LS, PS) or a byte order mark.
-fn quoted(s: &str) -> String {
+pub fn quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

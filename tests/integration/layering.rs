@@ -16,8 +16,12 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("gitops", &["pipeline", "yaml", "diagnostic", "kubeflow", "k8s"]),
     ("review", &["pipeline", "gitops", "yaml", "diagnostic", "kubeflow", "k8s"]),
     ("migrate", &["pipeline", "review", "yaml", "diagnostic", "kubeflow", "k8s"]),
+    ("selfserve", &["pipeline", "yaml", "diagnostic"]),
     ("cli", &["diagnostic"]),
-    ("commands", &["cli", "pipeline", "gitops", "review", "migrate", "yaml", "diagnostic", "kubeflow", "k8s"]),
+    (
+        "commands",
+        &["cli", "pipeline", "gitops", "review", "migrate", "selfserve", "yaml", "diagnostic", "kubeflow", "k8s"],
+    ),
 ];
 
 /// The pipeline's modules by stage: a module may use modules of an earlier stage only.
@@ -110,4 +114,27 @@ fn the_layer_table_has_no_cycle() {
             assert!(at < i, "`{unit}` uses `{used}`, listed after it");
         }
     }
+}
+
+#[test]
+fn the_readme_map_is_the_layer_table() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let section = readme.split("\n## Development\n").nth(1).unwrap().split("\n## ").next().unwrap();
+    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    for line in section.lines().filter(|l| l.starts_with("| `src/")) {
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+        let unit = cells[0].trim_matches('`').trim_start_matches("src/").trim_end_matches('/').trim_end_matches(".rs");
+        let uses = match cells[2] {
+            "nothing" => Vec::new(),
+            "everything above" => rows.iter().map(|(u, _)| u.clone()).collect(),
+            listed => listed.split(", ").map(|u| u.trim_matches('`').to_string()).collect(),
+        };
+        rows.push((unit.to_string(), uses));
+    }
+    let table: Vec<(String, Vec<String>)> =
+        LAYERS.iter().map(|(u, uses)| (u.to_string(), uses.iter().map(|s| s.to_string()).collect())).collect();
+    let sorted = |rows: &[(String, Vec<String>)]| -> Vec<(String, BTreeSet<String>)> {
+        rows.iter().map(|(u, uses)| (u.clone(), uses.iter().cloned().collect())).collect()
+    };
+    assert_eq!(sorted(&rows), sorted(&table), "the README's Development map and LAYERS differ");
 }

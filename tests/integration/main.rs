@@ -23,6 +23,7 @@ mod layering;
 mod manual;
 mod properties;
 mod recipes;
+mod selfserve;
 mod ship;
 mod templates;
 mod walk;

@@ -81,6 +81,8 @@ fn man_dir_writes_a_page_per_subcommand() {
     let out = t.run();
     assert_eq!(out.status, 0, "{}", out.stderr);
     let mut expected: Vec<String> = subcommands().iter().map(|c| format!("kfprofiles-{c}.1")).collect();
+    // A command with subcommands of its own gets a page for each of them too.
+    expected.extend(["kfprofiles-new-profile.1".to_string(), "kfprofiles-new-user.1".to_string()]);
     expected.push("kfprofiles.1".into());
     expected.sort();
     let mut written: Vec<String> = std::fs::read_dir(t.path("share/man1"))

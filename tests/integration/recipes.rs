@@ -743,3 +743,35 @@ fn the_expiry_workflow_writes_the_revocation_as_the_pull_request_body() {
     let (ran, _) = run_expiry_step("2027-01-31");
     assert_eq!((ran.status, ran.outputs.as_str()), (0, "today=2027-01-31\nchanged=false\n"), "{}", ran.stderr);
 }
+
+#[test]
+fn the_new_profile_workflow_runs_real_kfprofiles_commands() {
+    let file = "examples/github-new-profile.yml";
+    let doc = load(file);
+    let scripts = github_scripts(&doc);
+    assert_no_build_from_source(file, &scripts);
+    assert_verified_download(file, &scripts[0]);
+    // The members array expands to `--member ID` pairs: checked with one.
+    let member = |a: &String| {
+        if a == "${members[@]}" {
+            vec!["--member".to_string(), "group:ml-team=edit".into()]
+        } else {
+            vec![a.clone()]
+        }
+    };
+    let mut commands = Vec::new();
+    for script in &scripts {
+        for args in invocations(script) {
+            let args: Vec<String> = args.iter().flat_map(member).collect();
+            check(file, &args);
+            commands.push(args.join(" "));
+        }
+    }
+    assert_eq!(
+        commands,
+        ["new profile $NAME --owner $OWNER --member group:ml-team=edit --format github", "build --format github"],
+        "{file}"
+    );
+    assert_eq!(doc["on"]["workflow_dispatch"]["inputs"]["name"]["required"], true);
+    assert_eq!(doc["permissions"]["pull-requests"], "write");
+}

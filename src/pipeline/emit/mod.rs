@@ -11,12 +11,12 @@
 //! and never overwrites, deletes or writes through anything it did not generate.
 //!
 //! Neither command holds the old tree in memory: each file on disk is compared with its
-//! rendering and dropped ([`survey`]), on every core, and read only when its size matches; `build`
+//! rendering and dropped ([`survey()`](survey::survey)), on every core, and read only when its size matches; `build`
 //! writes and flushes on [`IO_THREADS`] threads.
 //!
 //! Takes a [`Tree`] and the output folder; gives what was written ([`Written`]) or how the
 //! folder differs ([`Changes`]), and diagnostics for what it refuses. Uses `tree` only. The
-//! survey of the folder is in [`survey`]; what makes a folder or a file unsafe to write, in
+//! survey of the folder is in [`mod@survey`]; what makes a folder or a file unsafe to write, in
 //! [`guard`].
 
 mod guard;

@@ -13,9 +13,13 @@
 //! - [`names`]: emails, principals, labels and annotations, as Kubernetes, Istio and kustomize
 //!   take them;
 //! - [`quota`]: resource quotas and limit ranges;
-//! - [`lints`]: the warnings an organisation may accept (`settings.allowWarnings`);
-//! - [`expiry`]: members' `expires` on the day evaluated (run on its own, with that day).
+//! - [`lints`]: the warnings an organisation may accept (`settings.allowWarnings`).
+//!
+//! Checked apart, with what they need: [`gitops`] (`settings.argocd`, `settings.flux`, with the
+//! profile namespaces), [`codeowners`] (`settings.codeowners` and which files it can delegate,
+//! with the plan's owners) and [`expiry`] (members' `expires`, with the day evaluated on).
 
+pub mod codeowners;
 pub mod expiry;
 pub mod gitops;
 mod lints;

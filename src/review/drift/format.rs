@@ -173,8 +173,23 @@ pub fn markdown(r: &Report) -> String {
     ] {
         let _ = writeln!(out, "| {label} | {n} |");
     }
-    // (heading, table header, rows)
-    let sections: [(&str, &str, Vec<String>); 3] = [
+    let left_out = push_sections(&mut out, markdown_sections(r));
+    if left_out > 0 {
+        let _ = writeln!(
+            out,
+            "\n> [!WARNING]\n> {} left out to stay under GitHub's comment size limit: run `kfprofiles drift --format json` to see everything.",
+            plural(left_out, "row", "rows")
+        );
+    }
+    out
+}
+
+/// One Markdown table: its heading, its header and its rows.
+type Section = (&'static str, &'static str, Vec<String>);
+
+/// The tables of the three parts, most dangerous first.
+fn markdown_sections(r: &Report) -> [Section; 3] {
+    [
         (
             ":rotating_light: shadow access (granted in the cluster, not in git)",
             "| namespace | who | access | how | object |\n|---|---|---|---|---|\n",
@@ -208,7 +223,12 @@ pub fn markdown(r: &Report) -> String {
                 .map(|u| format!("| {} | {} |\n", md_code(&u.namespace), unknown_text(u, md)))
                 .collect(),
         ),
-    ];
+    ]
+}
+
+/// Appends the `sections` to `out` while they fit under [`MARKDOWN_LIMIT`] (less the room kept
+/// for the closing note), table by table and row by row; gives how many rows were left out.
+fn push_sections(out: &mut String, sections: [Section; 3]) -> usize {
     let limit = MARKDOWN_LIMIT - MARKDOWN_RESERVE;
     let mut left_out = 0;
     for (heading, header, rows) in sections {
@@ -229,12 +249,5 @@ pub fn markdown(r: &Report) -> String {
             }
         }
     }
-    if left_out > 0 {
-        let _ = writeln!(
-            out,
-            "\n> [!WARNING]\n> {} left out to stay under GitHub's comment size limit: run `kfprofiles drift --format json` to see everything.",
-            plural(left_out, "row", "rows")
-        );
-    }
-    out
+    left_out
 }

@@ -1,5 +1,8 @@
 //! Unit tests of the dump reader and of the rule for what Kubeflow owns.
 
+use super::differences::fields;
+use super::ownership::kubeflow_own;
+use super::shadow::Grant;
 use super::*;
 
 fn yaml(text: &str) -> Value {
@@ -84,8 +87,8 @@ fn quotas_compare_by_value() {
     let q = |cpu: &str| {
         yaml(&format!("kind: ResourceQuota\nmetadata: {{name: q, namespace: t}}\nspec: {{hard: {{memory: {cpu}}}}}\n"))
     };
-    assert!(differences(&q("1Gi"), &q("1024Mi")).is_empty());
-    assert_eq!(differences(&q("1Gi"), &q("2Gi"))[0].field, "hard.memory");
+    assert!(fields(&q("1Gi"), &q("1024Mi")).is_empty());
+    assert_eq!(fields(&q("1Gi"), &q("2Gi"))[0].field, "hard.memory");
 }
 
 #[test]

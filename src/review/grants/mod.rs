@@ -27,7 +27,7 @@ use crate::pipeline::plan::SettingsPlan;
 use crate::pipeline::tree::Tree;
 
 pub use object::{Metadata, Object};
-pub use reader::namespace_grants;
+pub use reader::{idp_group, namespace_grants};
 
 /// Who a grant is for: a user by email, or a group kept in the identity provider by its claim.
 ///

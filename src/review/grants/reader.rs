@@ -212,14 +212,18 @@ fn admitted(o: &Object, reading: Reading) -> Vec<Grantee> {
                 };
                 admitted.push(Grantee::User(user.to_string()));
             } else if w.key.starts_with("request.auth.claims[") || w.key.starts_with("request.headers[") {
-                // A groups header lists the groups comma-separated: `ml-eng`, `ml-eng,*`,
-                // `*,ml-eng` and `*,ml-eng,*` all admit `ml-eng`.
-                admitted.push(Grantee::IdpGroup(v.trim_start_matches("*,").trim_end_matches(",*").to_string()));
+                admitted.push(Grantee::IdpGroup(idp_group(v).to_string()));
             }
         }
     }
     admitted.dedup();
     admitted
+}
+
+/// The group a groups claim or header value admits. A groups header lists the groups
+/// comma-separated: `ml-eng`, `ml-eng,*`, `*,ml-eng` and `*,ml-eng,*` all admit `ml-eng`.
+pub fn idp_group(value: &str) -> &str {
+    value.trim_start_matches("*,").trim_end_matches(",*")
 }
 
 /// `User `eve@example.com`, ServiceAccount `ci``, or `none`.

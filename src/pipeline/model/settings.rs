@@ -1,34 +1,13 @@
-//! The input as users write it: stage `load`'s output types.
+//! Cluster-wide settings (`settings:`): the user-id header, Istio, groups kept in the identity
+//! provider, and the Argo CD / Flux wiring.
 //!
-//! The shape follows deployKF's `deploykf_profiles_generator` values (`profileDefaults`, `users`,
-//! `groups`, `profiles`, `members[].access`), so deployKF values move over unchanged; fields marked
-//! *extension* go beyond it. Every struct denies unknown keys, and the JSON Schema printed by
-//! `kfprofiles schema` is derived from these types.
+//! Takes nothing; gives the types `load` parses `settings` into, with Kubeflow's own values as
+//! defaults. Checked by `validate/settings.rs` and `validate/gitops.rs`.
 
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
-
-/// One input file. Every section is optional; the files of the profiles folder are merged.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-#[schemars(title = "kfprofiles input file")]
-pub struct InputFile {
-    /// Cluster-wide facts. At most one file may set it.
-    pub settings: Option<Settings>,
-    /// Defaults for every profile (deployKF-compatible). At most one file may set it.
-    pub profile_defaults: Option<ProfileDefaults>,
-    /// People, by id and email.
-    #[serde(default)]
-    pub users: Vec<User>,
-    /// Named sets of users and (extension) of other groups.
-    #[serde(default)]
-    pub groups: Vec<Group>,
-    /// Profiles: one namespace each.
-    #[serde(default)]
-    pub profiles: Vec<Profile>,
-}
 
 /// Cluster-wide settings. Every key is optional and defaults to Kubeflow's own value.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -64,6 +43,8 @@ pub struct Settings {
     pub argocd: Option<ArgoCdSettings>,
     /// Extension: also write Flux Kustomizations that apply the output folder.
     pub flux: Option<FluxSettings>,
+    /// Extension: write a CODEOWNERS file that lets each profile's owner approve changes to it.
+    pub codeowners: Option<CodeownersSettings>,
 }
 
 impl Default for Settings {
@@ -83,6 +64,7 @@ impl Default for Settings {
             idp_groups: IdpGroupsSettings::default(),
             argocd: None,
             flux: None,
+            codeowners: None,
         }
     }
 }
@@ -238,324 +220,6 @@ impl IstioApiVersion {
     }
 }
 
-/// Defaults for every profile, as in deployKF's `profileDefaults`.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
-pub struct ProfileDefaults {
-    /// Prepended to every profile name (= namespace name).
-    pub profile_name_prefix: String,
-    /// Owner of a profile that names none.
-    pub owner_email: Option<String>,
-    /// Access of a member that does not say.
-    pub member_access: DefaultAccess,
-    /// Default plugins; a profile's own list replaces it.
-    pub plugins: Vec<Plugin>,
-    /// Default ResourceQuotaSpec; a profile's own replaces it (`{}` = none).
-    pub resource_quota_spec: ResourceQuotaSpec,
-    /// Extension: default LimitRangeSpec; a profile's own replaces it (`{}` = none).
-    pub limit_range: LimitRangeSpec,
-}
-
-/// Default member access.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
-pub struct DefaultAccess {
-    pub role: Role,
-    pub notebooks_access: bool,
-}
-
-impl Default for DefaultAccess {
-    fn default() -> DefaultAccess {
-        DefaultAccess { role: Role::View, notebooks_access: false }
-    }
-}
-
-/// A person.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct User {
-    /// Unique; referenced by groups, members and `owner`.
-    pub id: String,
-    /// Unique; exactly what the identity provider puts in the user-id header.
-    pub email: String,
-}
-
-/// A named set of users, or (extension) a group kept in the identity provider.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Group {
-    /// Unique.
-    pub id: String,
-    /// Extension: the group is kept in the identity provider, and this is the value the provider
-    /// puts in the groups claim. Such a group lists no `users` or `groups`: it is bound as an RBAC
-    /// `Group` subject, and Istio matches its members by that value.
-    pub claim: Option<String>,
-    /// User ids.
-    #[serde(default)]
-    pub users: Vec<String>,
-    /// Extension: nested group ids, expanded transitively (a cycle is an error).
-    #[serde(default)]
-    pub groups: Vec<String>,
-}
-
-/// A profile: a namespace, its owner, its members.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Profile {
-    /// Unique; the namespace name after `profileDefaults.profileNamePrefix`.
-    pub name: String,
-    /// Extension: owner by user id.
-    pub owner: Option<String>,
-    /// deployKF: owner by email. Neither `owner` nor `ownerEmail` = `profileDefaults.ownerEmail`.
-    pub owner_email: Option<String>,
-    /// Who else has access.
-    #[serde(default)]
-    pub members: Vec<Member>,
-    /// A Kubernetes ResourceQuotaSpec; replaces the default (`{}` = none).
-    pub resource_quota_spec: Option<ResourceQuotaSpec>,
-    /// Extension: a Kubernetes LimitRangeSpec; replaces the default (`{}` = none).
-    pub limit_range: Option<LimitRangeSpec>,
-    /// Kubeflow Profile plugins; replaces the default list (`[]` = none).
-    pub plugins: Option<Vec<Plugin>>,
-    /// Extension: extra Namespace labels (a value `""` removes a default label).
-    #[serde(default)]
-    pub labels: BTreeMap<String, String>,
-    /// Extension: extra Namespace annotations.
-    #[serde(default)]
-    pub annotations: BTreeMap<String, String>,
-}
-
-/// A member of a profile: exactly one of `user` and `group`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Member {
-    /// A user id.
-    pub user: Option<String>,
-    /// A group id.
-    pub group: Option<String>,
-    /// Unset fields come from `profileDefaults.memberAccess`.
-    #[serde(default)]
-    pub access: Access,
-    /// Extension: the member's last day of access, `YYYY-MM-DD` (UTC): rendered through that
-    /// day, not from the next one. Absent: no end.
-    #[serde(default, deserialize_with = "crate::pipeline::expiry::Expires::present")]
-    #[schemars(with = "crate::pipeline::expiry::Expires")]
-    pub expires: Option<crate::pipeline::expiry::Expires>,
-}
-
-/// A member's access.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Access {
-    pub role: Option<Role>,
-    /// May the member connect to notebooks and other web apps through the gateway.
-    pub notebooks_access: Option<bool>,
-}
-
-/// A member role. `admin` is an extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    View,
-    Edit,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::View => "view",
-            Role::Edit => "edit",
-            Role::Admin => "admin",
-        }
-    }
-}
-
-/// A Kubeflow Profile plugin, as in the Profile CRD.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", content = "spec", deny_unknown_fields)]
-pub enum Plugin {
-    /// GKE Workload Identity: annotates `default-editor` with the GCP service account.
-    WorkloadIdentity(WorkloadIdentitySpec),
-    /// EKS IAM roles for service accounts: annotates `default-editor` with the role ARN.
-    AwsIamForServiceAccount(AwsIamSpec),
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct WorkloadIdentitySpec {
-    pub gcp_service_account: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct AwsIamSpec {
-    pub aws_iam_role: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub annotate_only: Option<bool>,
-}
-
-/// A Kubernetes ResourceQuotaSpec.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ResourceQuotaSpec {
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub hard: BTreeMap<String, Quantity>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub scopes: Vec<QuotaScope>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scope_selector: Option<ScopeSelector>,
-}
-
-impl ResourceQuotaSpec {
-    pub fn is_empty(&self) -> bool {
-        self.hard.is_empty() && self.scopes.is_empty() && self.scope_selector.is_none()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ScopeSelector {
-    #[serde(default)]
-    pub match_expressions: Vec<ScopedResourceSelectorRequirement>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ScopedResourceSelectorRequirement {
-    pub scope_name: QuotaScope,
-    pub operator: ScopeOperator,
-    /// Required for `In` and `NotIn`, forbidden for `Exists` and `DoesNotExist`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub values: Vec<String>,
-}
-
-/// A ResourceQuota scope, as the API server knows them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
-pub enum QuotaScope {
-    Terminating,
-    NotTerminating,
-    BestEffort,
-    NotBestEffort,
-    PriorityClass,
-    CrossNamespacePodAffinity,
-    VolumeAttributesClass,
-}
-
-impl QuotaScope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QuotaScope::Terminating => "Terminating",
-            QuotaScope::NotTerminating => "NotTerminating",
-            QuotaScope::BestEffort => "BestEffort",
-            QuotaScope::NotBestEffort => "NotBestEffort",
-            QuotaScope::PriorityClass => "PriorityClass",
-            QuotaScope::CrossNamespacePodAffinity => "CrossNamespacePodAffinity",
-            QuotaScope::VolumeAttributesClass => "VolumeAttributesClass",
-        }
-    }
-}
-
-/// The operator of a quota scope selector expression.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum ScopeOperator {
-    In,
-    NotIn,
-    Exists,
-    DoesNotExist,
-}
-
-impl ScopeOperator {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ScopeOperator::In => "In",
-            ScopeOperator::NotIn => "NotIn",
-            ScopeOperator::Exists => "Exists",
-            ScopeOperator::DoesNotExist => "DoesNotExist",
-        }
-    }
-}
-
-/// A Kubernetes LimitRangeSpec.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LimitRangeSpec {
-    #[serde(default)]
-    pub limits: Vec<LimitRangeItem>,
-}
-
-impl LimitRangeSpec {
-    pub fn is_empty(&self) -> bool {
-        self.limits.is_empty()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct LimitRangeItem {
-    #[serde(rename = "type")]
-    pub type_: LimitType,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub default: BTreeMap<String, Quantity>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub default_request: BTreeMap<String, Quantity>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub max: BTreeMap<String, Quantity>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub min: BTreeMap<String, Quantity>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub max_limit_request_ratio: BTreeMap<String, Quantity>,
-}
-
-/// What a LimitRange item limits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum LimitType {
-    Pod,
-    Container,
-    PersistentVolumeClaim,
-}
-
-/// A Kubernetes resource quantity (`16`, `500m`, `64Gi`), kept as written. Numbers are accepted
-/// and kept as their decimal text; the syntax is checked by `validate`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
-#[schemars(with = "QuantitySchema")]
-pub struct Quantity(pub String);
-
-#[derive(JsonSchema)]
-#[serde(untagged)]
-#[allow(dead_code)]
-enum QuantitySchema {
-    Text(String),
-    Number(f64),
-}
-
-impl<'de> Deserialize<'de> for Quantity {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Quantity, D::Error> {
-        // A visitor, not an untagged enum: serde then names the type found ("invalid type: map")
-        // at the value's own path, instead of "did not match any variant" at the enclosing node.
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Quantity;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a Kubernetes quantity such as `16`, `500m` or `64Gi`")
-            }
-            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Quantity, E> {
-                Ok(Quantity(s.to_string()))
-            }
-            fn visit_i64<E: serde::de::Error>(self, i: i64) -> Result<Quantity, E> {
-                Ok(Quantity(i.to_string()))
-            }
-            fn visit_u64<E: serde::de::Error>(self, u: u64) -> Result<Quantity, E> {
-                Ok(Quantity(u.to_string()))
-            }
-            fn visit_f64<E: serde::de::Error>(self, f: f64) -> Result<Quantity, E> {
-                Ok(Quantity(f.to_string()))
-            }
-        }
-        d.deserialize_any(Visitor)
-    }
-}
-
 /// How many GitOps objects apply the tree.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -566,6 +230,23 @@ pub enum Mode {
     PerProfile,
     /// One Application or Kustomization over the root `kustomization.yaml`: for small ones.
     Single,
+}
+
+/// Extension: write a CODEOWNERS file so that each team approves changes to its own profile.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeownersSettings {
+    /// The file to write, relative to the repository root (the folder that holds the profiles
+    /// folder): `.github/CODEOWNERS` (GitHub), `.gitlab/CODEOWNERS` or `CODEOWNERS` (GitLab).
+    #[serde(default = "default_codeowners_path")]
+    pub path: String,
+    /// Who approves what cannot be delegated (settings, shared users and groups, the output
+    /// folder): `@user`, `@org/team` (GitLab: `@group/subgroup`) or an email.
+    pub admins: Vec<String>,
+}
+
+fn default_codeowners_path() -> String {
+    ".github/CODEOWNERS".into()
 }
 
 /// `settings.argocd`: write Argo CD objects that apply the output folder.
