@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::{
     AccessFormat, Cli, Color, Command, DenyWarningsArg, DiffFormat, DriftFormat, MemberArg, NewCommand, NewProfileArgs,
-    NewUserArgs, OutArg, ProfilesArg, Shell, TemplatesArg,
+    NewUserArgs, OutArg, ProfilesArg, Shell, TemplatesArg, TodayArg,
 };
 use crate::diagnostic::{Code, Diagnostic, Format};
 
@@ -40,6 +40,9 @@ pub struct Profiles {
     pub given: bool,
     /// Warnings are errors (`--deny-warnings`; always off for a command without the option).
     pub deny_warnings: bool,
+    /// The day members' `expires` are evaluated on, as written (`--today`); `None`: the current
+    /// UTC date (always, for a command without the option). The commands read it as a date.
+    pub today: Option<String>,
 }
 
 /// `build` and `check`: the input, the templates and the output folder.
@@ -196,16 +199,18 @@ impl Mode {
     fn from_command(command: Command, problems: &mut Vec<Diagnostic>) -> (Mode, Option<Format>) {
         match command {
             Command::Build(a) => (
-                Mode::Build(Render::new(a.profiles, a.deny_warnings, a.templates, a.out, problems)),
+                Mode::Build(Render::new(a.profiles, a.deny_warnings, a.today, a.templates, a.out, problems)),
                 a.diagnostics.format,
             ),
             Command::Check(a) => (
-                Mode::Check(Render::new(a.profiles, a.deny_warnings, a.templates, a.out, problems)),
+                Mode::Check(Render::new(a.profiles, a.deny_warnings, a.today, a.templates, a.out, problems)),
                 a.diagnostics.format,
             ),
-            Command::Validate(a) => (Mode::Validate(Profiles::new(a.profiles, a.deny_warnings)), a.diagnostics.format),
+            Command::Validate(a) => {
+                (Mode::Validate(Profiles::new(a.profiles, a.deny_warnings).on(a.today)), a.diagnostics.format)
+            }
             Command::Diff(a) => {
-                let render = Render::new(a.profiles, a.deny_warnings, a.templates, a.out, problems);
+                let render = Render::new(a.profiles, a.deny_warnings, a.today, a.templates, a.out, problems);
                 let against = a.against.unwrap_or_else(|| render.out.clone());
                 (Mode::Diff(Diff { render, against, format: a.format, exit_code: a.exit_code }), None)
             }
@@ -215,7 +220,7 @@ impl Mode {
                 (Mode::Drift(Drift { render, dump: a.dump, format: a.format }), None)
             }
             Command::Access(a) => {
-                let input = Profiles::new(a.profiles, a.deny_warnings);
+                let input = Profiles::new(a.profiles, a.deny_warnings).on(a.today);
                 (Mode::Access(Access { input, user: a.user, profile: a.profile, format: a.format }), None)
             }
             Command::Schema => (Mode::Schema, None),
@@ -260,7 +265,13 @@ impl Profiles {
             given: profiles.profiles.is_some(),
             dir: profiles.profiles.unwrap_or_else(|| PathBuf::from("profiles")),
             deny_warnings: deny_warnings.deny_warnings,
+            today: None,
         }
+    }
+
+    /// Evaluates `expires` on `--today` when given.
+    fn on(self, today: TodayArg) -> Profiles {
+        Profiles { today: today.today, ..self }
     }
 }
 
@@ -268,11 +279,12 @@ impl Render {
     fn new(
         profiles: ProfilesArg,
         deny_warnings: DenyWarningsArg,
+        today: TodayArg,
         templates: TemplatesArg,
         out: OutArg,
         problems: &mut Vec<Diagnostic>,
     ) -> Render {
-        let input = Profiles::new(profiles, deny_warnings);
+        let input = Profiles::new(profiles, deny_warnings).on(today);
         Render { input, templates: templates_folder(templates, problems), out: out.out }
     }
 }
@@ -317,17 +329,28 @@ mod tests {
         let Mode::Access(access) = mode(&["access", "--profiles", "team", "--deny-warnings", "--user", "alice"]) else {
             panic!("not access");
         };
-        assert_eq!(access.input, Profiles { dir: PathBuf::from("team"), given: true, deny_warnings: true });
+        let team = Profiles { dir: PathBuf::from("team"), given: true, deny_warnings: true, today: None };
+        assert_eq!(access.input, team);
         assert_eq!((access.user.as_deref(), access.profile, access.format), (Some("alice"), None, AccessFormat::Table));
 
         assert_eq!(mode(&["completions", "powershell"]), Mode::Completions(Shell::Powershell));
     }
 
     #[test]
+    fn today_travels_with_the_commands_that_evaluate_expires() {
+        let Mode::Check(check) = mode(&["check", "--today", "2027-01-31"]) else { panic!("not check") };
+        assert_eq!(check.input.today.as_deref(), Some("2027-01-31"));
+        let Mode::Validate(validate) = mode(&["validate"]) else { panic!("not validate") };
+        assert_eq!(validate.today, None, "not given: the current UTC date");
+        let Mode::Drift(drift) = mode(&["drift", "dump.yaml"]) else { panic!("not drift") };
+        assert_eq!(drift.render.input.today, None, "drift takes no --today");
+    }
+
+    #[test]
     fn new_takes_its_own_options_and_never_denies_warnings() {
         let args = ["new", "profile", "vision", "--owner", "kenji", "--member", "group:ml=edit", "--profiles", "p"];
         let Mode::New(new) = mode(&args) else { panic!("not new") };
-        assert_eq!(new.input, Profiles { dir: PathBuf::from("p"), given: true, deny_warnings: false });
+        assert_eq!(new.input, Profiles { dir: PathBuf::from("p"), given: true, deny_warnings: false, today: None });
         let member = MemberArg {
             kind: crate::cli::MemberKind::Group,
             id: "ml".into(),

@@ -304,6 +304,15 @@ pub struct DenyWarningsArg {
     pub deny_warnings: bool,
 }
 
+/// `--today`, for the commands that evaluate members' `expires`.
+#[derive(Debug, Args)]
+pub struct TodayArg {
+    /// Evaluate members' `expires` on this day instead of today's UTC date (tests,
+    /// reproducible builds).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
+}
+
 /// Options of the commands whose only output format is that of the diagnostics.
 #[derive(Debug, Args)]
 pub struct DiagnosticArgs {
@@ -326,6 +335,8 @@ pub struct RenderArgs {
     #[command(flatten)]
     pub deny_warnings: DenyWarningsArg,
     #[command(flatten)]
+    pub today: TodayArg,
+    #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
 }
 
@@ -336,6 +347,8 @@ pub struct ValidateArgs {
     pub profiles: ProfilesArg,
     #[command(flatten)]
     pub deny_warnings: DenyWarningsArg,
+    #[command(flatten)]
+    pub today: TodayArg,
     #[command(flatten)]
     pub diagnostics: DiagnosticArgs,
 }
@@ -351,6 +364,8 @@ pub struct DiffArgs {
     pub out: OutArg,
     #[command(flatten)]
     pub deny_warnings: DenyWarningsArg,
+    #[command(flatten)]
+    pub today: TodayArg,
     /// The rendering to compare with, e.g. the base branch's `out/` checked out elsewhere; a
     /// folder that does not exist counts as empty [default: the `--out` folder].
     #[arg(long, value_name = "DIR")]
@@ -388,6 +403,8 @@ pub struct AccessArgs {
     pub profiles: ProfilesArg,
     #[command(flatten)]
     pub deny_warnings: DenyWarningsArg,
+    #[command(flatten)]
+    pub today: TodayArg,
     /// Only this user (a user id or an email).
     #[arg(long, value_name = "ID|EMAIL")]
     pub user: Option<String>,

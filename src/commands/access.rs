@@ -4,14 +4,14 @@
 use crate::cli::config::{Access, Config};
 use crate::cli::{output, AccessFormat};
 use crate::commands::report::{self, Notes};
-use crate::commands::{Exit, Failure, Outcome};
+use crate::commands::{today, Exit, Failure, Outcome};
 use crate::diagnostic::{self, Code, Diagnostic};
 use crate::pipeline::{compile, load, Compiled};
 use crate::review::access;
 
 /// `access`: the matrix of the profiles folder, filtered by `--user` and `--profile`.
 pub fn access(config: &Config, options: &Access) -> Outcome {
-    let mut compiled = compile(&options.input.dir);
+    let mut compiled = compile(&options.input.dir, today(&options.input)?);
     // `--profiles team` naming no folder, without `--profile`: most likely a typo of the filter.
     if options.input.given && options.profile.is_none() && !options.input.dir.is_dir() {
         let name = options.input.dir.display();

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::config::{Config, Render};
 use crate::cli::output;
 use crate::commands::report::{self, plural, print_summary, Notes};
-use crate::commands::{Exit, Failure, Outcome};
+use crate::commands::{today, Exit, Failure, Outcome};
 use crate::diagnostic::{self, Code, Diagnostic};
 use crate::gitops;
 use crate::pipeline::emit::{self, Changes};
@@ -104,7 +104,7 @@ fn out_of_date(options: &Render, changes: &Changes, owners: &[(&str, PathBuf)]) 
 /// Compiles and renders; reports the diagnostics; `Err` when there were errors.
 pub fn compile_and_render(config: &Config, options: &Render) -> Result<(Compiled, Rendered), Failure> {
     let deny_warnings = options.input.deny_warnings;
-    let mut compiled = compile(&options.input.dir);
+    let mut compiled = compile(&options.input.dir, today(&options.input)?);
     let rendered = if compiled.has_errors(deny_warnings) {
         None
     } else {
@@ -153,7 +153,7 @@ fn check_out(options: &Render) -> Result<(), Box<Diagnostic>> {
 }
 
 /// The `build` command that writes what `check` compared: the folders given on the command line
-/// that are not the defaults, quoted for a POSIX shell when needed.
+/// that are not the defaults, quoted for a POSIX shell when needed, and `--today` when given.
 fn build_command(options: &Render) -> String {
     let mut command = String::from("kfprofiles build");
     let mut option = |name: &str, path: &Path, default: &str| {
@@ -166,6 +166,10 @@ fn build_command(options: &Render) -> String {
         option("templates", templates, "templates");
     }
     option("out", &options.out, "out");
+    // `check --today DAY` compared the rendering of that day.
+    if let Some(today) = &options.input.today {
+        command.push_str(&format!(" --today {}", shell_word(today)));
+    }
     command
 }
 

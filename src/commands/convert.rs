@@ -8,7 +8,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::cli::config::{Config, Convert};
 use crate::cli::output;
 use crate::commands::report::{self, print_summary, Notes};
-use crate::commands::{source, Exit, Failure, Outcome};
+use crate::commands::{source, today, Exit, Failure, Outcome};
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::migrate::deploykf::{self, Converted};
 use crate::pipeline::load::{self, Input};
@@ -58,6 +58,7 @@ pub fn convert_deploykf(config: &Config, options: &Convert) -> Outcome {
 /// explicit. Gives the checked input and the index of the converted file in it.
 fn check(config: &Config, options: &Convert, shown: &str, converted: &Converted) -> Result<(Compiled, usize), Failure> {
     let deny_warnings = options.input.deny_warnings;
+    let today = today(&options.input)?;
     let target = options.output.as_deref().map_or(format!("<{shown} converted>"), load::display_path);
     let mut texts = Vec::new();
     if let Some(dir) = folder_written_into(options) {
@@ -66,14 +67,14 @@ fn check(config: &Config, options: &Convert, shown: &str, converted: &Converted)
         problems.retain(|d| d.code != Code::NoInput);
         if problems.iter().any(Diagnostic::is_error) {
             let notes = Notes::shown_if(false, config);
-            return Err(Failure::invalid(check_and_resolve(existing, problems), deny_warnings, notes));
+            return Err(Failure::invalid(check_and_resolve(existing, problems, today), deny_warnings, notes));
         }
         texts.extend(existing.files.into_iter().map(|f| (f.display, f.text)));
     }
     let mine = texts.len();
     texts.push((target, converted.text.clone()));
     let (input, diagnostics) = load::load_texts(texts);
-    let mut compiled = check_and_resolve(input, diagnostics);
+    let mut compiled = check_and_resolve(input, diagnostics, today);
     // The folder's own notes are not news here; its errors and warnings are what `build` reports.
     compiled.diagnostics.retain(|d| d.severity != Severity::Note || d.span.is_none_or(|s| s.file == mine));
     if compiled.has_errors(deny_warnings) {

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::cli::config::{Config, Import};
 use crate::commands::report::{self, plural, print_summary, Notes};
-use crate::commands::{source, Failure, Outcome};
+use crate::commands::{source, today, Failure, Outcome};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::gitops;
 use crate::migrate::import::{self, Imported};
@@ -55,7 +55,7 @@ fn check_and_render(config: &Config, options: &Import, imported: &Imported) -> R
     let texts = imported.files.iter().map(|(p, t)| (load::display_path(&dir.join(p)), t.clone())).collect();
     let (input, mut diagnostics) = load::load_texts(texts);
     diagnostics.extend(validate::validate(&input));
-    let (plan, more) = resolve::resolve(&input);
+    let (plan, more) = resolve::resolve(&input, today(&options.input)?);
     diagnostics.extend(more);
     let mut compiled = Compiled { input, plan, diagnostics };
     let rendered = if compiled.has_errors(false) {

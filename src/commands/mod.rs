@@ -27,9 +27,10 @@ use std::ffi::OsString;
 
 use clap::Parser as _;
 
-use crate::cli::config::{Config, Mode};
+use crate::cli::config::{Config, Mode, Profiles};
 use crate::cli::{self, output};
-use crate::diagnostic::{self, Diagnostic, Sources};
+use crate::diagnostic::{self, Code, Diagnostic, Sources};
+use crate::pipeline::expiry::Date;
 use crate::pipeline::load::{self, Input};
 use crate::pipeline::Compiled;
 use report::Notes;
@@ -98,6 +99,17 @@ impl From<Box<Diagnostic>> for Failure {
 
 /// What a command gives back.
 pub type Outcome = Result<Exit, Failure>;
+
+/// The day members' `expires` are evaluated on: `--today`, or the current UTC date. `Err`
+/// (exit 2, before anything is read) when `--today` is not a date.
+pub fn today(input: &Profiles) -> Result<Date, Failure> {
+    let Some(given) = &input.today else { return Ok(Date::today_utc()) };
+    Date::parse(given).map_err(|why| {
+        Diagnostic::error(Code::InvalidDate, format!("`--today {given}` is not a date: {why}"))
+            .help("write `--today YYYY-MM-DD`, or leave it out to use today's UTC date")
+            .into()
+    })
+}
 
 /// Runs kfprofiles with `args` (program name first) and returns the exit code.
 pub fn run<I, T>(args: I) -> i32

@@ -9,7 +9,7 @@ use std::path::Path;
 use crate::cli::config::{Addition, Config, New};
 use crate::cli::{MemberArg, MemberKind, MemberRole};
 use crate::commands::report::{self, print_summary, Notes};
-use crate::commands::{Failure, Outcome};
+use crate::commands::{today, Failure, Outcome};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::pipeline::check_and_resolve;
 use crate::pipeline::load;
@@ -27,7 +27,7 @@ pub fn new(config: &Config, options: &New) -> Outcome {
         problems.retain(|d| d.code != Code::NoInput);
     }
     let notes = Notes::shown_if(false, config);
-    let folder = check_and_resolve(input, problems);
+    let folder = check_and_resolve(input, problems, today(&options.input)?);
     if folder.has_errors(false) {
         return Err(Failure::invalid(folder, false, notes));
     }

@@ -3,14 +3,15 @@
 
 use crate::cli::config::{Config, Profiles};
 use crate::commands::report::{self, plural, print_summary, Notes};
-use crate::commands::Outcome;
+use crate::commands::{today, Outcome};
 use crate::diagnostic::Severity;
 use crate::pipeline::{compile, load};
 
 /// `validate`: only the checks; notes are counted unless `--verbose`.
 pub fn validate(config: &Config, options: &Profiles) -> Outcome {
     let notes = if config.verbose { Notes::Shown } else { Notes::Counted };
-    let compiled = report::checked(config, compile(&options.dir), options.deny_warnings, notes)?;
+    let compiled = compile(&options.dir, today(options)?);
+    let compiled = report::checked(config, compiled, options.deny_warnings, notes)?;
     let input = &compiled.input;
     let warnings = compiled.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
     let summary = format!(

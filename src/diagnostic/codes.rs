@@ -177,6 +177,12 @@ codes! {
     UnusedUser = "unused-user", Warning, allowable;
     /// two emails differ only in case
     EmailCase = "email-case", Warning, allowable;
+    /// a member's `expires`, or `--today`, is not a date `YYYY-MM-DD`
+    InvalidDate = "invalid-date", Error;
+    /// a member's access ends within 14 days (`expires`)
+    ExpiresSoon = "expires-soon", Warning, allowable;
+    /// a member's `expires` has passed: it is not rendered (shown with `--verbose`)
+    Expired = "expired", Note, allowable;
     /// a profile's owner is also reached through a member group (shown with `--verbose`)
     OwnerInGroup = "owner-in-group", Note, allowable;
     /// a deployKF values file without the profiles generator block

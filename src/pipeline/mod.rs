@@ -10,18 +10,22 @@
 //!    the [`model`], the problems located). Touches the filesystem.
 //! 2. [`validate`]: the input → diagnostics, by concern (settings, users and groups, profiles,
 //!    names, quotas, lints).
-//! 3. [`resolve`]: the input → a [`plan::Plan`], groups expanded, access merged; with the
-//!    problems only the expansion shows (colliding object names).
+//! 3. [`resolve`]: the input → a [`plan::Plan`], groups expanded ([`expand`]), access merged,
+//!    expired members left out; with the problems only the expansion shows (colliding object
+//!    names).
 //! 4. [`render`]: the plan through the [`templates`] → a [`tree::Tree`], every file checked
 //!    against the plan's allow-list. The commands then add the GitOps wiring
 //!    ([`crate::gitops::complete`]), which is not a stage: it uses the pipeline, not the reverse.
 //! 5. [`emit`]: the tree → the output folder, or a comparison with it. Touches the filesystem.
 //!
 //! Shared by the stages: [`model`] (the input as users write it), [`plan`] (the template
-//! context), [`tree`] (rendered files and their header) and [`par`] (the parallel map).
+//! context), [`tree`] (rendered files and their header), [`par`] (the parallel map) and
+//! [`expiry`] (the dates of members' `expires`, below the model).
 //! [`compile`] and [`render_compiled`] drive the stages in that order; the commands call them.
 
 pub mod emit;
+pub mod expand;
+pub mod expiry;
 pub mod load;
 pub mod model;
 pub mod par;
@@ -36,6 +40,7 @@ use std::path::Path;
 
 use crate::diagnostic::{self, Code, Diagnostic, Severity};
 use crate::yaml::span::{Span, SpanIndex};
+use expiry::Date;
 use load::{Input, SourceFile};
 use plan::Plan;
 use render::{RenderError, Rendered};
@@ -54,23 +59,26 @@ impl Compiled {
 }
 
 /// Load, validate and resolve the profiles folder: every diagnostic of the input at once.
-pub fn compile(profiles: &Path) -> Compiled {
+/// Members' `expires` are evaluated on `today` ([`expiry`]).
+pub fn compile(profiles: &Path, today: Date) -> Compiled {
     let (input, diagnostics) = load::load_dir(profiles);
-    check_and_resolve(input, diagnostics)
+    check_and_resolve(input, diagnostics, today)
 }
 
-/// [`compile`] on in-memory files `(display path, text)`: the same pipeline, no filesystem.
+/// [`compile`] on in-memory files `(display path, text)`: the same pipeline, no filesystem;
+/// `expires` is evaluated on the current UTC date.
 pub fn compile_texts(texts: Vec<(String, String)>) -> Compiled {
     let (input, diagnostics) = load::load_texts(texts);
-    check_and_resolve(input, diagnostics)
+    check_and_resolve(input, diagnostics, Date::today_utc())
 }
 
-pub fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>) -> Compiled {
+pub fn check_and_resolve(input: Input, mut diagnostics: Vec<Diagnostic>, today: Date) -> Compiled {
     // A file or block that did not load would have its users and groups reported as unknown by
     // checks across files: report what loading found, and check the rest once it loads. List
     // items that did not load are known by id, and the checks pass over references to them.
     let loaded = !input.unloaded.whole;
-    let (plan, more) = resolve::resolve(&input);
+    let (plan, more) = resolve::resolve(&input, today);
+    diagnostics.extend(validate::expiry::check(&input, today));
     if loaded {
         diagnostics.extend(validate::validate(&input));
         diagnostics.extend(more);

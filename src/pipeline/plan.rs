@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::pipeline::expiry::Date;
 use crate::pipeline::model::{IdpGroupsMode, LimitRangeSpec, Plugin, ResourceQuotaSpec, Role};
 
 /// The whole rendering, in namespace order.
@@ -70,6 +71,14 @@ pub struct ProfilePlan {
     /// Extension: every group kept in the identity provider that has access, sorted by object
     /// name. Bound as an RBAC `Group` subject, never expanded to users.
     pub groups: Vec<GroupPlan>,
+    /// Extension: users whose access ends because member entries expired, by email, with the
+    /// last of those entries' dates; for `diff`'s reason, not in the template context. A user
+    /// also reached through an entry that did not expire is still among `members`.
+    #[serde(skip)]
+    pub expired_users: BTreeMap<String, Date>,
+    /// Extension: the same for identity-provider groups, by claim.
+    #[serde(skip)]
+    pub expired_groups: BTreeMap<String, Date>,
 }
 
 /// One member's effective access to one profile.
@@ -85,6 +94,10 @@ pub struct MemberPlan {
     pub principals: Vec<String>,
     /// Why the member has access: `direct`, or the group chain (`ml-eng via data-platform`).
     pub via: Vec<String>,
+    /// Extension: the last day of this access when every entry that grants it has `expires`
+    /// (the latest of them); `None` when one has no end. Not in the template context.
+    #[serde(skip)]
+    pub expires: Option<Date>,
 }
 
 /// One identity-provider group's effective access to one profile.
@@ -106,6 +119,9 @@ pub struct GroupPlan {
     /// identity-provider group (`ml-eng-idp`, `platform via ml-eng-idp`). Every entry is access
     /// "via IdP group": the people behind it are known only to the identity provider.
     pub via: Vec<String>,
+    /// Extension: as [`MemberPlan::expires`]. Not in the template context.
+    #[serde(skip)]
+    pub expires: Option<Date>,
 }
 
 /// An Istio AuthorizationPolicy `when` condition.

@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, HashMap};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::k8s::group_claim_problem;
 use crate::kubeflow::{self, binding_name, group_binding_name};
+use crate::pipeline::expand::{expand_groups, Expansion};
+use crate::pipeline::expiry::{keep_last, later_end, Date, Expires};
 use crate::pipeline::load::{Input, Item};
 use crate::pipeline::model::{Group, IdpGroupsMode, Member, Plugin, Profile, ProfileDefaults, Role, Settings};
 use crate::pipeline::par::par_map;
@@ -19,10 +21,11 @@ use crate::pipeline::plan::{ConditionPlan, GroupPlan, MemberPlan, Plan, ProfileP
 use crate::yaml::span::Path;
 
 /// Resolves the input into the plan the templates render, and reports colliding object names.
-pub fn resolve(input: &Input) -> (Plan, Vec<Diagnostic>) {
+/// Member entries whose `expires` is before `today` are left out ([`crate::pipeline::expiry`]).
+pub fn resolve(input: &Input, today: Date) -> (Plan, Vec<Diagnostic>) {
     let settings = input.settings();
     let mut diagnostics = Vec::new();
-    let resolver = Resolver::new(input, &settings);
+    let resolver = Resolver::new(input, &settings, today);
     // Profiles resolve independently: on every core, then merged in input order.
     let resolved = par_map(&input.profiles, |item| {
         let mut found = Vec::new();
@@ -66,6 +69,8 @@ struct Access {
     via: Vec<String>,
     /// Path of the member entry that first brought the user in.
     member: Path,
+    /// The last day of the access when every entry so far has one ([`later_end`]).
+    expires: Option<Date>,
 }
 
 /// Effective access of one identity-provider group (by claim) to one profile while merging.
@@ -76,6 +81,8 @@ struct GroupAccess {
     group_ids: Vec<String>,
     /// Path of the member entry that first brought the group in.
     member: Path,
+    /// As [`Access::expires`].
+    expires: Option<Date>,
 }
 
 /// The access of the users and identity-provider groups of one profile, while its member
@@ -86,6 +93,10 @@ struct Merged {
     users: BTreeMap<usize, Access>,
     /// By claim.
     groups: BTreeMap<String, GroupAccess>,
+    /// Users reached by expired entries, by email, with the last of those entries' days.
+    expired_users: BTreeMap<String, Date>,
+    /// The same for identity-provider groups, by claim.
+    expired_groups: BTreeMap<String, Date>,
 }
 
 struct Resolver<'a> {
@@ -102,10 +113,12 @@ struct Resolver<'a> {
     email_users: HashMap<String, usize>,
     /// The profile defaults in force, taken from the input once.
     defaults: ProfileDefaults,
+    /// The day `expires` is evaluated on.
+    today: Date,
 }
 
 impl<'a> Resolver<'a> {
-    fn new(input: &'a Input, settings: &'a Settings) -> Resolver<'a> {
+    fn new(input: &'a Input, settings: &'a Settings, today: Date) -> Resolver<'a> {
         let mut user_ids = HashMap::new();
         for (i, u) in input.users.iter().enumerate() {
             user_ids.entry(u.value.id.as_str()).or_insert(i);
@@ -122,7 +135,7 @@ impl<'a> Resolver<'a> {
         let groups: Vec<&Group> = input.groups.iter().map(|g| &g.value).collect();
         let expanded = expand_groups(&groups, &user_ids, &group_ids);
         let defaults = input.profile_defaults();
-        Resolver { input, settings, user_ids, group_ids, expanded, emails, email_users, defaults }
+        Resolver { input, settings, user_ids, group_ids, expanded, emails, email_users, defaults, today }
     }
 
     fn profile(&self, item: &Item<Profile>, diagnostics: &mut Vec<Diagnostic>) -> ProfilePlan {
@@ -140,8 +153,8 @@ impl<'a> Resolver<'a> {
         for (mi, m) in p.members.iter().enumerate() {
             self.merge_member(item, mi, m, &owner, &mut merged, diagnostics);
         }
-        let members = self.members(item, merged.users, diagnostics);
-        let groups = self.groups(item, merged.groups, diagnostics);
+        let members = self.members(item, std::mem::take(&mut merged.users), diagnostics);
+        let groups = self.groups(item, std::mem::take(&mut merged.groups), diagnostics);
 
         let common_labels: BTreeMap<String, String> =
             [(kubeflow::MANAGED_BY.0.to_string(), kubeflow::MANAGED_BY.1.to_string())].into();
@@ -182,6 +195,8 @@ impl<'a> Resolver<'a> {
             limit_range: (!limit_range.is_empty()).then_some(limit_range),
             members,
             groups,
+            expired_users: merged.expired_users,
+            expired_groups: merged.expired_groups,
         }
     }
 
@@ -200,16 +215,12 @@ impl<'a> Resolver<'a> {
         let reference = member_path.key(if m.user.is_some() { "user" } else { "group" });
         let role = m.access.role.unwrap_or(self.defaults.member_access.role);
         let notebooks = m.access.notebooks_access.unwrap_or(self.defaults.member_access.notebooks_access);
-        // Each user the member reaches, with the chain of groups (none for a user member).
-        let reached: Vec<(usize, &[usize])> = match (&m.user, &m.group) {
-            (Some(u), None) => self.user_ids.get(u.as_str()).map(|&u| vec![(u, &[][..])]).unwrap_or_default(),
-            (None, Some(g)) => match self.group_ids.get(g.as_str()) {
-                Some(&g) => self.expanded[g].users.iter().map(|(&u, chain)| (u, &chain[..])).collect(),
-                None => vec![],
-            },
-            _ => vec![],
-        };
+        let reached = self.reached(m);
         let external = m.group.as_deref().and_then(|g| self.group_ids.get(g)).map(|&g| &self.expanded[g].external);
+        let expires = m.expires.as_ref().and_then(Expires::date);
+        if let Some(date) = expires.filter(|d| *d < self.today) {
+            return self.expired(&reached, external, owner, date, merged);
+        }
         for (&eg, chain) in external.into_iter().flatten() {
             let group = &self.input.groups[eg].value;
             let Some(claim) = &group.claim else { continue };
@@ -219,7 +230,9 @@ impl<'a> Resolver<'a> {
                 via: vec![],
                 group_ids: vec![],
                 member: reference.clone(),
+                expires,
             });
+            entry.expires = later_end(entry.expires, expires);
             entry.role = entry.role.max(role);
             entry.notebooks_access |= notebooks;
             let via = self.chain_text(chain);
@@ -250,13 +263,45 @@ impl<'a> Resolver<'a> {
                 notebooks_access: false,
                 via: vec![],
                 member: reference.clone(),
+                expires,
             });
+            entry.expires = later_end(entry.expires, expires);
             entry.role = entry.role.max(role);
             entry.notebooks_access |= notebooks;
             let via = if chain.is_empty() { "direct".to_string() } else { self.chain_text(chain) };
             if !entry.via.contains(&via) {
                 entry.via.push(via);
             }
+        }
+    }
+
+    /// Each user member `m` reaches, with the chain of groups (none for a user member).
+    fn reached(&self, m: &Member) -> Vec<(usize, &[usize])> {
+        match (&m.user, &m.group) {
+            (Some(u), None) => self.user_ids.get(u.as_str()).map(|&u| vec![(u, &[][..])]).unwrap_or_default(),
+            (None, Some(g)) => match self.group_ids.get(g.as_str()) {
+                Some(&g) => self.expanded[g].users.iter().map(|(&u, chain)| (u, &chain[..])).collect(),
+                None => vec![],
+            },
+            _ => vec![],
+        }
+    }
+
+    /// An entry whose last day `date` has passed grants nothing: the users it reached (but the
+    /// `owner`) and its identity-provider groups are kept with that day, for `diff`'s reason.
+    fn expired(
+        &self,
+        reached: &[(usize, &[usize])],
+        external: Option<&BTreeMap<usize, Vec<usize>>>,
+        owner: &str,
+        date: Date,
+        merged: &mut Merged,
+    ) {
+        for email in reached.iter().map(|(u, _)| &self.emails[*u]).filter(|e| *e != owner) {
+            keep_last(&mut merged.expired_users, email, date);
+        }
+        for claim in external.into_iter().flatten().filter_map(|(&g, _)| self.input.groups[g].value.claim.as_ref()) {
+            keep_last(&mut merged.expired_groups, claim, date);
         }
     }
 
@@ -299,6 +344,7 @@ impl<'a> Resolver<'a> {
                 notebooks_access: a.notebooks_access,
                 principals,
                 via,
+                expires: a.expires,
             });
         }
         members.sort_by(|a, b| a.name.cmp(&b.name));
@@ -370,6 +416,7 @@ impl<'a> Resolver<'a> {
                 principals: self.principals(a.notebooks_access),
                 when,
                 via,
+                expires: a.expires,
             });
         }
         groups.sort_by(|a, b| a.name.cmp(&b.name));
@@ -396,81 +443,6 @@ fn editor_annotations(plugins: &[Plugin]) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// What one group contains after expansion, each entry with the chain of groups that leads
-/// there (starting at this group).
-#[derive(Debug, Clone, Default)]
-pub struct Expansion {
-    /// Users, by user index.
-    pub users: BTreeMap<usize, Vec<usize>>,
-    /// Identity-provider groups (those with a `claim`), by group index: leaves, never expanded.
-    pub external: BTreeMap<usize, Vec<usize>>,
-}
-
-/// Expands every group to its users and identity-provider groups, transitively, with the chain
-/// of groups that leads to each (the shortest, then the first in id order). An
-/// identity-provider group contains only itself. Uses an explicit stack, so deep nesting cannot
-/// overflow; edges that close a cycle or name an unknown group are skipped.
-pub fn expand_groups(
-    groups: &[&Group],
-    user_ids: &HashMap<&str, usize>,
-    group_ids: &HashMap<&str, usize>,
-) -> Vec<Expansion> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum State {
-        New,
-        Open,
-        Done,
-    }
-    let mut state = vec![State::New; groups.len()];
-    let mut expanded: Vec<Expansion> = vec![Expansion::default(); groups.len()];
-    let children = |g: usize| {
-        let external = groups[g].claim.is_some();
-        groups[g].groups.iter().filter(move |_| !external).filter_map(|c| group_ids.get(c.as_str()).copied())
-    };
-    // Adds `from` (a child's entries) to `into` through group `g`, keeping the better chain.
-    let merge = |into: &mut BTreeMap<usize, Vec<usize>>, from: &BTreeMap<usize, Vec<usize>>, g: usize| {
-        let ids = |c: &[usize]| c.iter().map(|&g| groups[g].id.as_str()).collect::<Vec<_>>();
-        for (&k, chain) in from {
-            let candidate: Vec<usize> = std::iter::once(g).chain(chain.iter().copied()).collect();
-            match into.get(&k) {
-                Some(old) if (candidate.len(), ids(&candidate)) >= (old.len(), ids(old)) => {}
-                _ => {
-                    into.insert(k, candidate);
-                }
-            }
-        }
-    };
-    for start in 0..groups.len() {
-        let mut stack = vec![(start, false)];
-        while let Some((g, children_done)) = stack.pop() {
-            if children_done {
-                let mut e = Expansion::default();
-                if groups[g].claim.is_some() {
-                    e.external.insert(g, vec![g]);
-                } else {
-                    for u in groups[g].users.iter().filter_map(|u| user_ids.get(u.as_str())) {
-                        e.users.insert(*u, vec![g]);
-                    }
-                    for c in children(g) {
-                        if state[c] != State::Done {
-                            continue; // a cycle: reported by `validate`
-                        }
-                        merge(&mut e.users, &expanded[c].users, g);
-                        merge(&mut e.external, &expanded[c].external, g);
-                    }
-                }
-                expanded[g] = e;
-                state[g] = State::Done;
-            } else if state[g] == State::New {
-                state[g] = State::Open;
-                stack.push((g, true));
-                stack.extend(children(g).filter(|&c| state[c] == State::New).map(|c| (c, false)));
-            }
-        }
-    }
-    expanded
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -478,7 +450,7 @@ mod tests {
     fn plan(yaml: &str) -> (Plan, Vec<Diagnostic>) {
         let (input, diagnostics) = crate::pipeline::load::load_texts(vec![("p.yaml".into(), yaml.into())]);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
-        resolve(&input)
+        resolve(&input, Date::parse("2027-01-01").unwrap())
     }
 
     #[test]
@@ -508,6 +480,52 @@ profiles:
         assert_eq!(g.via, ["idp", "team via idp", "team via idp2"]);
         assert_eq!(g.when.key, "request.auth.claims[groups]");
         assert_eq!(g.when.values, ["ml-eng"]);
+    }
+
+    #[test]
+    fn expired_entries_grant_nothing_and_are_remembered_with_their_last_day() {
+        // `plan` evaluates on 2027-01-01: 2026-12-31 has passed, 2027-01-01 is the last day.
+        let (plan, _) = plan(
+            "users: [{id: o, email: o@x.io}, {id: a, email: a@x.io}, {id: b, email: b@x.io}, {id: c, email: c@x.io}]
+groups:
+  - {id: team, users: [o, a, b]}
+  - {id: idp, claim: ml}
+profiles:
+  - name: p
+    owner: o
+    members:
+      - {user: a, access: {role: admin}, expires: 2026-12-30}
+      - {group: team, access: {role: edit}, expires: 2026-12-31}
+      - {user: b, expires: 2027-01-01}
+      - {user: c, expires: 2027-06-30}
+      - {user: c, access: {role: edit}, expires: 2027-03-31}
+      - {group: idp, expires: 2026-06-30}
+",
+        );
+        let p = &plan.profiles[0];
+        let members: Vec<(&str, Role, Option<String>)> =
+            p.members.iter().map(|m| (m.email.as_str(), m.role, m.expires.map(|d| d.to_string()))).collect();
+        // b keeps the entry that lasts; c's access lasts until the later of its two entries.
+        assert_eq!(
+            members,
+            [("b@x.io", Role::View, Some("2027-01-01".into())), ("c@x.io", Role::Edit, Some("2027-06-30".into()))]
+        );
+        assert!(p.groups.is_empty());
+        // a's two expired entries: the later day; the owner, reached through `team`, is not listed.
+        let expired: Vec<(&str, String)> = p.expired_users.iter().map(|(e, d)| (e.as_str(), d.to_string())).collect();
+        assert_eq!(expired, [("a@x.io", "2026-12-31".into()), ("b@x.io", "2026-12-31".into())]);
+        assert_eq!(p.expired_groups.get("ml").map(|d| d.to_string()).as_deref(), Some("2026-06-30"));
+    }
+
+    #[test]
+    fn an_entry_without_an_end_makes_the_access_last() {
+        let (plan, _) = plan(
+            "users: [{id: o, email: o@x.io}, {id: a, email: a@x.io}]
+groups: [{id: g, users: [a]}]
+profiles: [{name: p, owner: o, members: [{user: a, expires: 2027-02-01}, {group: g}]}]
+",
+        );
+        assert_eq!(plan.profiles[0].members[0].expires, None);
     }
 
     #[test]

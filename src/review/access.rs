@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::pipeline::expiry::Date;
 use crate::pipeline::plan::Plan;
 pub use crate::review::chains::GroupGraph;
 use crate::review::grants::Role;
@@ -39,6 +40,10 @@ pub struct AccessRow {
     /// identity provider puts in that group; `user` is `None` and `email` empty.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_group: Option<String>,
+    /// The last day of this access, when every member entry that grants it has `expires`;
+    /// absent when it does not end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<Date>,
 }
 
 impl AccessRow {
@@ -100,6 +105,7 @@ pub fn matrix(plan: &Plan, graph: &GroupGraph, filter: &Filter) -> Vec<AccessRow
                     groups,
                     group_paths,
                     idp_group: None,
+                    expires: m.expires,
                 }
             })
             .collect();
@@ -117,6 +123,7 @@ pub fn matrix(plan: &Plan, graph: &GroupGraph, filter: &Filter) -> Vec<AccessRow
                 groups,
                 group_paths,
                 idp_group: Some(g.claim.clone()),
+                expires: g.expires,
             }
         }));
         let owner = AccessRow {
@@ -131,6 +138,7 @@ pub fn matrix(plan: &Plan, graph: &GroupGraph, filter: &Filter) -> Vec<AccessRow
             groups: vec![],
             group_paths: 0,
             idp_group: None,
+            expires: None,
         };
         rows.extend(std::iter::once(owner).chain(members).filter(|r| matches_user(r, filter.user.as_deref())));
     }
@@ -164,10 +172,22 @@ fn matches_user(row: &AccessRow, user: Option<&str>) -> bool {
     })
 }
 
-const COLUMNS: [&str; 6] = ["profile", "user", "email", "role", "notebooks", "reason"];
+/// The columns: `expires` (before the reason) only when some row's access ends.
+fn columns(rows: &[AccessRow]) -> Vec<&'static str> {
+    let mut columns = vec!["profile", "user", "email", "role", "notebooks", "reason"];
+    if expiring(rows) {
+        columns.insert(5, "expires");
+    }
+    columns
+}
 
-fn cells(r: &AccessRow) -> [String; 6] {
-    [
+fn expiring(rows: &[AccessRow]) -> bool {
+    rows.iter().any(|r| r.expires.is_some())
+}
+
+/// A row's cells, in the order of [`columns`] (with `expires` when `expires`).
+fn cells(r: &AccessRow, expires: bool) -> Vec<String> {
+    let mut cells = vec![
         r.profile.clone(),
         r.user.clone().unwrap_or_else(|| "-".into()),
         match &r.idp_group {
@@ -177,7 +197,11 @@ fn cells(r: &AccessRow) -> [String; 6] {
         r.role.to_string(),
         if r.notebooks_access { "yes" } else { "no" }.into(),
         r.reason(),
-    ]
+    ];
+    if expires {
+        cells.insert(5, r.expires.map_or_else(|| "-".to_string(), |d| d.to_string()));
+    }
+    cells
 }
 
 /// The rows as JSON (fields documented in the README).
@@ -187,9 +211,9 @@ pub fn json(rows: &[AccessRow]) -> String {
 
 /// The rows as an aligned table, one line each, under a header line.
 pub fn table(rows: &[AccessRow]) -> String {
-    let all: Vec<[String; 6]> =
-        std::iter::once(COLUMNS.map(|c| c.to_uppercase())).chain(rows.iter().map(cells)).collect();
-    let mut widths = [0; 6];
+    let header: Vec<String> = columns(rows).iter().map(|c| c.to_uppercase()).collect();
+    let all: Vec<Vec<String>> = std::iter::once(header).chain(rows.iter().map(|r| cells(r, expiring(rows)))).collect();
+    let mut widths = vec![0; all[0].len()];
     for row in &all {
         for (w, c) in widths.iter_mut().zip(row) {
             *w = (*w).max(c.chars().count());
@@ -222,9 +246,9 @@ fn csv_field(s: &str) -> String {
 
 /// The rows as CSV (RFC 4180), under a header line.
 pub fn csv(rows: &[AccessRow]) -> String {
-    let mut out = COLUMNS.join(",") + "\n";
+    let mut out = columns(rows).join(",") + "\n";
     for r in rows {
-        let mut c = cells(r);
+        let mut c = cells(r, expiring(rows));
         if r.user.is_none() {
             c[1].clear();
         }
@@ -249,12 +273,22 @@ pub fn md_code(s: &str) -> String {
 
 /// The rows as a Markdown table.
 pub fn markdown(rows: &[AccessRow]) -> String {
-    let mut out = format!("| {} |\n|{}\n", COLUMNS.join(" | "), "---|".repeat(COLUMNS.len()));
+    let columns = columns(rows);
+    let mut out = format!("| {} |\n|{}\n", columns.join(" | "), "---|".repeat(columns.len()));
+    let expires = expiring(rows);
     for r in rows {
-        let c = cells(r);
+        let c = cells(r, expires);
         let user = r.user.as_deref().map_or_else(|| "-".to_string(), md_code);
-        let reason = c[5].replace('|', "\\|");
-        let _ = writeln!(out, "| {} | {user} | {} | {} | {} | {reason} |", md_code(&c[0]), md_code(&c[2]), c[3], c[4]);
+        let reason = c[c.len() - 1].replace('|', "\\|");
+        let until = if expires { format!(" {} |", c[5]) } else { String::new() };
+        let _ = writeln!(
+            out,
+            "| {} | {user} | {} | {} | {} |{until} {reason} |",
+            md_code(&c[0]),
+            md_code(&c[2]),
+            c[3],
+            c[4]
+        );
     }
     out
 }

@@ -26,16 +26,18 @@ const LAYERS: &[(&str, &[&str])] = &[
 
 /// The pipeline's modules by stage: a module may use modules of an earlier stage only.
 const STAGES: &[(&str, usize)] = &[
-    ("model", 0),
-    ("tree", 0),
-    ("par", 0),
-    ("load", 1),
-    ("plan", 1),
-    ("validate", 2),
-    ("resolve", 2),
-    ("templates", 3),
-    ("render", 4),
-    ("emit", 5),
+    ("expiry", 0),
+    ("model", 1),
+    ("tree", 1),
+    ("par", 1),
+    ("load", 2),
+    ("plan", 2),
+    ("expand", 2),
+    ("validate", 3),
+    ("resolve", 3),
+    ("templates", 4),
+    ("render", 5),
+    ("emit", 6),
 ];
 
 /// `crate::a::b` paths in the code of `text` (comments cut), as `(a, b)`.

@@ -10,6 +10,7 @@ mod docs;
 mod drift;
 mod errors;
 mod exit_codes;
+mod expiry;
 mod filesystem;
 mod formats;
 mod gitops;

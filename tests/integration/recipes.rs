@@ -667,6 +667,84 @@ fn the_gitlab_job_posts_the_diff_against_a_base_without_out_as_missing() {
 }
 
 #[test]
+fn the_expiry_workflow_rebuilds_daily_and_opens_a_pull_request() {
+    let file = "examples/expiry-rebuild.yml";
+    let doc = load(file);
+    let scripts = github_scripts(&doc);
+    assert_no_build_from_source(file, &scripts);
+    assert_verified_download(file, &scripts[0]);
+    assert_eq!(
+        checked_commands(file, &scripts),
+        [
+            "diff --today $today --format markdown",
+            "validate --today $today --format json",
+            "build --today ${{ steps.diff.outputs.today }}"
+        ]
+    );
+    assert!(doc["on"]["schedule"][0]["cron"].as_str().is_some_and(|c| c.ends_with("* * *")), "{file}: daily");
+    let steps = doc["jobs"]["expiry"]["steps"].as_sequence().unwrap();
+    let pr = steps
+        .iter()
+        .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("peter-evans/create-pull-request@")))
+        .expect("a step that opens the pull request");
+    assert_eq!(pr["with"]["body-path"], "${{ runner.temp }}/body.md");
+    assert!(scripts.iter().any(|s| s.contains("--format markdown > \"$body\"")), "{file}: the diff is the body");
+    assert_eq!(doc["permissions"]["contents"], "write");
+    assert_eq!(doc["permissions"]["pull-requests"], "write");
+}
+
+/// The expiry workflow's `diff` step, run with the real binary and a `date` that says
+/// `today`, in a folder whose `out/` was built on 2027-01-31 from a member whose last day
+/// that is (and another whose access ends within 14 days); with the body it wrote.
+#[cfg(unix)]
+fn run_expiry_step(today: &str) -> (Ran, String) {
+    let doc = load("examples/expiry-rebuild.yml");
+    let steps = doc["jobs"]["expiry"]["steps"].as_sequence().unwrap();
+    let script = steps.iter().find(|s| s["id"] == "diff").and_then(|s| s["run"].as_str()).expect("the diff step");
+    let kfprofiles = format!("#!/bin/sh\nexec '{}' \"$@\"\n", env!("CARGO_BIN_EXE_kfprofiles"));
+    let date = format!("#!/bin/sh\necho {today}\n");
+    let step = Step::new(&[("kfprofiles", &kfprofiles), ("date", &date)]);
+    let org = "users: [{id: a, email: a@x.io}, {id: b, email: b@x.io}, {id: c, email: c@x.io}]
+profiles:
+  - name: team
+    owner: a
+    members:
+      - {user: b, expires: 2027-01-31}
+      - {user: c, expires: 2027-02-10}
+";
+    std::fs::create_dir(step.path("work/profiles")).unwrap();
+    std::fs::write(step.path("work/profiles/org.yaml"), org).unwrap();
+    let built = crate::harness::run_in(&step.path("work"), &["build".into(), "--today".into(), "2027-01-31".into()]);
+    assert_eq!(built.status, 0, "{}", built.stderr);
+    let ran = step.run(&["--noprofile", "--norc", "-eo", "pipefail"], script, &[]);
+    let body = std::fs::read_to_string(step.path("runner/body.md")).unwrap_or_default();
+    (ran, body)
+}
+
+#[cfg(unix)]
+#[test]
+fn the_expiry_workflow_writes_the_revocation_as_the_pull_request_body() {
+    if std::process::Command::new("jq").arg("--version").output().is_err() {
+        eprintln!("skipped: jq is not installed (GitHub's runners have it)");
+        return;
+    }
+    let (ran, body) = run_expiry_step("2027-02-01");
+    assert_eq!(ran.status, 0, "{}", ran.stderr);
+    assert_eq!(ran.outputs, "today=2027-02-01\nchanged=true\n");
+    assert!(body.starts_with("### kfprofiles diff: 1 access change (1 expired), 1 file changed\n"), "{body}");
+    assert!(body.contains("| `team` | `b@x.io` | access revoked (expired 2027-01-31), was view |  |\n"), "{body}");
+    assert!(
+        body.ends_with(
+            "\n#### access ending within 14 days\n\n- profiles/org.yaml:7: profile `team`: user `c` expires on 2027-02-10, in 9 days\n"
+        ),
+        "{body}"
+    );
+    // On the last day nothing has expired yet: no pull request.
+    let (ran, _) = run_expiry_step("2027-01-31");
+    assert_eq!((ran.status, ran.outputs.as_str()), (0, "today=2027-01-31\nchanged=false\n"), "{}", ran.stderr);
+}
+
+#[test]
 fn the_new_profile_workflow_runs_real_kfprofiles_commands() {
     let file = "examples/github-new-profile.yml";
     let doc = load(file);

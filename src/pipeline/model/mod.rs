@@ -140,6 +140,11 @@ pub struct Member {
     /// Unset fields come from `profileDefaults.memberAccess`.
     #[serde(default)]
     pub access: Access,
+    /// Extension: the member's last day of access, `YYYY-MM-DD` (UTC): rendered through that
+    /// day, not from the next one. Absent: no end.
+    #[serde(default, deserialize_with = "crate::pipeline::expiry::Expires::present")]
+    #[schemars(with = "crate::pipeline::expiry::Expires")]
+    pub expires: Option<crate::pipeline::expiry::Expires>,
 }
 
 /// A member's access.

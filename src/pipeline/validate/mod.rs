@@ -16,10 +16,11 @@
 //! - [`lints`]: the warnings an organisation may accept (`settings.allowWarnings`).
 //!
 //! Checked apart, with what they need: [`gitops`] (`settings.argocd`, `settings.flux`, with the
-//! profile namespaces) and [`codeowners`] (`settings.codeowners` and which files it can delegate,
-//! with the plan's owners).
+//! profile namespaces), [`codeowners`] (`settings.codeowners` and which files it can delegate,
+//! with the plan's owners) and [`expiry`] (members' `expires`, with the day evaluated on).
 
 pub mod codeowners;
+pub mod expiry;
 pub mod gitops;
 mod lints;
 mod names;

@@ -11,6 +11,7 @@ use super::model::{
 };
 use super::yaml_diff::file_change;
 use crate::k8s::quantity_value;
+use crate::pipeline::expiry::Date;
 use crate::pipeline::plan::{MemberPlan, Plan};
 use crate::pipeline::tree::{changed_files, Tree};
 use crate::review::chains::GroupGraph;
@@ -108,10 +109,13 @@ fn profile_changes(
     }
 }
 
-/// Why members have access, from the input: the plan's members and every group chain.
+/// Why members have access, from the input: the plan's members and every group chain; and why
+/// they lost it, when member entries expired.
 struct Via<'a> {
     members: BTreeMap<(&'a str, &'a str), &'a MemberPlan>,
     graph: &'a GroupGraph<'a>,
+    /// By profile and grantee: the last day of the member entries that expired.
+    expired: BTreeMap<(&'a str, Grantee), Date>,
 }
 
 impl<'a> Via<'a> {
@@ -121,7 +125,13 @@ impl<'a> Via<'a> {
             .iter()
             .flat_map(|p| p.members.iter().map(move |m| ((p.namespace.as_str(), m.email.as_str()), m)))
             .collect();
-        Via { members, graph }
+        let mut expired = BTreeMap::new();
+        for p in &plan.profiles {
+            let users = p.expired_users.iter().map(|(email, d)| (Grantee::User(email.clone()), *d));
+            let groups = p.expired_groups.iter().map(|(claim, d)| (Grantee::IdpGroup(claim.clone()), *d));
+            expired.extend(users.chain(groups).map(|(grantee, d)| ((p.namespace.as_str(), grantee), d)));
+        }
+        Via { members, graph, expired }
     }
 
     /// `direct` (when listed directly) and the group chains of `email` in `profile`, the first
@@ -149,6 +159,13 @@ fn access_changes(name: &str, o: &NamespaceGrants, n: &NamespaceGrants, via: &Vi
             (Some(o), Some(n)) => n.level() > o.level() || (n.notebooks_access && !o.notebooks_access),
             _ => false,
         };
+        // A loss or a reduction where an entry of the grantee expired is that entry's doing.
+        let reduced = match (old, new) {
+            (Some(o), Some(n)) => n.level() < o.level() || (o.notebooks_access && !n.notebooks_access),
+            (Some(_), None) => true,
+            _ => false,
+        };
+        let expired = via.expired.get(&(name, grantee.clone())).copied().filter(|_| reduced);
         let (via, via_more) = match (new, grantee) {
             (Some(g), Grantee::User(email)) if !g.owner => via.of(name, email),
             _ => (vec![], 0),
@@ -162,6 +179,7 @@ fn access_changes(name: &str, o: &NamespaceGrants, n: &NamespaceGrants, via: &Vi
             via,
             via_more,
             until_deleted: None,
+            expired,
         });
     }
     changes

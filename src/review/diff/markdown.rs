@@ -107,6 +107,7 @@ fn counts_table(c: &Counts) -> String {
         ("owner changes", c.owner_changes),
         ("access changes", c.access_changes),
         ("privilege increases", c.privilege_increases),
+        ("access expired", c.access_expired),
         ("quota changes", c.quota_changes),
         ("GitOps folders changed", c.gitops_changes),
         ("annotation mismatches", c.annotation_mismatches),

@@ -8,6 +8,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
+use crate::pipeline::expiry::Date;
 use crate::pipeline::tree::FileStatus;
 use crate::review::grants::{Grant, Grantee, NamespaceGrants};
 
@@ -85,6 +86,10 @@ pub struct AccessChange {
     /// applied; the user loses it only when that Application is deleted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub until_deleted: Option<String>,
+    /// The access is lost or reduced because member entries expired (the last of their
+    /// `expires` dates), from the plan.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expired: Option<Date>,
 }
 
 /// How a quota limit changes.
@@ -235,6 +240,9 @@ pub struct Counts {
     pub owner_changes: usize,
     pub access_changes: usize,
     pub privilege_increases: usize,
+    /// Access changes caused by an expired member entry.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub access_expired: usize,
     pub quota_changes: usize,
     pub gitops_changes: usize,
     pub annotation_mismatches: usize,
@@ -284,6 +292,7 @@ impl Report {
             owner_changes: self.owner_changes.len(),
             access_changes: self.access_changes.len(),
             privilege_increases: self.access_changes.iter().filter(|c| c.privilege_increase).count(),
+            access_expired: self.access_changes.iter().filter(|c| c.expired.is_some()).count(),
             quota_changes: self.quota_changes.len(),
             gitops_changes: self.gitops_changes.len(),
             annotation_mismatches: self.annotation_mismatches.len(),

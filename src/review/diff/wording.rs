@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use super::model::{AccessChange, GitopsChange, OwnerChange, ProfileChange, QuotaChange, Report};
+use crate::pipeline::expiry::Date;
 use crate::pipeline::tree::FileStatus;
 use crate::review::chains::via_text;
 use crate::review::grants::Grant;
@@ -36,8 +37,15 @@ pub(super) fn headline(r: &Report) -> String {
     count(c.owner_changes, "owner change", "owner changes", "");
     if c.access_changes > 0 {
         let mut s = plural(c.access_changes, "access change", "access changes");
+        let mut notes = Vec::new();
         if c.privilege_increases > 0 {
-            let _ = write!(s, " ({})", plural(c.privilege_increases, "privilege increase", "privilege increases"));
+            notes.push(plural(c.privilege_increases, "privilege increase", "privilege increases"));
+        }
+        if c.access_expired > 0 {
+            notes.push(format!("{} expired", c.access_expired));
+        }
+        if !notes.is_empty() {
+            let _ = write!(s, " ({})", notes.join(", "));
         }
         parts.push(s);
     }
@@ -129,11 +137,12 @@ impl AccessChange {
         };
         match (&self.old, &self.new) {
             (None, Some(n)) => format!("gains access: {}{via}", grant_text(n)),
-            (Some(o), None) => match &self.until_deleted {
-                Some(app) => format!("keeps access until Application `{app}` is deleted (was {})", grant_text(o)),
-                None => format!("loses access (was {})", grant_text(o)),
+            (Some(o), None) => match (&self.until_deleted, self.expired) {
+                (Some(app), _) => format!("keeps access until Application `{app}` is deleted (was {})", grant_text(o)),
+                (None, Some(date)) => format!("access revoked (expired {date}), was {}", grant_text(o)),
+                (None, None) => format!("loses access (was {})", grant_text(o)),
             },
-            (Some(o), Some(n)) => changed_text(o, n) + &via,
+            (Some(o), Some(n)) => changed_text(o, n, self.expired) + &via,
             (None, None) => String::new(),
         }
     }
@@ -150,8 +159,9 @@ impl AccessChange {
     }
 }
 
-/// `role view -> edit, gains notebook access`: what differs between two grants.
-fn changed_text(o: &Grant, n: &Grant) -> String {
+/// `role view -> edit, gains notebook access`: what differs between two grants, and the day
+/// the member entry that granted more `expired`.
+fn changed_text(o: &Grant, n: &Grant, expired: Option<Date>) -> String {
     let mut parts = Vec::new();
     let name = |g: &Grant| if g.owner { "owner".to_string() } else { g.role.to_string() };
     if name(o) != name(n) {
@@ -160,6 +170,9 @@ fn changed_text(o: &Grant, n: &Grant) -> String {
     if !n.owner && !o.owner && o.notebooks_access != n.notebooks_access {
         let verb = if n.notebooks_access { "gains" } else { "loses" };
         parts.push(format!("{verb} notebook access"));
+    }
+    if let Some(date) = expired {
+        parts.push(format!("member entry expired {date}"));
     }
     if parts.is_empty() {
         parts.push("access changes".into());
