@@ -243,6 +243,43 @@ fn a_cluster_that_matches_git_does_not_drift() {
 }
 
 #[test]
+fn access_git_took_back_but_the_cluster_still_holds_is_named_as_left_from_an_earlier_rendering() {
+    // bob's binding and policy were rendered (the managed-by label) and applied; then bob was
+    // removed from git, or his entry expired. Until the change is applied, the cluster still
+    // grants it: shadow access, but neither hand-made nor a dashboard contributor.
+    let t = Test::new().write("profiles/org.yaml", ORG);
+    let dump = rendered_dump(&t);
+    let without_bob = ORG
+        .replace("    members:\n      - {user: bob, access: {role: edit, notebooksAccess: true}}\n", "")
+        .replace("  - {id: bob, email: bob@example.com}\n", "");
+    let expired = ORG.replace("notebooksAccess: true}}", "notebooksAccess: true}, expires: 2020-01-31}");
+    for org in [without_bob, expired] {
+        let t = Test::new().write("profiles/org.yaml", &org).write("cluster.yaml", &dump);
+        let json = t.clone_with_args(&["drift", "cluster.yaml", "--format", "json"]).expect(1, None, "");
+        let report: Value = serde_json::from_str(&json.stdout).unwrap();
+        let origins: Vec<(String, String, String)> = shadows(&report)
+            .into_iter()
+            .map(|[kind, grantee, _, origin, object, ..]| (format!("{kind} {grantee}"), origin, object))
+            .collect();
+        assert_eq!(
+            origins,
+            [
+                ("user bob@example.com".to_string(), "stale".to_string(), "RoleBinding".to_string()),
+                ("user bob@example.com".to_string(), "stale".to_string(), "AuthorizationPolicy".to_string()),
+            ],
+            "{org}"
+        );
+        let text = t.clone_with_args(&["drift", "cluster.yaml"]).expect(1, None, "");
+        assert!(
+            text.stdout
+                .contains("(rendered by kfprofiles before; git no longer grants it: not yet pruned, or expired)"),
+            "{}",
+            text.stdout
+        );
+    }
+}
+
+#[test]
 fn a_controller_reference_does_not_hide_a_person() {
     let t = Test::new().write("profiles/org.yaml", ORG);
     let dump = rendered_dump(&t) + "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: sneaky\n  namespace: team\n  ownerReferences: [{apiVersion: kubeflow.org/v1, kind: Profile, name: team, controller: true, uid: x}]\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: secrets-reader}\nsubjects: [{kind: User, name: eve@example.com}]\n";

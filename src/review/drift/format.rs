@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Difference, FieldDifference, Report, Shadow, UnknownNamespace};
+use super::{Difference, FieldDifference, Origin, Report, Shadow, UnknownNamespace};
 use crate::review::access::md_code;
 use crate::review::diff::MARKDOWN_LIMIT;
 
@@ -61,12 +61,13 @@ fn grantee(s: &Shadow, code: Code) -> String {
     }
 }
 
-/// `added from the dashboard (KFAM)`, `hand-made`, `added to an object git declares`.
+/// How the access came, in words.
 fn origin(s: &Shadow) -> &'static str {
     match s.origin {
-        "kfam" => "contributor added from the dashboard through KFAM",
-        "changed" => "added to an object git declares",
-        _ => "hand-made",
+        Origin::Kfam => "contributor added from the dashboard through KFAM",
+        Origin::Stale => "rendered by kfprofiles before; git no longer grants it: not yet pruned, or expired",
+        Origin::HandMade => "hand-made",
+        Origin::Changed => "added to an object git declares",
     }
 }
 

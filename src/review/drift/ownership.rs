@@ -9,7 +9,7 @@ use serde_yaml::Value;
 
 use super::shadow::Grant;
 use super::sides::{action, subjects};
-use crate::kubeflow::{cluster_role, ROLE_ANNOTATION, USER_ANNOTATION};
+use crate::kubeflow::{cluster_role, MANAGED_BY, ROLE_ANNOTATION, USER_ANNOTATION};
 
 /// The structural rule for what Kubeflow itself owns in a profile namespace, for an object git
 /// does not declare and that is not a quota: `Some(why)` when it is left out, `None` when its
@@ -49,6 +49,14 @@ pub(super) fn kubeflow_own(object: &Value, grants: &[Grant]) -> Option<String> {
             controller["name"].as_str().unwrap_or("?")
         )
     })
+}
+
+/// An object kfprofiles rendered: its `app.kubernetes.io/managed-by: kfprofiles` label. One that
+/// git no longer declares is left from an earlier rendering (a member removed or expired in git,
+/// not yet pruned). The label can be copied by hand, so it only names where the access most
+/// likely came from: the access is reported all the same.
+pub(super) fn is_stale(object: &Value) -> bool {
+    object["metadata"]["labels"][MANAGED_BY.0].as_str() == Some(MANAGED_BY.1)
 }
 
 /// A contributor binding or policy as KFAM makes it: the `user` and `role` annotations (KFAM's

@@ -49,10 +49,24 @@ pub struct Shadow {
     /// What it allows: a Kubeflow role (`view`, `edit`, `admin`), `ClusterRole NAME`,
     /// `Role NAME`, `notebook access`, `Pipelines UI`, or `requests from PRINCIPAL`.
     pub access: String,
-    /// `kfam` (a contributor added from the dashboard), `hand-made` (any other object git does
-    /// not declare) or `changed` (added to an object git declares).
-    pub origin: &'static str,
+    pub origin: Origin,
     pub object: ObjectRef,
+}
+
+/// How shadow access came into the cluster (serialised as `kfam`, `stale`, `hand-made`,
+/// `changed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// A contributor added from the dashboard: an object as KFAM makes it.
+    Kfam,
+    /// An object kfprofiles rendered (its managed-by label) that git no longer declares: a
+    /// member removed or expired in git, not yet pruned from the cluster.
+    Stale,
+    /// Any other object git does not declare.
+    HandMade,
+    /// Added to an object git declares.
+    Changed,
 }
 
 /// One field of an object that differs.

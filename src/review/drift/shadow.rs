@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 
 use serde_yaml::Value;
 
-use super::ownership::{is_kfam, kubeflow_own};
-use super::report::{Ignored, ObjectRef, Shadow};
+use super::ownership::{is_kfam, is_stale, kubeflow_own};
+use super::report::{Ignored, ObjectRef, Origin, Shadow};
 use super::sides::{action, subjects, Sides};
 use crate::kubeflow::CLUSTER_ROLE_PREFIX;
 use crate::pipeline::plan::SettingsPlan;
@@ -26,7 +26,7 @@ pub(super) fn shadow_access(sides: &Sides, identity: &Identity) -> (Vec<Shadow>,
         let granted: BTreeSet<Grant> = identity.grants(ours).into_iter().collect();
         for g in identity.grants(cluster_object) {
             if !granted.contains(&g) {
-                shadow.push(g.shadow(key, "changed"));
+                shadow.push(g.shadow(key, Origin::Changed));
             }
         }
     }
@@ -39,7 +39,13 @@ pub(super) fn shadow_access(sides: &Sides, identity: &Identity) -> (Vec<Shadow>,
             ignored.push(Ignored { object: key.clone(), reason });
             continue;
         }
-        let origin = if is_kfam(object) { "kfam" } else { "hand-made" };
+        let origin = if is_stale(object) {
+            Origin::Stale
+        } else if is_kfam(object) {
+            Origin::Kfam
+        } else {
+            Origin::HandMade
+        };
         shadow.extend(grants.into_iter().map(|g| g.shadow(key, origin)));
     }
     (shadow, ignored)
@@ -54,7 +60,7 @@ pub(super) struct Grant {
 }
 
 impl Grant {
-    fn shadow(self, object: &ObjectRef, origin: &'static str) -> Shadow {
+    fn shadow(self, object: &ObjectRef, origin: Origin) -> Shadow {
         Shadow {
             namespace: object.namespace.clone(),
             grantee_kind: self.kind,

@@ -101,7 +101,7 @@ fn markdown_stays_under_githubs_limit_and_says_what_it_left_out() {
             grantee_kind: "user",
             grantee: format!("user-{i:04}@example.com"),
             access: "edit".into(),
-            origin: "hand-made",
+            origin: Origin::HandMade,
             object: object(i),
         })
         .collect();
