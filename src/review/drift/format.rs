@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Difference, FieldDifference, Origin, Report, Shadow, UnknownNamespace};
+use super::{Difference, FieldDifference, GranteeKind, Origin, Report, Shadow, UnknownNamespace};
 use crate::review::access::md_code;
 use crate::review::diff::MARKDOWN_LIMIT;
 
@@ -55,9 +55,8 @@ fn md(s: &str) -> String {
 /// `user `eve@example.com``, `anyone`.
 fn grantee(s: &Shadow, code: Code) -> String {
     match s.grantee_kind {
-        "anyone" => s.grantee.clone(),
-        "service-account" => format!("service account {}", code(&s.grantee)),
-        kind => format!("{kind} {}", code(&s.grantee)),
+        GranteeKind::Anyone => s.grantee.clone(),
+        kind => format!("{} {}", kind.text(), code(&s.grantee)),
     }
 }
 

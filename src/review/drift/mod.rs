@@ -46,7 +46,9 @@ use shadow::Identity;
 use sides::Sides;
 
 pub use dump::{read_dump, DumpError, DUMP_COMMAND};
-pub use report::{Counts, Difference, FieldDifference, Ignored, ObjectRef, Origin, Report, Shadow, UnknownNamespace};
+pub use report::{
+    Counts, Difference, FieldDifference, GranteeKind, Ignored, ObjectRef, Origin, Report, Shadow, UnknownNamespace,
+};
 
 /// Compares the dump's `cluster` objects with the rendering `rendered` (of `settings`); `dump`
 /// and `profiles` name both in the report.

@@ -7,6 +7,7 @@
 
 use serde_yaml::Value;
 
+use super::report::GranteeKind;
 use super::shadow::Grant;
 use super::sides::{action, subjects};
 use crate::kubeflow::{cluster_role, MANAGED_BY, ROLE_ANNOTATION, USER_ANNOTATION};
@@ -41,7 +42,7 @@ pub(super) fn kubeflow_own(object: &Value, grants: &[Grant]) -> Option<String> {
         .into_iter()
         .flatten()
         .find(|o| o["controller"].as_bool() == Some(true))?;
-    let workloads_only = grants.iter().all(|g| matches!(g.kind, "service-account" | "workload"));
+    let workloads_only = grants.iter().all(|g| matches!(g.kind, GranteeKind::ServiceAccount | GranteeKind::Workload));
     workloads_only.then(|| {
         format!(
             "managed by {} `{}` (controller ownerReference) and admits workloads only",

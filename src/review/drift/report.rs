@@ -43,7 +43,7 @@ pub struct Shadow {
     /// `service-account` (of another namespace), `workload` (an Istio principal or namespace)
     /// or `anyone` (a rule without any source or identity condition, or the ingress gateway
     /// admitted without one).
-    pub grantee_kind: &'static str,
+    pub grantee_kind: GranteeKind,
     /// The email, group, `HEADER: value`, `NAMESPACE/ACCOUNT`, principal or `anyone`.
     pub grantee: String,
     /// What it allows: a Kubeflow role (`view`, `edit`, `admin`), `ClusterRole NAME`,
@@ -51,6 +51,33 @@ pub struct Shadow {
     pub access: String,
     pub origin: Origin,
     pub object: ObjectRef,
+}
+
+/// Who shadow access is for (serialised as `user`, `group`, `header`, `service-account`,
+/// `workload`, `anyone`). Ordered as those names sort, so reports keep their order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GranteeKind {
+    Anyone,
+    Group,
+    Header,
+    ServiceAccount,
+    User,
+    Workload,
+}
+
+impl GranteeKind {
+    /// The kind in words: `user`, `service account`.
+    pub fn text(self) -> &'static str {
+        match self {
+            GranteeKind::Anyone => "anyone",
+            GranteeKind::Group => "group",
+            GranteeKind::Header => "header",
+            GranteeKind::ServiceAccount => "service account",
+            GranteeKind::User => "user",
+            GranteeKind::Workload => "workload",
+        }
+    }
 }
 
 /// How shadow access came into the cluster (serialised as `kfam`, `stale`, `hand-made`,

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use serde_yaml::Value;
 
 use super::ownership::{is_kfam, is_stale, kubeflow_own};
-use super::report::{Ignored, ObjectRef, Origin, Shadow};
+use super::report::{GranteeKind, Ignored, ObjectRef, Origin, Shadow};
 use super::sides::{action, subjects, Sides};
 use crate::kubeflow::CLUSTER_ROLE_PREFIX;
 use crate::pipeline::plan::SettingsPlan;
@@ -54,7 +54,7 @@ pub(super) fn shadow_access(sides: &Sides, identity: &Identity) -> (Vec<Shadow>,
 /// One grantee and what one object lets it do.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) struct Grant {
-    pub(super) kind: &'static str,
+    pub(super) kind: GranteeKind,
     pub(super) grantee: String,
     pub(super) access: String,
 }
@@ -107,9 +107,9 @@ impl Identity {
                 };
                 for (kind, name) in subjects(object) {
                     let kind = match kind.as_str() {
-                        "User" => "user",
-                        "Group" => "group",
-                        "ServiceAccount" if name.split('/').next() != Some(own) => "service-account",
+                        "User" => GranteeKind::User,
+                        "Group" => GranteeKind::Group,
+                        "ServiceAccount" if name.split('/').next() != Some(own) => GranteeKind::ServiceAccount,
                         _ => continue,
                     };
                     out.push(Grant { kind, grantee: name, access: access.clone() });
@@ -143,20 +143,20 @@ impl Identity {
             for v in strings(&w["values"]) {
                 if key == self.user_key {
                     let user = v.strip_prefix(self.user_prefix.as_str()).unwrap_or(&v).to_string();
-                    people.push(("user", user));
+                    people.push((GranteeKind::User, user));
                 } else if key == self.groups_key || key.starts_with("request.auth.claims[") {
-                    people.push(("group", idp_group(&v).to_string()));
+                    people.push((GranteeKind::Group, idp_group(&v).to_string()));
                 } else if let Some(header) = key.strip_prefix("request.headers[").and_then(|k| k.strip_suffix(']')) {
-                    people.push(("header", format!("{header}: {v}")));
+                    people.push((GranteeKind::Header, format!("{header}: {v}")));
                 } else if key == "source.namespace" {
                     namespaces.push(v);
                 } else if key == "source.principal" {
-                    people.push(("workload", v));
+                    people.push((GranteeKind::Workload, v));
                 }
             }
         }
         for s in &sources {
-            people.extend(strings(&s["requestPrincipals"]).into_iter().map(|p| ("user", p)));
+            people.extend(strings(&s["requestPrincipals"]).into_iter().map(|p| (GranteeKind::User, p)));
         }
         let through = || -> String {
             let mut parts: Vec<String> = principals
@@ -182,22 +182,22 @@ impl Identity {
         let access = if to.is_empty() { "all requests".to_string() } else { format!("requests to {}", to.join(", ")) };
         let mut out = Vec::new();
         if principals.is_empty() && namespaces.is_empty() {
-            out.push(Grant { kind: "anyone", grantee: "anyone".into(), access });
+            out.push(Grant { kind: GranteeKind::Anyone, grantee: "anyone".into(), access });
             return out;
         }
         for p in principals {
             if p == self.gateway {
                 out.push(Grant {
-                    kind: "anyone",
+                    kind: GranteeKind::Anyone,
                     grantee: "anyone through the ingress gateway".into(),
                     access: access.clone(),
                 });
             } else {
-                out.push(Grant { kind: "workload", grantee: p, access: access.clone() });
+                out.push(Grant { kind: GranteeKind::Workload, grantee: p, access: access.clone() });
             }
         }
         for n in namespaces.into_iter().filter(|n| n != own) {
-            out.push(Grant { kind: "workload", grantee: format!("namespace {n}"), access: access.clone() });
+            out.push(Grant { kind: GranteeKind::Workload, grantee: format!("namespace {n}"), access: access.clone() });
         }
         out
     }

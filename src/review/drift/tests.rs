@@ -47,7 +47,7 @@ fn a_controller_reference_excuses_workloads_never_people() {
     let owned = "ownerReferences: [{kind: Namespace, name: t, controller: true}]";
     let foreign_sa = yaml(&format!("kind: RoleBinding\nmetadata: {{name: b, namespace: t, {owned}}}\nroleRef: {{kind: ClusterRole, name: view}}\nsubjects: [{{kind: ServiceAccount, name: ml-pipeline, namespace: kubeflow}}]\n"));
     let grants = identity().grants(&foreign_sa);
-    assert_eq!(grants[0].kind, "service-account");
+    assert_eq!(grants[0].kind, GranteeKind::ServiceAccount);
     assert_eq!(grants[0].grantee, "kubeflow/ml-pipeline");
     assert!(kubeflow_own(&foreign_sa, &grants).unwrap().starts_with("managed by Namespace `t`"));
     // The same binding without the controller reference is shadow access.
@@ -57,7 +57,7 @@ fn a_controller_reference_excuses_workloads_never_people() {
     // A person behind a controller reference is still shadow access.
     let user = yaml(&format!("kind: RoleBinding\nmetadata: {{name: b, namespace: t, {owned}}}\nroleRef: {{kind: ClusterRole, name: kubeflow-edit}}\nsubjects: [{{kind: User, name: eve@example.com}}]\n"));
     let grants = identity().grants(&user);
-    assert_eq!(grants, [Grant { kind: "user", grantee: "eve@example.com".into(), access: "edit".into() }]);
+    assert_eq!(grants, [Grant { kind: GranteeKind::User, grantee: "eve@example.com".into(), access: "edit".into() }]);
     assert_eq!(kubeflow_own(&user, &grants), None);
 }
 
@@ -67,7 +67,7 @@ fn policies_admit_people_by_identity_conditions_and_anyone_through_the_gateway()
     let p = yaml("kind: AuthorizationPolicy\nmetadata: {name: p, namespace: t}\nspec:\n  rules:\n  - from: [{source: {principals: [cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account]}}]\n    when: [{key: 'request.headers[kubeflow-userid]', values: [eve@example.com]}, {key: 'request.auth.claims[groups]', values: [ml-eng]}]\n  - from: [{source: {principals: [cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account]}}]\n");
     let grants = id.grants(&p);
     let texts: Vec<(&str, &str, &str)> =
-        grants.iter().map(|g| (g.kind, g.grantee.as_str(), g.access.as_str())).collect();
+        grants.iter().map(|g| (g.kind.text(), g.grantee.as_str(), g.access.as_str())).collect();
     assert_eq!(
         texts,
         [
@@ -98,7 +98,7 @@ fn markdown_stays_under_githubs_limit_and_says_what_it_left_out() {
     let shadow_access: Vec<Shadow> = (0..2_000)
         .map(|i| Shadow {
             namespace: "team".into(),
-            grantee_kind: "user",
+            grantee_kind: GranteeKind::User,
             grantee: format!("user-{i:04}@example.com"),
             access: "edit".into(),
             origin: Origin::HandMade,
