@@ -2,27 +2,7 @@
 //! where a command takes a FILE, `-q/--quiet`, `diff --exit-code=false`, and a JSON Schema with
 //! an `$id` the README's `yaml-language-server` modeline points at.
 
-use std::io::Write as _;
-use std::process::{Command, Stdio};
-
-use crate::harness::{read_tree, repo, Test};
-
-/// Runs `kfprofiles ARGS` in `dir` with `input` on standard input.
-fn run_with_stdin(dir: &std::path::Path, args: &[&str], input: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kfprofiles"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
-    (out.status.code().unwrap_or(-1), text(out.stdout), text(out.stderr))
-}
+use crate::harness::{read_tree, repo, run_with_stdin, Test};
 
 #[test]
 fn import_reads_the_dump_from_standard_input() {

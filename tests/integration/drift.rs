@@ -19,12 +19,9 @@
 //! The three layouts are golden files (`tests/cases-drift/expected.*`; `UPDATE_GOLDEN=1`
 //! rewrites them, the diff is the review); the facts are also asserted one by one on the JSON.
 
-use std::io::Write as _;
-use std::process::{Command, Stdio};
-
 use serde_json::Value;
 
-use crate::harness::{repo, run_in, Output, Test};
+use crate::harness::{repo, run_in, run_with_stdin, Output, Test};
 
 const DUMP: &str = "tests/cases-drift/cluster.yaml";
 const PROFILES: &str = "tests/cases-drift/profiles";
@@ -294,20 +291,10 @@ fn a_controller_reference_does_not_hide_a_person() {
 #[test]
 fn the_dump_is_read_from_standard_input() {
     let dump = std::fs::read_to_string(repo().join(DUMP)).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kfprofiles"))
-        .args(["drift", "-", "--profiles", PROFILES])
-        .current_dir(repo())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(dump.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let (code, stdout, stderr) = run_with_stdin(&repo(), &["drift", "-", "--profiles", PROFILES], &dump);
+    assert_eq!(code, 1, "{stderr}");
     let from_file = drift("text").stdout.replace(DUMP, "<stdin>");
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), from_file);
+    assert_eq!(stdout, from_file);
 }
 
 #[test]

@@ -185,3 +185,20 @@ fn yaml_1_1_non_string(s: &str) -> bool {
     let body = s.strip_prefix(['-', '+']).unwrap_or(s);
     body.starts_with(|c: char| c.is_ascii_digit() || c == '.')
 }
+
+/// Runs `kfprofiles ARGS` in `dir` with `input` on standard input.
+pub fn run_with_stdin(dir: &std::path::Path, args: &[&str], input: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kfprofiles"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (out.status.code().unwrap_or(-1), text(out.stdout), text(out.stderr))
+}
