@@ -6,7 +6,7 @@
 //! with what went wrong. `fail` is the one place where a failure is reported and becomes exit
 //! code 2; results go through [`output::print`], the one path to stdout.
 //!
-//! One file per command or group: [`build`] (`build`, `check`), [`validate`], [`diff`],
+//! One file per command or group: [`build`] (`build`, `check`), [`validate`], [`diff`], [`drift`],
 //! [`access`], [`manual`] (`schema`, `completions`, `man`), [`convert`] (`convert-deploykf`),
 //! [`import`] and [`new`] (`new profile`, `new user`), over [`report`] (the input's diagnostics
 //! and summaries) and [`source`] (the FILE a migration reads).
