@@ -101,7 +101,8 @@ impl From<Box<Diagnostic>> for Failure {
 pub type Outcome = Result<Exit, Failure>;
 
 /// The day members' `expires` are evaluated on: `--today`, or the current UTC date. `Err`
-/// (exit 2, before anything is read) when `--today` is not a date.
+/// (exit 2, before anything is read) when `--today` is not a date; [`execute`] reports that
+/// with the other problems of the options, so a command only meets a valid one.
 pub fn today(input: &Profiles) -> Result<Date, Failure> {
     let Some(given) = &input.today else { return Ok(Date::today_utc()) };
     Date::parse(given).map_err(|why| {
@@ -109,6 +110,21 @@ pub fn today(input: &Profiles) -> Result<Date, Failure> {
             .help("write `--today YYYY-MM-DD`, or leave it out to use today's UTC date")
             .into()
     })
+}
+
+/// The profiles input of a command that reads one.
+fn input_of(mode: &Mode) -> Option<&Profiles> {
+    match mode {
+        Mode::Build(r) | Mode::Check(r) => Some(&r.input),
+        Mode::Diff(d) => Some(&d.render.input),
+        Mode::Drift(d) => Some(&d.render.input),
+        Mode::Validate(p) => Some(p),
+        Mode::Access(a) => Some(&a.input),
+        Mode::ConvertDeploykf(c) => Some(&c.input),
+        Mode::Import(i) => Some(&i.input),
+        Mode::New(n) => Some(&n.input),
+        Mode::Schema | Mode::Completions(_) | Mode::Man { .. } => None,
+    }
 }
 
 /// Runs kfprofiles with `args` (program name first) and returns the exit code.
@@ -131,9 +147,12 @@ where
 
 /// Runs the command of `config`.
 fn execute(config: &Config) -> Outcome {
-    if !config.problems.is_empty() {
-        let sources = Box::new(Input::default());
-        return Err(Failure::Problems { diagnostics: config.problems.clone(), sources });
+    let mut problems = config.problems.clone();
+    if let Some(Err(Failure::Problems { diagnostics, .. })) = input_of(&config.mode).map(today) {
+        problems.extend(diagnostics);
+    }
+    if !problems.is_empty() {
+        return Err(Failure::Problems { diagnostics: problems, sources: Box::new(Input::default()) });
     }
     match &config.mode {
         Mode::Build(options) => build::build(config, options),

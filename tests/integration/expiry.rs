@@ -227,6 +227,16 @@ fn an_invalid_today_exits_2_before_anything_runs() {
     );
 }
 
+#[test]
+fn an_invalid_today_is_reported_with_the_other_problems_of_the_options() {
+    org().args(&["build", "--today", "2027-13-01", "--templates", "missing"]).expect(
+        2,
+        Some(""),
+        "error[invalid-date]: `--today 2027-13-01` is not a date: there is no month 13\n\
+         error[no-templates]: templates folder `missing` does not exist\n",
+    );
+}
+
 /// `org()` built on the last day into `base/`, diffed the day after in `format`.
 fn diff_after(format: &str) -> Output {
     let t = org();
