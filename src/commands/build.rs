@@ -103,6 +103,17 @@ fn out_of_date(options: &Render, changes: &Changes, owners: &[(&str, PathBuf)]) 
 
 /// Compiles and renders; reports the diagnostics; `Err` when there were errors.
 pub fn compile_and_render(config: &Config, options: &Render) -> Result<(Compiled, Rendered), Failure> {
+    render_input(config, options, Some(&options.out))
+}
+
+/// [`compile_and_render`] for a rendering that is never applied from the output folder (`drift`
+/// compares it with a cluster): without the warnings about how the output folder is applied.
+pub fn compile_and_render_in_memory(config: &Config, options: &Render) -> Result<(Compiled, Rendered), Failure> {
+    render_input(config, options, None)
+}
+
+/// Compiles and renders; `out`, when the rendering is applied from it, for `root-scale`.
+fn render_input(config: &Config, options: &Render, out: Option<&Path>) -> Result<(Compiled, Rendered), Failure> {
     let deny_warnings = options.input.deny_warnings;
     let mut compiled = compile(&options.input.dir, today(&options.input)?);
     let rendered = if compiled.has_errors(deny_warnings) {
@@ -114,7 +125,7 @@ pub fn compile_and_render(config: &Config, options: &Render) -> Result<(Compiled
         gitops::complete(&mut r, &compiled, &options.input.dir);
         r
     });
-    if let Some(d) = rendered.as_ref().and_then(|r| root_scale(&compiled, r, &options.out)) {
+    if let Some(d) = rendered.as_ref().zip(out).and_then(|(r, out)| root_scale(&compiled, r, out)) {
         compiled.diagnostics.push(d);
     }
     // Warnings of the rendering (`root-scale`, `unknown-template`) can be accepted too.

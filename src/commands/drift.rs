@@ -5,7 +5,7 @@
 
 use crate::cli::config::{Config, Drift};
 use crate::cli::{output, DriftFormat};
-use crate::commands::build::compile_and_render;
+use crate::commands::build::compile_and_render_in_memory;
 use crate::commands::{source, Exit, Failure, Outcome};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::pipeline::load;
@@ -26,7 +26,7 @@ pub fn drift(config: &Config, options: &Drift) -> Outcome {
             return Err(Failure::Problems { diagnostics: vec![d], sources: Box::new(source) });
         }
     };
-    let (compiled, rendered) = compile_and_render(config, &options.render)?;
+    let (compiled, rendered) = compile_and_render_in_memory(config, &options.render)?;
     let profiles = load::display_path(&options.render.input.dir);
     let report = drift::compare(&objects, &rendered.tree, &compiled.plan.settings, &source.shown, &profiles);
     let text = match options.format {

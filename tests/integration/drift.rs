@@ -277,6 +277,25 @@ fn access_git_took_back_but_the_cluster_still_holds_is_named_as_left_from_an_ear
 }
 
 #[test]
+fn drift_on_a_large_organisation_says_nothing_of_how_out_is_applied() {
+    // `root-scale` is about applying the root kustomization of `out/`; drift never reads `out/`.
+    let mut org = String::from("users:\n  - {id: alice, email: alice@example.com}\nprofiles:\n");
+    for i in 0..51 {
+        org.push_str(&format!("  - {{name: team-{i:02}, owner: alice}}\n"));
+    }
+    let t = Test::new().write("profiles/org.yaml", &org);
+    let build = t.clone_with_args(&["build", "--format", "concise"]).run();
+    assert!(build.stderr.contains("warning[root-scale]"), "the organisation is large enough: {}", build.stderr);
+    let dump = rendered_dump(&t);
+    let t = t.write("cluster.yaml", &dump);
+    t.clone_with_args(&["drift", "cluster.yaml"]).expect(
+        0,
+        Some("kfprofiles drift: no drift: cluster.yaml matches profiles (0 objects ignored by the rule for Kubeflow's own)\n"),
+        "",
+    );
+}
+
+#[test]
 fn a_controller_reference_does_not_hide_a_person() {
     let t = Test::new().write("profiles/org.yaml", ORG);
     let dump = rendered_dump(&t) + "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: sneaky\n  namespace: team\n  ownerReferences: [{apiVersion: kubeflow.org/v1, kind: Profile, name: team, controller: true, uid: x}]\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: secrets-reader}\nsubjects: [{kind: User, name: eve@example.com}]\n";
