@@ -1,6 +1,7 @@
-//! The layering of `src/`, kept by a test: a module uses only the folders below it (the README's
-//! Development map), and inside the pipeline a stage uses only earlier stages. A `crate::` path
-//! anywhere in the code (a `use` line or inline) counts; comments do not.
+//! The shape of `src/`, kept by tests: a module uses only the folders below it (the README's
+//! Development map), and inside the pipeline a stage uses only earlier stages (a `crate::` path
+//! anywhere in the code, a `use` line or inline, counts; comments do not); no file is over 500
+//! lines and no function over 80, unit tests aside.
 
 use std::collections::BTreeSet;
 
@@ -137,4 +138,59 @@ fn the_readme_map_is_the_layer_table() {
         rows.iter().map(|(u, uses)| (u.clone(), uses.iter().cloned().collect())).collect()
     };
     assert_eq!(sorted(&rows), sorted(&table), "the README's Development map and LAYERS differ");
+}
+
+/// The lines of `text` before its `#[cfg(test)]` module.
+fn code_lines(text: &str) -> Vec<&str> {
+    text.lines().take_while(|l| !l.starts_with("#[cfg(test)]")).collect()
+}
+
+/// `(name, first line, length)` of each `fn` in `lines`: from its signature to the `}` at its
+/// indentation (a signature ending in `;` has no body).
+fn functions<'a>(lines: &[&'a str]) -> Vec<(&'a str, usize, usize)> {
+    let mut found = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        let signature = trimmed
+            .trim_start_matches("pub ")
+            .trim_start_matches("pub(crate) ")
+            .trim_start_matches("pub(super) ")
+            .trim_start_matches("const ");
+        let Some(rest) = signature.strip_prefix("fn ") else { continue };
+        if line.trim_end().ends_with(';') {
+            continue;
+        }
+        let name = rest.split(['(', '<']).next().unwrap_or_default();
+        let end = lines[i + 1..].iter().position(|l| l.starts_with(indent) && l[indent.len()..].starts_with('}'));
+        found.push((name, i + 1, end.map_or(lines.len() - i, |e| e + 2)));
+    }
+    found
+}
+
+#[test]
+fn no_file_over_500_lines_and_no_function_over_80() {
+    // The bar of the README's Development section: a file holds one concern, a function one
+    // step. Unit tests (the `#[cfg(test)]` module at the end of a file) do not count.
+    let mut offenders = Vec::new();
+    for path in rust_sources() {
+        let text = std::fs::read_to_string(repo().join(&path)).unwrap();
+        let lines = code_lines(&text);
+        if lines.len() > 500 {
+            offenders.push(format!("{}: {} lines", path.display(), lines.len()));
+        }
+        for (name, line, length) in functions(&lines) {
+            if length > 80 {
+                offenders.push(format!("{}:{line}: fn {name} is {length} lines", path.display()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "split these by concern:\n{}", offenders.join("\n"));
+}
+
+#[test]
+fn the_function_measure_finds_a_long_function() {
+    let long = format!("fn long() {{\n{}}}\n    fn inner() {{\n    }}\n", "    x();\n".repeat(85));
+    let lines: Vec<&str> = long.lines().collect();
+    assert_eq!(functions(&lines), [("long", 1, 87), ("inner", 88, 2)]);
 }
