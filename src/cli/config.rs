@@ -179,22 +179,27 @@ impl Config {
     /// The profiles folder the run reads or writes (`profiles` for a command without one): the
     /// folder a machine-readable report is about.
     pub fn profiles(&self) -> &Path {
-        match &self.mode {
-            Mode::Build(r)
-            | Mode::Check(r)
-            | Mode::Diff(Diff { render: r, .. })
-            | Mode::Drift(Drift { render: r, .. }) => &r.input.dir,
-            Mode::Validate(p)
-            | Mode::Access(Access { input: p, .. })
-            | Mode::ConvertDeploykf(Convert { input: p, .. })
-            | Mode::Import(Import { input: p, .. })
-            | Mode::New(New { input: p, .. }) => &p.dir,
-            Mode::Schema | Mode::Completions(_) | Mode::Man { .. } => Path::new("profiles"),
-        }
+        self.mode.input().map_or(Path::new("profiles"), |p| p.dir.as_path())
     }
 }
 
 impl Mode {
+    /// The profiles input of a command that reads or writes one.
+    pub fn input(&self) -> Option<&Profiles> {
+        match self {
+            Mode::Build(r)
+            | Mode::Check(r)
+            | Mode::Diff(Diff { render: r, .. })
+            | Mode::Drift(Drift { render: r, .. }) => Some(&r.input),
+            Mode::Validate(p)
+            | Mode::Access(Access { input: p, .. })
+            | Mode::ConvertDeploykf(Convert { input: p, .. })
+            | Mode::Import(Import { input: p, .. })
+            | Mode::New(New { input: p, .. }) => Some(p),
+            Mode::Schema | Mode::Completions(_) | Mode::Man { .. } => None,
+        }
+    }
+
     /// The command's options, and its diagnostics `--format` when it takes one and it was given.
     fn from_command(command: Command, problems: &mut Vec<Diagnostic>) -> (Mode, Option<Format>) {
         match command {

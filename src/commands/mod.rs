@@ -112,21 +112,6 @@ pub fn today(input: &Profiles) -> Result<Date, Failure> {
     })
 }
 
-/// The profiles input of a command that reads one.
-fn input_of(mode: &Mode) -> Option<&Profiles> {
-    match mode {
-        Mode::Build(r) | Mode::Check(r) => Some(&r.input),
-        Mode::Diff(d) => Some(&d.render.input),
-        Mode::Drift(d) => Some(&d.render.input),
-        Mode::Validate(p) => Some(p),
-        Mode::Access(a) => Some(&a.input),
-        Mode::ConvertDeploykf(c) => Some(&c.input),
-        Mode::Import(i) => Some(&i.input),
-        Mode::New(n) => Some(&n.input),
-        Mode::Schema | Mode::Completions(_) | Mode::Man { .. } => None,
-    }
-}
-
 /// Runs kfprofiles with `args` (program name first) and returns the exit code.
 pub fn run<I, T>(args: I) -> i32
 where
@@ -148,7 +133,7 @@ where
 /// Runs the command of `config`.
 fn execute(config: &Config) -> Outcome {
     let mut problems = config.problems.clone();
-    if let Some(Err(Failure::Problems { diagnostics, .. })) = input_of(&config.mode).map(today) {
+    if let Some(Err(Failure::Problems { diagnostics, .. })) = config.mode.input().map(today) {
         problems.extend(diagnostics);
     }
     if !problems.is_empty() {
