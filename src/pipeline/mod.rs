@@ -39,9 +39,9 @@ pub mod validate;
 use std::path::Path;
 
 use crate::diagnostic::{self, Code, Diagnostic, Severity};
-use crate::yaml::span::{Span, SpanIndex};
+use crate::yaml::span::Span;
 use expiry::Date;
-use load::{Input, SourceFile};
+use load::Input;
 use plan::Plan;
 use render::{RenderError, Rendered};
 
@@ -144,9 +144,7 @@ fn unknown_template(input: &mut Input, unknown: &templates::Unknown) -> Diagnost
     let message = format!("template `{display}` overrides no built-in template and is ignored");
     let located = unknown.text.clone().map(|text| {
         let width = text.lines().next().map_or(1, |l| l.chars().count());
-        let file = input.files.len();
-        input.files.push(SourceFile { display, text, spans: SpanIndex::default() });
-        Span::at(file, 1, 1, width)
+        Span::at(input.add_file(display, text), 1, 1, width)
     });
     let names = templates::BUILTIN.iter().map(|(n, _)| *n);
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -181,8 +179,7 @@ fn output_diagnostic(input: &mut Input, source: &templates::TemplateSource, e: &
     let line = e.keys.iter().find_map(|key| text.lines().position(|l| sets(l, key))).unwrap_or(0);
     let Some(content) = text.lines().nth(line) else { return d };
     let indent = content.chars().take_while(|c| *c == ' ').count();
-    let file = input.files.len();
-    input.files.push(SourceFile { display: source.display.clone(), text: text.clone(), spans: SpanIndex::default() });
+    let file = input.add_file(source.display.clone(), text.clone());
     d.at(Span::at(file, line + 1, indent + 1, content.chars().count().saturating_sub(indent).max(1)))
 }
 
@@ -192,12 +189,7 @@ fn template_diagnostic(
     source: &templates::TemplateSource,
     e: &templates::TemplateError,
 ) -> Diagnostic {
-    let file = input.files.len();
-    input.files.push(SourceFile {
-        display: source.display.clone(),
-        text: source.text.clone(),
-        spans: SpanIndex::default(),
-    });
+    let file = input.add_file(source.display.clone(), source.text.clone());
     let mut d = Diagnostic::error(e.code, format!("template `{}` failed: {}", source.name, e.message));
     if e.code == Code::TemplateLimit {
         d = d.help("templates/README.md lists the limits every template renders within");

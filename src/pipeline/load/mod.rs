@@ -62,6 +62,13 @@ pub struct Input {
 }
 
 impl Input {
+    /// Adds a file that diagnostics point into by line and column only (a template, a file that
+    /// did not parse): no positions of its YAML nodes. Returns its id.
+    pub fn add_file(&mut self, display: String, text: String) -> FileId {
+        self.files.push(SourceFile { display, text, spans: SpanIndex::default() });
+        self.files.len() - 1
+    }
+
     /// Span of the value at `path` of `file`.
     pub fn value_span(&self, file: FileId, path: &Path) -> Span {
         self.files[file].spans.value(path)

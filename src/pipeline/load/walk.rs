@@ -7,9 +7,9 @@
 
 use std::path::{Path as FsPath, PathBuf};
 
-use super::{load_texts, Input, SourceFile};
+use super::{load_texts, Input};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::yaml::span::{Span, SpanIndex};
+use crate::yaml::span::Span;
 
 /// Reads every input file under `dir`. Returns the merged input and the diagnostics found.
 pub fn load_dir(dir: &FsPath) -> (Input, Vec<Diagnostic>) {
@@ -92,10 +92,8 @@ fn invalid_utf8(input: &mut Input, display: String, bytes: &[u8]) -> Diagnostic 
     let before = String::from_utf8_lossy(&bytes[..valid]);
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    let file = input.files.len();
     let message = format!("`{display}` is not UTF-8 (invalid byte at offset {valid})");
-    let text = String::from_utf8_lossy(bytes).into_owned();
-    input.files.push(SourceFile { display, text, spans: SpanIndex::default() });
+    let file = input.add_file(display, String::from_utf8_lossy(bytes).into_owned());
     Diagnostic::error(Code::InvalidUtf8, message).at(Span::at(file, line, col, 1)).help("save the file as UTF-8")
 }
 
