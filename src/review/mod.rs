@@ -18,3 +18,8 @@ pub mod chains;
 pub mod diff;
 pub mod drift;
 pub mod grants;
+
+/// `1 file changed`, `2 files changed`: a count with the words for one and for many.
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::model::{Counts, FileChange, Report};
-use super::wording::{headline, no_changes, plural, removed_text, MISMATCH_HEADING};
+use super::wording::{headline, no_changes, removed_text, MISMATCH_HEADING};
 use crate::review::access::md_code;
+use crate::review::plural;
 
 /// GitHub refuses comments longer than this (in characters; we count bytes, never fewer).
 pub const MARKDOWN_LIMIT: usize = 65_536;

@@ -8,6 +8,7 @@ use crate::pipeline::expiry::Date;
 use crate::pipeline::tree::FileStatus;
 use crate::review::chains::via_text;
 use crate::review::grants::Grant;
+use crate::review::plural;
 
 /// The heading of the annotation mismatches.
 pub(super) const MISMATCH_HEADING: &str =
@@ -16,10 +17,6 @@ pub(super) const MISMATCH_HEADING: &str =
 /// The one line printed when nothing differs (every format but JSON).
 pub fn no_changes(against: &str) -> String {
     format!("kfprofiles diff: no changes against {against}\n")
-}
-
-pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `1 profile removed, 3 access changes (2 privilege increases), 5 files changed`.

@@ -6,13 +6,10 @@ use std::fmt::Write as _;
 use super::{Difference, FieldDifference, GranteeKind, Origin, Report, Shadow, UnknownNamespace};
 use crate::review::access::md_code;
 use crate::review::diff::MARKDOWN_LIMIT;
+use crate::review::plural;
 
 /// Room kept free in Markdown for the note saying what was left out.
 const MARKDOWN_RESERVE: usize = 2_048;
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
 
 /// `2 shadow access grants, 1 difference, 1 unknown profile namespace`.
 fn headline(r: &Report) -> String {
