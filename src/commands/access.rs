@@ -8,6 +8,7 @@ use crate::commands::{today, Exit, Failure, Outcome};
 use crate::diagnostic::{self, Code, Diagnostic};
 use crate::pipeline::{compile, load, Compiled};
 use crate::review::access;
+use crate::review::chains::GroupGraph;
 
 /// `access`: the matrix of the profiles folder, filtered by `--user` and `--profile`.
 pub fn access(config: &Config, options: &Access) -> Outcome {
@@ -24,7 +25,7 @@ pub fn access(config: &Config, options: &Access) -> Outcome {
         known_user(&compiled, user, options)?;
     }
     let filter = access::Filter { user: options.user.clone(), profile: profile_filter(&compiled, options)? };
-    let rows = access::matrix(&compiled.plan, &access::GroupGraph::new(&compiled.input), &filter);
+    let rows = access::matrix(&compiled.plan, &GroupGraph::new(&compiled.input), &filter);
     let text = match options.format {
         AccessFormat::Table => access::table(&rows),
         AccessFormat::Csv => access::csv(&rows),

@@ -9,7 +9,8 @@ use crate::commands::build::compile_and_render;
 use crate::commands::{Exit, Failure, Outcome};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::pipeline::load;
-use crate::review::{access, diff};
+use crate::review::chains::GroupGraph;
+use crate::review::diff;
 use crate::selfserve::codeowners;
 
 /// `diff`: renders in memory and compares with `--against`.
@@ -28,7 +29,7 @@ pub fn diff(config: &Config, options: &Diff) -> Outcome {
         Err(diff::BaseError::Io(e)) => return Err(cannot_read(against, &e).into()),
     };
     drop(rendered);
-    let graph = access::GroupGraph::new(&compiled.input);
+    let graph = GroupGraph::new(&compiled.input);
     let report = match diff::report(&old, &new, &compiled.plan, &graph, &name) {
         Ok(r) => diff::Report { against_missing: missing, ..r },
         Err(e) => return Err(unreadable(e).into()),

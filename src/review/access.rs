@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::pipeline::expiry::Date;
 use crate::pipeline::plan::Plan;
-pub use crate::review::chains::GroupGraph;
+use crate::review::chains::GroupGraph;
 use crate::review::grants::Role;
 
 /// One user's access to one profile.
