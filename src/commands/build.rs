@@ -12,6 +12,7 @@ use crate::diagnostic::{self, Code, Diagnostic};
 use crate::gitops;
 use crate::pipeline::emit::{self, Changes};
 use crate::pipeline::load;
+use crate::pipeline::model::Mode;
 use crate::pipeline::render::Rendered;
 use crate::pipeline::{compile, render_compiled, Compiled};
 use crate::selfserve::codeowners;
@@ -144,8 +145,8 @@ fn render_input(config: &Config, options: &Render, out: Option<&Path>) -> Result
 /// Argo CD or Flux applies each profile folder on its own (the fix the warning recommends).
 fn root_scale(compiled: &Compiled, rendered: &Rendered, out: &Path) -> Option<Diagnostic> {
     let settings = compiled.input.settings();
-    let per_profile = settings.argocd.as_ref().is_some_and(|a| a.mode == gitops::Mode::PerProfile)
-        || settings.flux.as_ref().is_some_and(|f| f.mode == gitops::Mode::PerProfile);
+    let per_profile = settings.argocd.as_ref().is_some_and(|a| a.mode == Mode::PerProfile)
+        || settings.flux.as_ref().is_some_and(|f| f.mode == Mode::PerProfile);
     let profiles = compiled.plan.profiles.len();
     if per_profile || rendered.tree.len() <= 1 || profiles <= 50 {
         return None;

@@ -26,11 +26,9 @@ use crate::kubeflow::MANAGED_BY;
 use std::path::Path;
 
 use crate::pipeline::load::Input;
-/// The settings' mode, named here for the commands that ask which one is in force.
-pub use crate::pipeline::model::Mode;
 use crate::pipeline::plan::Plan;
-use crate::pipeline::render::{header, Rendered};
-use crate::pipeline::tree::Tree;
+use crate::pipeline::render::Rendered;
+use crate::pipeline::tree::{header, Tree};
 use crate::pipeline::{input_name, Compiled};
 use crate::yaml::write::to_yaml;
 

@@ -565,7 +565,7 @@ fn deep_flow() -> String {
 
 /// `HEADER` and then `body`: a file `diff` takes for a generated one.
 fn generated(body: &str) -> String {
-    format!("{}{body}", kfprofiles::pipeline::render::header("profiles/"))
+    format!("{}{body}", kfprofiles::pipeline::tree::header("profiles/"))
 }
 
 /// A way to spoil a working folder: its name, and what it does to the folder.

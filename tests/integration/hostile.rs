@@ -4,8 +4,9 @@
 //! text); malformed YAML never panics and is rejected quickly.
 
 use kfprofiles::gitops;
-use kfprofiles::pipeline::render::{header, render};
+use kfprofiles::pipeline::render::render;
 use kfprofiles::pipeline::templates::Templates;
+use kfprofiles::pipeline::tree::header;
 use serde_yaml::Value;
 
 /// Strings that YAML 1.1 or 1.2 read as something else, YAML syntax, control and bidi

@@ -68,7 +68,7 @@ fn a_deeply_nested_diff_base_is_an_unreadable_base() {
     t.expect(0, None, "");
     // The dump above as a generated-looking file beside the profile's own files: the folder
     // differs, so its objects are read. Its line 7 is line 9 after the two header lines.
-    let deep = format!("{}{}", kfprofiles::pipeline::render::header("profiles/"), deep_dump());
+    let deep = format!("{}{}", kfprofiles::pipeline::tree::header("profiles/"), deep_dump());
     std::fs::write(t.path("base/team/deep.yaml"), deep).unwrap();
     let before = read_tree(&t.path("base"));
     t.clone_with_args(&["diff", "--against", "base"]).expect(
@@ -178,7 +178,7 @@ fn diff_base_refuses(rel: &str, body: &str, expected: &str) {
     t.expect(0, None, "");
     let path = t.path("base").join(rel);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, format!("{}{body}", kfprofiles::pipeline::render::header("profiles/"))).unwrap();
+    std::fs::write(&path, format!("{}{body}", kfprofiles::pipeline::tree::header("profiles/"))).unwrap();
     let before = read_tree(&t.path("base"));
     let started = std::time::Instant::now();
     t.clone_with_args(&["diff", "--against", "base"]).expect(2, Some(""), expected);

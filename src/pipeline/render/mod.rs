@@ -19,7 +19,7 @@ use crate::pipeline::tree::Tree;
 use allow::{check_kustomization, check_profile_file, Refusal};
 
 // The header is the tree's: `emit` recognises generated files by it.
-pub use crate::pipeline::tree::{header, HEADER_MARK};
+use crate::pipeline::tree::header;
 
 /// Why a rendering was refused.
 #[derive(Debug, Clone)]

@@ -38,7 +38,7 @@ pub fn relevant_trees(against: &std::path::Path, new: &Tree) -> Result<(Tree, Tr
         if new.get(rel).is_some_and(|t| t.as_bytes() == bytes) {
             return Ok(Some(None));
         }
-        let Some(text) = String::from_utf8(bytes).ok().filter(|t| t.starts_with(crate::pipeline::render::HEADER_MARK))
+        let Some(text) = String::from_utf8(bytes).ok().filter(|t| t.starts_with(crate::pipeline::tree::HEADER_MARK))
         else {
             return Ok(None);
         };
