@@ -8,7 +8,8 @@ use crate::commands::Failure;
 use crate::diagnostic::{Code, Diagnostic, Sources};
 use crate::pipeline::load;
 use crate::yaml::depth;
-use crate::yaml::span::{Span, MAX_DEPTH};
+use crate::yaml::depth::MAX_DEPTH;
+use crate::yaml::span::Span;
 
 /// A migration's FILE: its name as shown in messages, and its text.
 pub struct Source {

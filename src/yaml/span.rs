@@ -16,8 +16,6 @@ use yaml_rust2::parser::{Event, Parser};
 
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-/// Re-exported for the loaders that name the limit in their messages.
-pub use crate::yaml::depth::MAX_DEPTH;
 use crate::yaml::depth::{self, Nesting};
 use crate::yaml::value::{Kind, Node};
 
@@ -108,7 +106,7 @@ pub struct SpanIndex {
     /// Keys that appear more than once in a mapping, in text order. serde rejects them only in
     /// fixed structures; in free-form maps (labels, quotas) the last would silently win.
     pub duplicates: Vec<DuplicateKey>,
-    /// The collection that nests deeper than [`MAX_DEPTH`], if any: the file is not parsed further.
+    /// The collection that nests deeper than [`MAX_DEPTH`](crate::yaml::depth::MAX_DEPTH), if any: the file is not parsed further.
     pub too_deep: Option<Span>,
     /// Where the parser refused the text, and its message: the file is not checked further.
     pub syntax_error: Option<(Span, String)>,
@@ -459,6 +457,7 @@ fn token_width(text: &str, start: usize, value: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::yaml::depth::MAX_DEPTH;
 
     #[test]
     fn values_in_block_and_flow_lists_and_nested_maps() {

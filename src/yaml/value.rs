@@ -5,9 +5,6 @@
 
 use std::sync::Arc;
 
-/// Deserialising a tree ([`crate::yaml::de`]), named here for the loaders.
-pub use crate::yaml::de::{from_node, Error};
-
 /// Line, column (1-based) and width in characters of a node's first token.
 pub type Mark = (usize, usize, usize);
 

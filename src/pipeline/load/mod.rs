@@ -24,7 +24,8 @@ use std::collections::BTreeSet;
 
 use crate::diagnostic::{Code, Diagnostic, Sources};
 use crate::pipeline::model::{Group, Profile, ProfileDefaults, Settings, User};
-use crate::yaml::span::{FileId, Path, Span, SpanIndex, MAX_DEPTH};
+use crate::yaml::depth::MAX_DEPTH;
+use crate::yaml::span::{FileId, Path, Span, SpanIndex};
 use parse::Parsed;
 pub use walk::{display_path, load_dir, read_regular, Refused};
 

@@ -11,7 +11,8 @@ use serde::de::DeserializeOwned;
 use super::Unloaded;
 use crate::diagnostic::did_you_mean;
 use crate::pipeline::model::{Group, InputFile, Profile, ProfileDefaults, Settings, User};
-use crate::yaml::value::{self, from_node, Kind, Node, Step};
+use crate::yaml::de::{self, from_node};
+use crate::yaml::value::{self, Kind, Node, Step};
 
 /// What one file holds: each list item with its index in the file, and the problems of the
 /// items that did not deserialise.
@@ -226,12 +227,12 @@ fn settings_part(path: &[Step], _: &Node) -> Option<Vec<Step>> {
 }
 
 /// Deserialises a part of a file, as it is in the file: scalars resolve where they are read.
-fn from_value<T: DeserializeOwned>(value: &Node) -> Result<T, serde_path_to_error::Error<value::Error>> {
+fn from_value<T: DeserializeOwned>(value: &Node) -> Result<T, serde_path_to_error::Error<de::Error>> {
     from_node(value)
 }
 
 /// A serde problem found in a value at serde path `at`, with its path from the root.
-fn failure(e: &serde_path_to_error::Error<value::Error>, at: &str) -> Failure {
+fn failure(e: &serde_path_to_error::Error<de::Error>, at: &str) -> Failure {
     let message = e.inner().message.clone();
     let mut inner = e.path().to_string();
     // The path of an unknown key ends with the key; the mapping is named, as for other problems.
